@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * The config file format (gaffer.json / config.example.json). Defaults live
+ * here, so a parsed Config is always complete; paths stay as written and the
+ * loader resolves them (see resolveConfigPaths).
+ */
+
+const envField = z.record(z.string(), z.string()).default({});
+const argsField = z.array(z.string()).default([]);
+const modelField = z.string().min(1).optional();
+
+/** Agents that are real CLIs we know the flags of; `command` overrides the binary. */
+function knownCliAgent<K extends 'claude' | 'codex' | 'aider'>(
+  kind: K,
+  command: string,
+  autoCommit: boolean,
+) {
+  return z.strictObject({
+    kind: z.literal(kind),
+    command: z.string().min(1).default(command),
+    args: argsField,
+    model: modelField,
+    env: envField,
+    autoCommit: z.boolean().default(autoCommit),
+  });
+}
+
+export const AgentSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('scripted'),
+    env: envField,
+    autoCommit: z.boolean().default(false),
+  }),
+  // claude and codex leave their edits uncommitted; aider commits by itself.
+  knownCliAgent('claude', 'claude', true),
+  knownCliAgent('codex', 'codex', true),
+  knownCliAgent('aider', 'aider', false),
+  z.strictObject({
+    kind: z.literal('command'),
+    command: z.string().min(1),
+    args: argsField,
+    prompt: z.enum(['stdin', 'file', 'arg']).default('stdin'),
+    env: envField,
+    autoCommit: z.boolean().default(false),
+  }),
+]);
+
+/**
+ * Checks run without a shell so arguments are never re-split or expanded;
+ * a string here is almost always a shell line that needs splitting.
+ */
+const argvField = z
+  .array(z.string(), {
+    error: (issue) => {
+      if (issue.code !== 'invalid_type' || typeof issue.input !== 'string') return undefined;
+      return `expected an argv array like ["npm","test"], never a shell string: ${suggestArgv(issue.input)}`;
+    },
+  })
+  .min(1, { error: 'must name at least the program to run, like ["npm","test"]' })
+  .refine((argv) => argv[0] !== '', { error: 'the program (first element) must not be empty', path: [0] });
+
+function suggestArgv(line: string): string {
+  if (/[|&;<>()$`\\"'*?~]/.test(line)) {
+    return `write each argument as its own string, or ["sh","-c",${JSON.stringify(line)}] if it needs a shell`;
+  }
+  return `write ${JSON.stringify(line.trim().split(/\s+/))}`;
+}
+
+export const CheckSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, { error: 'may only contain letters, digits, ".", "_" and "-"' }),
+  command: argvField,
+  timeoutMs: z.int().positive().default(600_000),
+  // A non-gating check is measured in health snapshots but never blocks a merge.
+  gate: z.boolean().default(true),
+});
+
+export const ChecksSchema = z.array(CheckSchema).superRefine((checks, ctx) => {
+  const firstIndex = new Map<string, number>();
+  checks.forEach((check, index) => {
+    const first = firstIndex.get(check.name);
+    if (first === undefined) {
+      firstIndex.set(check.name, index);
+      return;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: [index, 'name'],
+      message: `duplicate check name "${check.name}" (also used by checks.${first}); check names must be unique, rename one`,
+    });
+  });
+});
+
+export const BranchesSchema = z.strictObject({
+  base: z.string().min(1).default('main'),
+  working: z.string().min(1).default('gaffer/working'),
+  green: z.string().min(1).default('gaffer/green'),
+});
+
+export const ConfigSchema = z.strictObject({
+  repo: z.string().min(1).default('.'),
+  plan: z.string().min(1).optional(),
+  branches: BranchesSchema.prefault({}),
+  stateDir: z.string().min(1).default('.gaffer'),
+  concurrency: z.int().min(1).max(64).default(2),
+  maxAttempts: z.int().min(1).max(20).default(3),
+  attemptTimeoutMs: z.int().min(1000).default(1_800_000),
+  killGraceMs: z.int().min(0).default(2000),
+  agent: AgentSchema.prefault({ kind: 'scripted' }),
+  checks: ChecksSchema.default([]),
+  rounds: z.strictObject({ max: z.int().min(1).max(1000).default(3) }).prefault({}),
+  merge: z.strictObject({ batchSize: z.int().min(1).max(64).default(1) }).prefault({}),
+  // Bounds of the per-worker output buffer the screen shows; the log file keeps everything.
+  ring: z
+    .strictObject({
+      lines: z.int().positive().default(500),
+      bytes: z.int().positive().default(262_144),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type AgentConfig = z.infer<typeof AgentSchema>;
+export type AgentKind = AgentConfig['kind'];
+export type CheckConfig = z.infer<typeof CheckSchema>;
+export type BranchesConfig = z.infer<typeof BranchesSchema>;

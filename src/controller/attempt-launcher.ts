@@ -1,0 +1,247 @@
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { branchTip } from '../git/git.js';
+import type { MergeQueue } from '../merge/merge-queue.js';
+import type { Unit } from '../plan/schema.js';
+import { redact } from '../util/redact.js';
+import { runAttempt, type AttemptReport } from '../workers/attempt.js';
+import { RingBuffer } from '../workers/ring-buffer.js';
+import type { Workspace, Workspaces } from '../workers/workspaces.js';
+import type { EventSpec, Recorder } from './recorder.js';
+import type { UnitLedger } from './unit-ledger.js';
+
+export interface LauncherOptions {
+  recorder: Recorder;
+  ledger: UnitLedger;
+  queue: MergeQueue;
+  workspaces: Workspaces;
+  runId: number;
+  repo: string;
+  stateDir: string;
+  config: Config;
+  units: ReadonlyMap<string, Unit>;
+  signal: AbortSignal;
+}
+
+interface LiveAttempt {
+  unitId: string;
+  attempt: number;
+  controller: AbortController;
+  ring: RingBuffer;
+  logPath: string;
+}
+
+const FEEDBACK_TAIL_LINES = 30;
+
+/**
+ * Starts attempts for ready units up to the concurrency limit, routes each
+ * finished attempt (merge queue, strike, requeue) and waits for the merges it
+ * started. A round ends when nothing runs, nothing merges and no unit is ready.
+ */
+export class AttemptLauncher {
+  private readonly live = new Map<string, LiveAttempt>();
+  private readonly starting = new Set<string>();
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: LauncherOptions) {
+    options.signal.addEventListener('abort', () => {
+      for (const attempt of this.live.values()) attempt.controller.abort(new Error('the supervisor is stopping'));
+    });
+  }
+
+  /** The live attempts, for views: unit, attempt number, ring buffer and log. */
+  liveAttempts(): readonly LiveAttempt[] {
+    return [...this.live.values()];
+  }
+
+  async runRound(round: number, resumedMerges: readonly number[]): Promise<void> {
+    this.inFlight = new Set();
+    for (const mergeId of resumedMerges) this.track(this.merge(mergeId));
+    for (;;) {
+      if (!this.options.signal.aborted) {
+        for (const unitId of this.readyUnits(round)) {
+          if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
+          this.track(this.launch(unitId, round));
+        }
+      }
+      if (this.inFlight.size === 0) return;
+      await Promise.race(this.inFlight);
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => {
+        this.options.recorder.record([['supervisor:warning', { runId: this.options.runId, message: redact(describe(error)) }]]);
+      })
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Pending units whose dependencies are all done and that have not had their attempt this round. */
+  private readyUnits(round: number): string[] {
+    const { ledger } = this.options;
+    const all = ledger.all();
+    const status = new Map(all.map((unit) => [unit.id, unit.status]));
+    return all
+      .filter(
+        (unit) =>
+          unit.status === 'pending' &&
+          unit.last_round < round &&
+          !this.starting.has(unit.id) &&
+          ledger.dependenciesOf(unit.id).every((dep) => status.get(dep) === 'done'),
+      )
+      .map((unit) => unit.id);
+  }
+
+  private async launch(unitId: string, round: number): Promise<void> {
+    const { ledger, recorder, workspaces, runId, repo, stateDir, config } = this.options;
+    this.starting.add(unitId);
+    let workspace: Workspace;
+    let baseCommit: string;
+    const unit = ledger.get(unitId);
+    const attempt = unit.attempts + 1;
+    try {
+      // The working tip holds every merged dependency: the attempt starts from there.
+      const tip = await branchTip(repo, config.branches.working);
+      if (!tip) throw new Error(`the working branch ${config.branches.working} is missing`);
+      baseCommit = tip;
+      workspace = await workspaces.create(runId, unitId, attempt, baseCommit);
+    } catch (error) {
+      this.starting.delete(unitId);
+      recorder.record(
+        [['supervisor:warning', { runId, message: `could not prepare a worktree for ${unitId}: ${describe(error)}; it waits for the next round` }]],
+        () => recorder.store.units.update(runId, unitId, { last_round: round }),
+      );
+      return;
+    }
+    const logPath = path.join(stateDir, 'logs', `run-${runId}`, `${unitId}-attempt-${attempt}.log`);
+    let attemptId = 0;
+    ledger.transition(unitId, 'running', `attempt ${attempt} started`, {
+      changes: { attempts: attempt, last_round: round },
+      write: () => {
+        attemptId = recorder.store.attempts.start({
+          runId,
+          unitId,
+          number: attempt,
+          round,
+          branch: workspace.branch,
+          worktree: workspace.path,
+          baseCommit,
+          logPath,
+        });
+      },
+      after: [['attempt:started', { runId, unitId, attempt, round, branch: workspace.branch, baseCommit, logPath }]],
+    });
+    const live: LiveAttempt = {
+      unitId,
+      attempt,
+      controller: new AbortController(),
+      ring: new RingBuffer({ maxLines: config.ring.lines, maxBytes: config.ring.bytes }),
+      logPath,
+    };
+    this.live.set(unitId, live);
+    this.starting.delete(unitId);
+    if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
+    let report: AttemptReport;
+    try {
+      report = await runAttempt({
+        runId,
+        unit: { id: unitId, title: unit.title, prompt: unit.prompt },
+        attempt,
+        agent: this.options.units.get(unitId)?.agent ?? config.agent,
+        timeoutMs: this.options.units.get(unitId)?.timeoutMs ?? config.attemptTimeoutMs,
+        graceMs: config.killGraceMs,
+        feedback: unit.feedback,
+        workspace,
+        baseCommit,
+        logPath,
+        promptPath: path.join(stateDir, 'prompts', `run-${runId}`, `${unitId}-attempt-${attempt}.md`),
+        ring: live.ring,
+        redact,
+        onSpawn: (pid) => recorder.store.attempts.setPid(attemptId, pid),
+        onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
+        signal: live.controller.signal,
+      });
+    } finally {
+      this.live.delete(unitId);
+      await workspaces.remove(workspace.path);
+    }
+    this.settle(unitId, attemptId, attempt, workspace.branch, report, live.ring);
+  }
+
+  private settle(unitId: string, attemptId: number, attempt: number, branch: string, report: AttemptReport, ring: RingBuffer): void {
+    const { ledger, recorder, runId } = this.options;
+    const ended: EventSpec = [
+      'attempt:ended',
+      {
+        runId,
+        unitId,
+        attempt,
+        outcome: report.outcome,
+        exitCode: report.exitCode,
+        durationMs: report.durationMs,
+        commits: report.commits,
+        handoff: report.handoff,
+        reason: report.reason,
+      },
+    ];
+    const endAttempt = (): void => recorder.store.attempts.end(attemptId, report);
+    switch (report.outcome) {
+      case 'handed-off': {
+        let mergeId = 0;
+        ledger.transition(unitId, 'merging', `attempt ${attempt} handed off ${report.reason}`, {
+          before: [ended],
+          write: () => {
+            endAttempt();
+            mergeId = recorder.store.merges.enqueue({ runId, unitId, attemptId, branch });
+          },
+        });
+        recorder.record([['merge:queued', { runId, mergeId, unitId, attempt, branch }]]);
+        this.track(this.merge(mergeId));
+        return;
+      }
+      case 'killed':
+        if (this.options.signal.aborted) {
+          ledger.requeueWithoutStrike(unitId, `attempt ${attempt} ended because the supervisor stopped (no strike)`, {
+            before: [ended],
+            write: () => {
+              endAttempt();
+              recorder.store.units.update(runId, unitId, { last_round: Math.max(0, ledger.get(unitId).last_round - 1) });
+            },
+          });
+        } else {
+          ledger.transition(unitId, 'killed', `attempt ${attempt} killed by the operator (no strike)`, { before: [ended], write: endAttempt });
+        }
+        return;
+      case 'failed':
+      case 'timed-out': {
+        const tail = ring.lines().slice(-FEEDBACK_TAIL_LINES).join('\n');
+        const feedback = `Attempt ${attempt} ${report.reason}.${tail ? `\nIts last output:\n${tail}` : ''}`;
+        ledger.charge(unitId, `attempt ${attempt} ${report.outcome}: ${report.reason}`, feedback, { before: [ended], write: endAttempt });
+        if (report.commits === 0) this.track(this.options.workspaces.deleteBranch(branch));
+        return;
+      }
+      default: {
+        const unreachable: never = report.outcome;
+        return unreachable;
+      }
+    }
+  }
+
+  private async merge(mergeId: number): Promise<void> {
+    await this.options.queue.enqueue(mergeId);
+  }
+
+  /** Ends one running attempt (an operator's kill): its process group goes, the unit waits for a retry. */
+  kill(unitId: string): boolean {
+    const live = this.live.get(unitId);
+    if (!live) return false;
+    live.controller.abort(new Error('killed by the operator'));
+    return true;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,54 @@
+/**
+ * The unit state machine. Every status change goes through `assertUnitTransition`.
+ *
+ *   pending -> running        an attempt starts
+ *   running -> merging        the attempt produced commits; its branch is queued
+ *   running -> pending        the attempt failed with attempts left, or a restart reaped it (no strike)
+ *   running -> failed         the attempt failed and no attempts are left
+ *   running -> killed         an operator killed it (no strike; waits for a retry)
+ *   merging -> done           its commits are in the working branch
+ *   merging -> pending        the merge was rejected with attempts left (or a restart re-runs it)
+ *   merging -> failed         the merge was rejected and no attempts are left
+ *   pending -> blocked        a dependency failed (no attempt charged)
+ *   blocked -> pending        the dependency recovered
+ *   failed | blocked | killed -> pending   an operator's retry
+ */
+import { IllegalTransitionError } from '../errors.js';
+import type { UnitStatus } from '../events/types.js';
+
+const allowed: Record<UnitStatus, readonly UnitStatus[]> = {
+  pending: ['running', 'blocked'],
+  running: ['merging', 'pending', 'failed', 'killed'],
+  merging: ['done', 'pending', 'failed'],
+  done: [],
+  failed: ['pending'],
+  blocked: ['pending'],
+  killed: ['pending'],
+};
+
+export function canTransition(from: UnitStatus, to: UnitStatus): boolean {
+  return allowed[from].includes(to);
+}
+
+export function assertUnitTransition(unitId: string, from: UnitStatus, to: UnitStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError('unit', unitId, from, to);
+}
+
+/** A unit that can never change again without an operator. */
+export function isSettled(status: UnitStatus): boolean {
+  switch (status) {
+    case 'done':
+    case 'failed':
+    case 'blocked':
+    case 'killed':
+      return true;
+    case 'pending':
+    case 'running':
+    case 'merging':
+      return false;
+    default: {
+      const unreachable: never = status;
+      return unreachable;
+    }
+  }
+}

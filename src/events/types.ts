@@ -1,0 +1,71 @@
+/**
+ * The one typed event map. Every state change the controller makes is one
+ * SQLite transaction and one of these events; the store's event log, the
+ * headless reporter and (later) the UI's view model all read the same stream.
+ * Names are scoped by subject: `<subject>:<what happened>`.
+ */
+export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
+export type AttemptOutcome = 'running' | 'handed-off' | 'failed' | 'timed-out' | 'killed' | 'reaped';
+export type HandoffState = 'valid' | 'missing' | 'malformed';
+export type MergeStatus = 'queued' | 'rebasing' | 'verifying' | 'merged' | 'rejected';
+export type RejectClass = 'conflict' | 'red' | 'regression' | 'infrastructure' | 'agent-error';
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+
+export interface CheckResult {
+  name: string;
+  passed: boolean;
+  gate: boolean;
+  exitCode: number | null;
+  outcome: 'exited' | 'timed-out' | 'killed' | 'spawn-failed';
+  durationMs: number;
+  /** The last lines of the check's output, for feedback and the UI. */
+  tail: string[];
+  logPath: string;
+}
+
+export interface GafferEvents {
+  'run:started': { runId: number; planName: string; repo: string; resumed: boolean; units: number; maxRounds: number };
+  'run:ended': { runId: number; status: RunStatus; reason: string };
+  'round:started': { runId: number; round: number };
+  'round:ended': { runId: number; round: number; done: number; failed: number; merged: number; rejected: number };
+  'unit:state': { runId: number; unitId: string; from: UnitStatus; to: UnitStatus; reason: string };
+  'attempt:started': {
+    runId: number;
+    unitId: string;
+    attempt: number;
+    round: number;
+    branch: string;
+    baseCommit: string;
+    logPath: string;
+  };
+  'attempt:ended': {
+    runId: number;
+    unitId: string;
+    attempt: number;
+    outcome: AttemptOutcome;
+    exitCode: number | null;
+    durationMs: number;
+    commits: number;
+    handoff: HandoffState;
+    reason: string;
+  };
+  'worker:output': { runId: number; unitId: string; attempt: number; line: string };
+  'merge:queued': { runId: number; mergeId: number; unitId: string; attempt: number; branch: string };
+  'merge:rebasing': { runId: number; mergeId: number; unitId: string; onto: string };
+  'merge:verifying': { runId: number; mergeId: number; unitId: string; candidate: string };
+  'merge:merged': { runId: number; mergeId: number; unitId: string; commit: string };
+  'merge:rejected': { runId: number; mergeId: number; unitId: string; class: RejectClass; detail: string };
+  'branch:promoted': { runId: number; branch: string; role: 'working' | 'green'; from: string | null; to: string };
+  'health:snapshot': {
+    runId: number;
+    round: number | null;
+    commit: string;
+    label: 'baseline' | 'candidate' | 'round';
+    passed: boolean;
+    checks: { name: string; passed: boolean; exitCode: number | null; outcome: CheckResult['outcome'] }[];
+  };
+  'supervisor:warning': { runId: number | null; message: string };
+}
+
+export type EventName = keyof GafferEvents;
+export type GafferEvent = { [K in EventName]: { type: K; at: string; payload: GafferEvents[K] } }[EventName];

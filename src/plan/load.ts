@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeJsonSyntaxError, formatZodIssues, readableIssueMessages } from '../config/format-issues.js';
+import { PlanError, errorMessage } from '../errors.js';
+import { PlanSchema, type Plan } from './schema.js';
+import { validatePlan } from './validate.js';
+
+/** Reads a plan file and checks both its shape and its dependency graph. */
+export function loadPlan(planPath: string): Plan {
+  const absolutePath = path.resolve(planPath);
+  const text = readPlanText(absolutePath);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new PlanError(`plan file ${absolutePath}: ${describeJsonSyntaxError(error, text)}`, {
+      cause: error,
+    });
+  }
+  return parsePlan(value, absolutePath);
+}
+
+/** Validates a plan built in code (the demo, discovery) exactly as loadPlan would. */
+export function parsePlan(value: unknown, source: string): Plan {
+  const result = PlanSchema.safeParse(value, { error: readableIssueMessages });
+  if (!result.success) {
+    throw new PlanError(`plan ${formatZodIssues(result.error, source)}`, { cause: result.error });
+  }
+  return validatePlan(result.data, source);
+}
+
+function readPlanText(absolutePath: string): string {
+  let text: string;
+  try {
+    text = readFileSync(absolutePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new PlanError(
+        `plan file not found: ${absolutePath}. Check the path; a "plan" path in the config is relative to the config file's folder`,
+        { cause: error },
+      );
+    }
+    if (code === 'EISDIR') {
+      throw new PlanError(`plan path ${absolutePath} is a folder; point it at the plan JSON file`, {
+        cause: error,
+      });
+    }
+    throw new PlanError(`cannot read plan file ${absolutePath}: ${errorMessage(error)}`, { cause: error });
+  }
+  // Editors on Windows save a byte order mark that JSON.parse rejects.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

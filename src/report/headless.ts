@@ -1,0 +1,78 @@
+import type { EventBus } from '../events/bus.js';
+import type { GafferEvent } from '../events/types.js';
+
+export interface HeadlessOptions {
+  json: boolean;
+  /** Also print every line the agents print (off by default: it can be a flood). */
+  verbose: boolean;
+  write: (line: string) => void;
+}
+
+/** Headless output: one plain, greppable line per event, or one JSON object per line. */
+export function attachHeadlessReporter(bus: EventBus, options: HeadlessOptions): () => void {
+  return bus.onAny((event) => {
+    if (event.type === 'worker:output' && !options.verbose) return;
+    options.write(options.json ? JSON.stringify({ at: event.at, type: event.type, ...event.payload }) : formatEvent(event));
+  });
+}
+
+const short = (sha: string | null): string => (sha ? sha.slice(0, 10) : 'none');
+
+/** `time subject id what-happened`, with fixed-width subject and id columns. */
+export function formatEvent(event: GafferEvent): string {
+  const time = event.at.slice(11, 23);
+  const line = (subject: string, id: string, text: string): string =>
+    `${time} ${subject.padEnd(7)} ${id.padEnd(20)} ${text}`;
+  switch (event.type) {
+    case 'run:started': {
+      const p = event.payload;
+      return line('run', `#${p.runId}`, `${p.resumed ? 'resumed' : 'started'} plan "${p.planName}": ${p.units} units, at most ${p.maxRounds} rounds, in ${p.repo}`);
+    }
+    case 'run:ended':
+      return line('run', `#${event.payload.runId}`, `${event.payload.status}: ${event.payload.reason}`);
+    case 'round:started':
+      return line('round', String(event.payload.round), 'started');
+    case 'round:ended': {
+      const p = event.payload;
+      return line('round', String(p.round), `ended: ${p.done} done, ${p.failed} failed, ${p.merged} merged, ${p.rejected} rejected`);
+    }
+    case 'unit:state':
+      return line('unit', event.payload.unitId, `${event.payload.from} -> ${event.payload.to}: ${event.payload.reason}`);
+    case 'attempt:started':
+      return line('attempt', `${event.payload.unitId}#${event.payload.attempt}`, `started on ${event.payload.branch} from ${short(event.payload.baseCommit)}; log ${event.payload.logPath}`);
+    case 'attempt:ended': {
+      const p = event.payload;
+      return line('attempt', `${p.unitId}#${p.attempt}`, `${p.outcome} after ${(p.durationMs / 1000).toFixed(1)} s: ${p.reason}`);
+    }
+    case 'worker:output':
+      return line('output', `${event.payload.unitId}#${event.payload.attempt}`, event.payload.line);
+    case 'merge:queued':
+      return line('merge', `${event.payload.unitId}`, `queued as #${event.payload.mergeId} from ${event.payload.branch}`);
+    case 'merge:rebasing':
+      return line('merge', event.payload.unitId, `rebasing onto ${short(event.payload.onto)}`);
+    case 'merge:verifying':
+      return line('merge', event.payload.unitId, `verifying ${short(event.payload.candidate)}`);
+    case 'merge:merged':
+      return line('merge', event.payload.unitId, `merged at ${short(event.payload.commit)}`);
+    case 'merge:rejected':
+      return line('merge', event.payload.unitId, `rejected (${event.payload.class}): ${firstLine(event.payload.detail)}`);
+    case 'branch:promoted':
+      return line('branch', event.payload.branch, `${event.payload.role} ${short(event.payload.from)} -> ${short(event.payload.to)}`);
+    case 'health:snapshot': {
+      const p = event.payload;
+      const checks = p.checks.map((check) => `${check.name} ${check.passed ? 'pass' : 'FAIL'}`).join(', ');
+      return line('health', short(p.commit), `${p.label}${p.round === null ? '' : ` (round ${p.round})`}: ${p.passed ? 'all checks pass' : 'failing'}${checks ? ` [${checks}]` : ''}`);
+    }
+    case 'supervisor:warning':
+      return line('warning', '-', event.payload.message);
+    default: {
+      const unreachable: never = event;
+      return String(unreachable);
+    }
+  }
+}
+
+function firstLine(text: string): string {
+  const lines = text.split('\n').filter((part) => part.trim() !== '');
+  return lines.length <= 1 ? (lines[0] ?? '') : `${lines[0]} (+${lines.length - 1} lines)`;
+}

@@ -1,0 +1,79 @@
+import type { RejectClass, UnitStatus } from '../events/types.js';
+import type { Store } from '../store/store.js';
+
+export interface RunSummary {
+  runId: number;
+  plan: string;
+  status: string;
+  reason: string;
+  units: Record<UnitStatus, number>;
+  unitIds: Record<UnitStatus, string[]>;
+  attempts: number;
+  merges: number;
+  rejected: number;
+  rejectedBy: Partial<Record<RejectClass, number>>;
+  rounds: number;
+  greenCommit: string | null;
+  workingCommit: string | null;
+  elapsedSeconds: number;
+  databasePath: string;
+}
+
+/** The end-of-run numbers, read back from the store so they match what was recorded. */
+export function summarizeRun(
+  store: Store,
+  runId: number,
+  extra: { greenCommit: string | null; workingCommit: string | null; databasePath: string },
+): RunSummary {
+  const run = store.runs.get(runId);
+  if (!run) throw new Error(`no run ${runId} in the state database`);
+  const units: Record<UnitStatus, number> = { pending: 0, running: 0, merging: 0, done: 0, failed: 0, blocked: 0, killed: 0 };
+  const unitIds: Record<UnitStatus, string[]> = { pending: [], running: [], merging: [], done: [], failed: [], blocked: [], killed: [] };
+  for (const unit of store.units.all(runId)) {
+    units[unit.status] += 1;
+    unitIds[unit.status].push(unit.id);
+  }
+  const merges = store.merges.forRun(runId);
+  const rejectedBy: Partial<Record<RejectClass, number>> = {};
+  for (const merge of merges) {
+    if (merge.status === 'rejected' && merge.reject_class) rejectedBy[merge.reject_class] = (rejectedBy[merge.reject_class] ?? 0) + 1;
+  }
+  const ended = run.ended_at ? Date.parse(run.ended_at) : Date.now();
+  return {
+    runId,
+    plan: run.plan_name,
+    status: run.status,
+    reason: run.reason,
+    units,
+    unitIds,
+    attempts: store.attempts.forRun(runId).length,
+    merges: merges.filter((merge) => merge.status === 'merged').length,
+    rejected: merges.filter((merge) => merge.status === 'rejected').length,
+    rejectedBy,
+    rounds: store.runs.rounds(runId).length,
+    elapsedSeconds: Math.round((ended - Date.parse(run.started_at)) / 100) / 10,
+    ...extra,
+  };
+}
+
+export function formatSummary(summary: RunSummary): string {
+  const list = (status: UnitStatus): string =>
+    summary.unitIds[status].length > 0 ? ` (${summary.unitIds[status].join(', ')})` : '';
+  const classes = Object.entries(summary.rejectedBy)
+    .map(([name, count]) => `${count} ${name}`)
+    .join(', ');
+  const lines = [
+    `run #${summary.runId} of plan "${summary.plan}": ${summary.status} — ${summary.reason}`,
+    `  units     ${summary.units.done} done, ${summary.units.failed} failed${list('failed')}, ${summary.units.blocked} blocked${list('blocked')}` +
+      (summary.units.pending + summary.units.killed + summary.units.merging > 0
+        ? `, ${summary.units.pending + summary.units.merging} unfinished${list('pending')}, ${summary.units.killed} killed${list('killed')}`
+        : ''),
+    `  attempts  ${summary.attempts} in ${summary.rounds} round${summary.rounds === 1 ? '' : 's'}`,
+    `  merges    ${summary.merges} merged, ${summary.rejected} rejected${classes ? ` (${classes})` : ''}`,
+    `  green     ${summary.greenCommit ?? 'not created (no commit has passed every check yet)'}`,
+    `  working   ${summary.workingCommit ?? 'none'}`,
+    `  elapsed   ${summary.elapsedSeconds.toFixed(1)} s`,
+    `  state     ${summary.databasePath}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,115 @@
+import type { Store } from './store/store.js';
+
+export interface StatusReport {
+  run: {
+    id: number;
+    plan: string;
+    status: string;
+    reason: string;
+    startedAt: string;
+    endedAt: string | null;
+    rounds: number;
+    maxRounds: number;
+  };
+  units: {
+    id: string;
+    title: string;
+    status: string;
+    reason: string;
+    strikes: number;
+    dependsOn: string[];
+    attempts: { number: number; round: number; outcome: string; exitCode: number | null; commits: number; handoff: string | null; reason: string; log: string }[];
+  }[];
+  mergeQueue: { id: number; unit: string; status: string; class: string | null; detail: string; commit: string | null }[];
+  health: { commit: string; label: string; round: number | null; passed: boolean; takenAt: string; checks: { name: string; passed: boolean; exitCode: number | null }[] } | null;
+}
+
+/** What `gaffer status` shows: read from the state database alone, no supervisor needed. */
+export function readStatus(store: Store, runId?: number): StatusReport | undefined {
+  const run = runId === undefined ? store.runs.latest() : store.runs.get(runId);
+  if (!run) return undefined;
+  const deps = store.units.dependencies(run.id);
+  const attempts = store.attempts.forRun(run.id);
+  const health = store.health.latest(run.id);
+  return {
+    run: {
+      id: run.id,
+      plan: run.plan_name,
+      status: run.status,
+      reason: run.reason,
+      startedAt: run.started_at,
+      endedAt: run.ended_at,
+      rounds: store.runs.rounds(run.id).length,
+      maxRounds: run.max_rounds,
+    },
+    units: store.units.all(run.id).map((unit) => ({
+      id: unit.id,
+      title: unit.title,
+      status: unit.status,
+      reason: unit.reason,
+      strikes: unit.strikes,
+      dependsOn: deps.get(unit.id) ?? [],
+      attempts: attempts
+        .filter((attempt) => attempt.unit_id === unit.id)
+        .map((attempt) => ({
+          number: attempt.number,
+          round: attempt.round,
+          outcome: attempt.outcome,
+          exitCode: attempt.exit_code,
+          commits: attempt.commits,
+          handoff: attempt.handoff,
+          reason: attempt.reason,
+          log: attempt.log_path,
+        })),
+    })),
+    mergeQueue: store.merges.forRun(run.id).map((merge) => ({
+      id: merge.id,
+      unit: merge.unit_id,
+      status: merge.status,
+      class: merge.reject_class,
+      detail: merge.detail,
+      commit: merge.merged_commit ?? merge.candidate,
+    })),
+    health: health
+      ? {
+          commit: health.commit,
+          label: health.label,
+          round: health.round,
+          passed: health.passed,
+          takenAt: health.takenAt,
+          checks: health.checks.map((check) => ({ name: check.name, passed: check.passed, exitCode: check.exitCode })),
+        }
+      : null,
+  };
+}
+
+export function formatStatus(report: StatusReport): string {
+  const { run } = report;
+  const out = [
+    `run #${run.id} of plan "${run.plan}": ${run.status}${run.reason ? ` — ${run.reason}` : ''}`,
+    `  started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
+    '',
+    'units',
+  ];
+  const width = Math.max(4, ...report.units.map((unit) => unit.id.length));
+  for (const unit of report.units) {
+    out.push(`  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${unit.reason}`);
+    for (const attempt of unit.attempts) {
+      out.push(`  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}: ${attempt.reason}`);
+    }
+  }
+  out.push('', 'merge queue');
+  if (report.mergeQueue.length === 0) out.push('  (empty)');
+  for (const merge of report.mergeQueue) {
+    const detail = merge.class ? ` (${merge.class}): ${merge.detail.split('\n')[0] ?? ''}` : merge.commit ? ` ${merge.commit.slice(0, 10)}` : '';
+    out.push(`  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}${detail}`);
+  }
+  out.push('', 'health');
+  if (!report.health) out.push('  no snapshot yet (no checks configured, or none has run)');
+  else {
+    const health = report.health;
+    out.push(`  ${health.label}${health.round === null ? '' : ` of round ${health.round}`} at ${health.commit.slice(0, 10)}: ${health.passed ? 'all checks pass' : 'failing'}`);
+    for (const check of health.checks) out.push(`    ${check.name}: ${check.passed ? 'pass' : `FAIL (exit ${check.exitCode ?? 'none'})`}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StateError } from '../errors.js';
+import { migrations } from './migrations.js';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) the state database in WAL mode and brings its schema up to date. */
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  if (options.readonly && !fs.existsSync(file)) {
+    throw new StateError(`no state database at ${file}: run \`gaffer run\` first, or pass --state <folder>`);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, timeout: 5000 });
+  } catch (error) {
+    throw new StateError(`cannot open the state database ${file}: ${String(error)}`, undefined, { cause: error });
+  }
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+  } else {
+    checkVersion(db, file);
+  }
+  return db;
+}
+
+function checkVersion(db: Db, file: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new StateError(
+      `the state database ${file} has schema version ${version}, newer than this gaffer knows (${migrations.length}): upgrade gaffer`,
+    );
+  }
+  return version;
+}
+
+function migrate(db: Db, file: string): void {
+  const version = checkVersion(db, file);
+  for (let index = version; index < migrations.length; index += 1) {
+    db.transaction(() => {
+      db.exec(migrations[index] ?? '');
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+}

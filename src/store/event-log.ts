@@ -1,0 +1,26 @@
+import type { GafferEvent } from '../events/types.js';
+import type { Db } from './database.js';
+
+export interface EventRow {
+  seq: number;
+  run_id: number | null;
+  at: string;
+  type: string;
+  payload: string;
+}
+
+/** The append-only log of every event (triggers in the schema forbid edits). */
+export class EventLogTable {
+  constructor(private readonly db: Db) {}
+
+  append(event: GafferEvent): void {
+    const payload = event.payload as { runId?: number | null };
+    this.db
+      .prepare('INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)')
+      .run(payload.runId ?? null, event.at, event.type, JSON.stringify(event.payload));
+  }
+
+  forRun(runId: number): EventRow[] {
+    return this.db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as EventRow[];
+  }
+}

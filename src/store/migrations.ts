@@ -1,0 +1,109 @@
+/**
+ * Schema migrations, applied in order inside one transaction each; the
+ * database's `user_version` records how many have run. Append only: never
+ * edit a migration that has shipped.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    plan_name TEXT NOT NULL,
+    plan_hash TEXT NOT NULL,
+    repo TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    max_rounds INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT
+  );
+  CREATE TABLE rounds (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    number INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    PRIMARY KEY (run_id, number)
+  );
+  CREATE TABLE units (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    status TEXT NOT NULL,
+    strikes INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_round INTEGER NOT NULL DEFAULT 0,
+    feedback TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    spec_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE unit_deps (
+    run_id INTEGER NOT NULL,
+    unit_id TEXT NOT NULL,
+    depends_on TEXT NOT NULL,
+    PRIMARY KEY (run_id, unit_id, depends_on)
+  );
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    unit_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    branch TEXT NOT NULL,
+    worktree TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    log_path TEXT NOT NULL,
+    pid INTEGER,
+    outcome TEXT NOT NULL,
+    exit_code INTEGER,
+    signal TEXT,
+    handoff TEXT,
+    handoff_json TEXT,
+    commits INTEGER NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    UNIQUE (run_id, unit_id, number)
+  );
+  CREATE TABLE merge_requests (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    unit_id TEXT NOT NULL,
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    branch TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reject_class TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    target_before TEXT,
+    candidate TEXT,
+    merged_commit TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE health_snapshots (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    round INTEGER,
+    commit_sha TEXT NOT NULL,
+    checks_key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    checks_json TEXT NOT NULL,
+    taken_at TEXT NOT NULL
+  );
+  CREATE INDEX health_by_commit ON health_snapshots (commit_sha, checks_key);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+  CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+  `,
+];

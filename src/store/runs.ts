@@ -1,0 +1,66 @@
+import type { RunStatus } from '../events/types.js';
+import type { Db } from './database.js';
+
+export interface RunRow {
+  id: number;
+  plan_name: string;
+  plan_hash: string;
+  repo: string;
+  config_json: string;
+  status: RunStatus;
+  reason: string;
+  max_rounds: number;
+  started_at: string;
+  ended_at: string | null;
+}
+
+export interface RoundRow {
+  run_id: number;
+  number: number;
+  started_at: string;
+  ended_at: string | null;
+}
+
+/** Runs (one supervisor session over a plan, resumable) and their rounds. */
+export class RunsTable {
+  constructor(private readonly db: Db) {}
+
+  create(run: { planName: string; planHash: string; repo: string; configJson: string; maxRounds: number }): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO runs (plan_name, plan_hash, repo, config_json, status, max_rounds, started_at)
+         VALUES (?, ?, ?, ?, 'running', ?, ?)`,
+      )
+      .run(run.planName, run.planHash, run.repo, run.configJson, run.maxRounds, now());
+    return Number(result.lastInsertRowid);
+  }
+
+  get(id: number): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  }
+
+  latest(): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined;
+  }
+
+  setStatus(id: number, status: RunStatus, reason: string): void {
+    const ended = status === 'running' ? null : now();
+    this.db.prepare('UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ?').run(status, reason, ended, id);
+  }
+
+  startRound(runId: number, number: number): void {
+    this.db.prepare('INSERT INTO rounds (run_id, number, started_at) VALUES (?, ?, ?)').run(runId, number, now());
+  }
+
+  endRound(runId: number, number: number): void {
+    this.db.prepare('UPDATE rounds SET ended_at = ? WHERE run_id = ? AND number = ?').run(now(), runId, number);
+  }
+
+  rounds(runId: number): RoundRow[] {
+    return this.db.prepare('SELECT * FROM rounds WHERE run_id = ? ORDER BY number').all(runId) as RoundRow[];
+  }
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}

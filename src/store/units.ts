@@ -1,0 +1,72 @@
+import type { UnitStatus } from '../events/types.js';
+import type { Db } from './database.js';
+import { now } from './runs.js';
+
+export interface UnitRow {
+  run_id: number;
+  id: string;
+  title: string;
+  prompt: string;
+  status: UnitStatus;
+  strikes: number;
+  attempts: number;
+  last_round: number;
+  feedback: string;
+  reason: string;
+  spec_json: string;
+  updated_at: string;
+}
+
+export interface NewUnit {
+  id: string;
+  title: string;
+  prompt: string;
+  dependsOn: readonly string[];
+  specJson: string;
+}
+
+/** Units of a run and their dependency edges. */
+export class UnitsTable {
+  constructor(private readonly db: Db) {}
+
+  insert(runId: number, unit: NewUnit): void {
+    this.db
+      .prepare(
+        `INSERT INTO units (run_id, id, title, prompt, status, spec_json, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+      )
+      .run(runId, unit.id, unit.title, unit.prompt, unit.specJson, now());
+    const edge = this.db.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)');
+    for (const dependency of unit.dependsOn) edge.run(runId, unit.id, dependency);
+  }
+
+  get(runId: number, id: string): UnitRow | undefined {
+    return this.db.prepare('SELECT * FROM units WHERE run_id = ? AND id = ?').get(runId, id) as UnitRow | undefined;
+  }
+
+  all(runId: number): UnitRow[] {
+    return this.db.prepare('SELECT * FROM units WHERE run_id = ? ORDER BY rowid').all(runId) as UnitRow[];
+  }
+
+  dependencies(runId: number): Map<string, string[]> {
+    const rows = this.db
+      .prepare('SELECT unit_id, depends_on FROM unit_deps WHERE run_id = ? ORDER BY rowid')
+      .all(runId) as { unit_id: string; depends_on: string }[];
+    const map = new Map<string, string[]>();
+    for (const row of rows) map.set(row.unit_id, [...(map.get(row.unit_id) ?? []), row.depends_on]);
+    return map;
+  }
+
+  update(
+    runId: number,
+    id: string,
+    changes: Partial<Pick<UnitRow, 'status' | 'strikes' | 'attempts' | 'last_round' | 'feedback' | 'reason'>>,
+  ): void {
+    const keys = Object.keys(changes) as (keyof typeof changes)[];
+    if (keys.length === 0) return;
+    const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
+    this.db
+      .prepare(`UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id`)
+      .run({ ...changes, updated_at: now(), run_id: runId, id });
+  }
+}

@@ -1,0 +1,50 @@
+import type { Config } from './config/schema.js';
+import { Mission, type MissionResult } from './controller/mission.js';
+import { EventBus } from './events/bus.js';
+import type { GafferEvent } from './events/types.js';
+import type { Plan } from './plan/schema.js';
+import { preflight } from './preflight.js';
+import { databasePath, excludeFromGit, SupervisorLock } from './state-dir.js';
+import { Store } from './store/store.js';
+
+export interface SupervisorOptions {
+  config: Config;
+  plan: Plan;
+  signal: AbortSignal;
+  fresh?: boolean;
+  /** Subscribers attached before anything happens (reporters, the UI's view model). */
+  subscribe?: (bus: EventBus) => void;
+  onListenerError?: (error: unknown, event: GafferEvent) => void;
+}
+
+export interface SupervisorResult extends MissionResult {
+  databasePath: string;
+  store: Store;
+}
+
+/**
+ * Validates everything (no writes), then takes the state folder, creates the
+ * working branch if needed and runs the mission. The caller closes the store.
+ */
+export async function supervise(options: SupervisorOptions): Promise<SupervisorResult> {
+  const { config, plan } = options;
+  const checked = await preflight(config, plan, config.repo);
+  const repo = checked.repo;
+  const stateDir = config.stateDir;
+  await excludeFromGit(repo, stateDir);
+  const lock = SupervisorLock.acquire(stateDir);
+  const dbPath = databasePath(stateDir);
+  const store = Store.open(dbPath);
+  try {
+    const bus = new EventBus(options.onListenerError);
+    options.subscribe?.(bus);
+    const mission = new Mission({ config: { ...config, repo }, plan, repo, stateDir, store, bus, signal: options.signal, fresh: options.fresh });
+    const result = await mission.run();
+    return { ...result, databasePath: dbPath, store };
+  } catch (error) {
+    store.close();
+    throw error;
+  } finally {
+    lock.release();
+  }
+}
