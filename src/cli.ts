@@ -59,7 +59,9 @@ function parseFlags(argv: string[]) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}; run \`gaffer --help\` for usage`);
+    // Node's advice about positionals that start with '-' only misleads for a mistyped flag.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional argument[\s\S]*$/, '');
+    throw new UsageError(`${message}; run \`gaffer --help\` for usage`);
   }
 }
 

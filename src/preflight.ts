@@ -47,11 +47,13 @@ export async function preflight(config: Config, plan: Plan | undefined, repo: st
   passed.push(`base branch ${base} at ${baseCommit.slice(0, 10)}`);
 
   const status = await tryGit(repo, ['status', '--porcelain', '--untracked-files=no']);
-  if (status.exitCode === 0 && status.stdout.trim() !== '') {
-    const files = status.stdout.trim().split('\n').slice(0, 5).map((line) => line.slice(3));
+  // Porcelain lines are "XY path": never trim the start, X may be a space.
+  const changed = status.stdout.split('\n').filter((line) => line.trim() !== '');
+  if (status.exitCode === 0 && changed.length > 0) {
+    const files = changed.slice(0, 5).map((line) => line.slice(3));
     throw new PreflightError(
       'dirty-tree',
-      `the checkout at ${repo} has uncommitted changes (${files.join(', ')}${status.stdout.trim().split('\n').length > 5 ? ', …' : ''}): commit or stash them first, so no work of yours is mixed into the agents' branches`,
+      `the checkout at ${repo} has uncommitted changes (${files.join(', ')}${changed.length > 5 ? ', …' : ''}): commit or stash them first, so no work of yours is mixed into the agents' branches`,
     );
   }
   passed.push('no uncommitted changes');

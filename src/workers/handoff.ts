@@ -101,7 +101,10 @@ export class HandoffScanner {
   result(): HandoffResult {
     switch (this.mode) {
       case 'in-object':
-        return malformed(`${HANDOFF_MARKER} object never closed (output ended inside it)`, this.parts.join(''));
+        return malformed(
+          `${HANDOFF_MARKER} object never closed (output ended inside it)`,
+          this.parts.join(''),
+        );
       case 'awaiting-brace':
         return malformed(`no JSON object after ${HANDOFF_MARKER}`, '');
       case 'idle':
@@ -199,7 +202,9 @@ function parseCandidate(raw: string): HandoffResult {
   if (parsed.success) return { status: 'valid', handoff: parsed.data };
   const issues = parsed.error.issues
     .slice(0, MAX_REPORTED_ISSUES)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`);
+    .map(
+      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`,
+    );
   const more = parsed.error.issues.length - issues.length;
   return malformed(`invalid handoff: ${issues.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`, raw);
 }

@@ -29,7 +29,11 @@ export class RingBuffer {
 
   constructor(opts: RingBufferOptions) {
     const maxLineBytes = opts.maxLineBytes ?? 4096;
-    for (const [name, value] of Object.entries({ maxLines: opts.maxLines, maxBytes: opts.maxBytes, maxLineBytes })) {
+    for (const [name, value] of Object.entries({
+      maxLines: opts.maxLines,
+      maxBytes: opts.maxBytes,
+      maxLineBytes,
+    })) {
       if (!Number.isInteger(value) || value < 1) {
         throw new RangeError(`RingBuffer ${name} must be a positive integer, got ${value}`);
       }

@@ -109,7 +109,8 @@ async function run(directive: string): Promise<number | undefined> {
     }
     case '@attempt': {
       const [wanted, inner = ''] = splitFirst(rest);
-      if (!inner.startsWith('@')) throw new DirectiveError(`@attempt ${wanted ?? ''} needs a directive after it`);
+      if (!inner.startsWith('@'))
+        throw new DirectiveError(`@attempt ${wanted ?? ''} needs a directive after it`);
       return parseCount(wanted, name) === attempt ? run(inner) : undefined;
     }
     case '@handoff':
@@ -137,7 +138,8 @@ async function flood(bytes: number): Promise<void> {
   const chunk = line.repeat(640);
   let remaining = bytes;
   while (remaining > 0) {
-    const piece = remaining >= chunk.length ? chunk : line.repeat(Math.floor(remaining / 100)) + tail(remaining % 100);
+    const piece =
+      remaining >= chunk.length ? chunk : line.repeat(Math.floor(remaining / 100)) + tail(remaining % 100);
     remaining -= piece.length;
     if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
   }
@@ -159,7 +161,8 @@ async function hang(): Promise<never> {
 function git(args: string[]): string {
   const result = spawnSync('git', args, { encoding: 'utf8' });
   if (result.status !== 0) {
-    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() || String(result.error ?? 'no output');
+    const output =
+      `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() || String(result.error ?? 'no output');
     throw new GitFailure(`git ${args.join(' ')} failed (exit ${result.status ?? 'signal'}): ${output}`);
   }
   return result.stdout;
@@ -206,7 +209,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`[agent] crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `[agent] crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -137,11 +137,15 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
 
   const onSpawn = spec.onSpawn;
   if (onSpawn !== undefined) callListener(() => onSpawn(pid));
-  const splitters = [drain(subprocess.stdout, splitterFor('stdout')), drain(subprocess.stderr, splitterFor('stderr'))];
+  const splitters = [
+    drain(subprocess.stdout, splitterFor('stdout')),
+    drain(subprocess.stderr, splitterFor('stderr')),
+  ];
 
   const graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
   let groupEnded: Promise<unknown> | undefined;
-  const endGroup = (): Promise<unknown> => (groupEnded ??= killGroup(pid, { graceMs }).catch(() => undefined));
+  const endGroup = (): Promise<unknown> =>
+    (groupEnded ??= killGroup(pid, { graceMs }).catch(() => undefined));
 
   let outcome: 'exited' | 'timed-out' | 'killed' = 'exited';
   let leaderExited = false;
@@ -255,7 +259,9 @@ function spawnFailed(spec: SupervisedSpec, message: string, durationMs: number):
 function describeSpawnFailure(spec: SupervisedSpec, failure: unknown): string {
   const code = isRecord(failure) && typeof failure.code === 'string' ? failure.code : undefined;
   const detail =
-    isRecord(failure) && typeof failure.originalMessage === 'string' ? failure.originalMessage : errorMessage(failure);
+    isRecord(failure) && typeof failure.originalMessage === 'string'
+      ? failure.originalMessage
+      : errorMessage(failure);
   if (code === 'ENOENT' && !existsSync(spec.cwd)) {
     return `cannot start ${spec.command}: working directory ${spec.cwd} does not exist (${detail})`;
   }

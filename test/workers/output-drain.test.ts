@@ -49,7 +49,9 @@ describe('output is drained while the child runs', () => {
     const logPath = join(dir, 'both.log');
     const stderrLines: string[] = [];
     const result = await runSupervised({
-      ...node("const l='e'.repeat(99)+'\\n'; for (let i = 0; i < 5000; i++) process.stderr.write(l); console.log('out');"),
+      ...node(
+        "const l='e'.repeat(99)+'\\n'; for (let i = 0; i < 5000; i++) process.stderr.write(l); console.log('out');",
+      ),
       cwd: dir,
       timeoutMs: 30_000,
       logPath,
