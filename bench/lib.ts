@@ -38,7 +38,8 @@ export function packageRoot(): string {
 /** The built CLI; the benchmarks run gaffer exactly as a user would. */
 export function gafferCli(): string {
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli.js');
-  if (!fs.existsSync(cli)) throw new BenchFailure(`${cli} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
+  if (!fs.existsSync(cli))
+    throw new BenchFailure(`${cli} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
   return cli;
 }
 
@@ -80,7 +81,9 @@ export const gitEnv: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: 
 export function gitSync(cwd: string, args: string[]): string {
   const result = spawnSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
-    throw new BenchFailure(`git ${args.join(' ')} in ${cwd} failed: ${(result.stderr || String(result.error)).trim()}`);
+    throw new BenchFailure(
+      `git ${args.join(' ')} in ${cwd} failed: ${(result.stderr || String(result.error)).trim()}`,
+    );
   }
   return result.stdout;
 }
@@ -163,7 +166,12 @@ export function blobId(content: string): string {
  * `git ls-tree`, blob ids compared, no extra checkouts). Throws BenchFailure
  * naming the first few missing or wrong files.
  */
-export function verifyTree(repo: string, branch: string, expected: ReadonlyMap<string, string>, who: string): void {
+export function verifyTree(
+  repo: string,
+  branch: string,
+  expected: ReadonlyMap<string, string>,
+  who: string,
+): void {
   const listing = gitSync(repo, ['ls-tree', '-r', '--full-tree', `refs/heads/${branch}`]);
   const blobs = new Map<string, string>();
   for (const line of listing.split('\n')) {
@@ -196,7 +204,9 @@ export function intFlag(argv: readonly string[], name: string, fallback: number)
   if (index === -1) return fallback;
   const value = Number(argv[index + 1]);
   if (!Number.isInteger(value) || value < 1) {
-    throw new BenchUsageError(`--${name} needs a positive integer, got ${JSON.stringify(argv[index + 1] ?? '')}`);
+    throw new BenchUsageError(
+      `--${name} needs a positive integer, got ${JSON.stringify(argv[index + 1] ?? '')}`,
+    );
   }
   return value;
 }

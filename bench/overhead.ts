@@ -105,7 +105,8 @@ function configFor(): object {
 /** Same history on both sides: one commit per unit on top of main. */
 function verifyCommits(repo: string, branch: string, units: number, who: string): void {
   const count = Number(gitSync(repo, ['rev-list', '--count', `main..refs/heads/${branch}`]).trim());
-  if (count !== units) throw new BenchFailure(`${who}: ${branch} has ${count} commits on top of main, expected ${units}`);
+  if (count !== units)
+    throw new BenchFailure(`${who}: ${branch} has ${count} commits on top of main, expected ${units}`);
 }
 
 async function runGaffer(units: number, label: string): Promise<number> {
@@ -115,7 +116,12 @@ async function runGaffer(units: number, label: string): Promise<number> {
   const configPath = path.join(root, 'gaffer.json');
   fs.writeFileSync(configPath, `${JSON.stringify(configFor(), null, 2)}\n`);
   const args = [gafferCli(), 'run', '--config', configPath, '--headless'];
-  const run = await timedRun(process.execPath, args, { cwd: root, outDir: root, label, timeoutMs: RUN_TIMEOUT_MS });
+  const run = await timedRun(process.execPath, args, {
+    cwd: root,
+    outDir: root,
+    label,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
   if (run.exitCode !== 0) {
     const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.exitCode ?? 'none'}`;
     throw new BenchFailure(
@@ -142,7 +148,9 @@ async function runScript(units: number, label: string): Promise<number> {
     env: gitEnv,
   });
   if (run.exitCode !== 0) {
-    throw new BenchFailure(`the serial script exited ${run.exitCode ?? run.signal ?? 'none'}; stderr:\n${tailOf(run.stderrPath)}`);
+    throw new BenchFailure(
+      `the serial script exited ${run.exitCode ?? run.signal ?? 'none'}; stderr:\n${tailOf(run.stderrPath)}`,
+    );
   }
   verifyTree(repo, SCRIPT_WORKING, expectedFiles(units), 'script');
   verifyCommits(repo, SCRIPT_WORKING, units, 'script');
@@ -184,7 +192,9 @@ async function run(argv: string[]): Promise<number> {
   const gaffer = median(samples.map((sample) => sample.gaffer));
   const script = median(samples.map((sample) => sample.script));
   const label = repeat > 1 ? 'median ' : '';
-  console.log(`gaffer: ${label}${seconds(gaffer)}, ${perUnit(gaffer, units)} (${CONCURRENCY} workers, wall clock incl. startup)`);
+  console.log(
+    `gaffer: ${label}${seconds(gaffer)}, ${perUnit(gaffer, units)} (${CONCURRENCY} workers, wall clock incl. startup)`,
+  );
   console.log(`script: ${label}${seconds(script)}, ${perUnit(script, units)} (serial bash, same git work)`);
   console.log(resultLine('overhead_ratio', gaffer / script));
   return 0;
@@ -193,6 +203,10 @@ async function run(argv: string[]): Promise<number> {
 export const overhead: Benchmark = {
   name: 'overhead',
   summary: `gaffer (${CONCURRENCY} workers) vs a serial git script on ${DEFAULT_UNITS} one-file units; RESULT overhead_ratio`,
-  flags: ['--repeat N   run each side N times, report the medians (default 1)', `--units N    units per side (default ${DEFAULT_UNITS})`, '--keep       leave the temp folders for inspection'],
+  flags: [
+    '--repeat N   run each side N times, report the medians (default 1)',
+    `--units N    units per side (default ${DEFAULT_UNITS})`,
+    '--keep       leave the temp folders for inspection',
+  ],
   run,
 };

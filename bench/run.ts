@@ -29,7 +29,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = name === undefined ? undefined : benchmarks[name];
   if (!load) {
-    console.error(`${name === undefined ? 'no benchmark named' : `unknown benchmark "${name}"`}\n\n${await usage()}`);
+    console.error(
+      `${name === undefined ? 'no benchmark named' : `unknown benchmark "${name}"`}\n\n${await usage()}`,
+    );
     return 2;
   }
   const benchmark = await load();
@@ -60,7 +62,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     cleanup();
-    console.error(`bench: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(
+      `bench: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exitCode = 1;
   },
 );

@@ -23,7 +23,7 @@ export interface PreflightReport {
 export async function preflight(config: Config, plan: Plan | undefined, repo: string): Promise<PreflightReport> {
   const passed: string[] = [];
   if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) {
-    throw new PreflightError('not-git-repo', `${repo} does not exist: set "repo" in the config to a git repository, or pass --repo <path>`);
+    throw new PreflightError('not-git-repo', `${repo} does not exist: set "repo" in the config to a git repository (a relative path is resolved against the config file's folder)`);
   }
   const top = await tryGit(repo, ['rev-parse', '--show-toplevel']);
   if (top.exitCode !== 0) {

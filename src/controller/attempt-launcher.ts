@@ -147,7 +147,7 @@ export class AttemptLauncher {
     try {
       report = await runAttempt({
         runId,
-        unit: { id: unitId, title: unit.title, prompt: unit.prompt },
+        unit: { id: unitId, title: unit.title, prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt },
         attempt,
         agent: this.options.units.get(unitId)?.agent ?? config.agent,
         timeoutMs: this.options.units.get(unitId)?.timeoutMs ?? config.attemptTimeoutMs,

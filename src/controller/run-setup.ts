@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Plan } from '../plan/schema.js';
+import { redact } from '../util/redact.js';
 import type { Store } from '../store/store.js';
 import type { AttemptRow } from '../store/attempts.js';
 import { groupAlive, killGroup } from '../workers/process-group.js';
@@ -45,9 +46,10 @@ export function openRun(
       store.units.insert(id, {
         id: unit.id,
         title: unit.title,
-        prompt: unit.prompt,
+        // Stored for views only, redacted: the agent gets the prompt from the plan itself.
+        prompt: redact(unit.prompt),
         dependsOn: unit.depends_on,
-        specJson: JSON.stringify(unit),
+        specJson: redact(JSON.stringify(unit)),
       });
     }
     return id;

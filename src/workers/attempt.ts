@@ -7,7 +7,7 @@ import { HandoffScanner, type HandoffResult } from './handoff.js';
 import { buildPrompt } from './prompt.js';
 import type { RingBuffer } from './ring-buffer.js';
 import { runSupervised } from './supervised-process.js';
-import type { Workspace, Workspaces } from './workspaces.js';
+import type { Workspace } from './workspaces.js';
 
 export interface AttemptSpec {
   runId: number;

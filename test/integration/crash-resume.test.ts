@@ -1,0 +1,83 @@
+import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { readStat } from '../../src/workers/process-group.js';
+import { cleanup, defaultChecks, filesOn, makeRepo } from './mission-fixture.js';
+
+const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+let repo = '';
+afterEach(() => cleanup(repo));
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+it('a supervisor killed mid-attempt resumes: the attempt is reaped without a strike and no work is lost', async () => {
+  repo = makeRepo();
+  const configPath = path.join(repo, '.gaffer-test', 'gaffer.json');
+  fs.mkdirSync(path.dirname(configPath), { recursive: true });
+  fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), '/.gaffer-test/\n');
+  fs.writeFileSync(
+    path.join(repo, '.gaffer-test', 'plan.json'),
+    JSON.stringify({
+      name: 'resume',
+      units: [
+        { id: 'quick', title: 'quick', prompt: '@write files/quick.txt q\n@commit quick' },
+        { id: 'slow', title: 'slow the first time', prompt: '@attempt 1 @sleep 60000\n@write files/slow.txt s\n@commit slow' },
+      ],
+    }),
+  );
+  fs.writeFileSync(configPath, JSON.stringify({ repo: '..', plan: 'plan.json', concurrency: 2, maxAttempts: 1, checks: defaultChecks, killGraceMs: 300 }));
+
+  const first = execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], { reject: false });
+  const dbPath = path.join(repo, '.gaffer', 'state.db');
+  const agentPid = await waitFor('the slow attempt and the quick merge', () => {
+    if (!fs.existsSync(dbPath)) return undefined;
+    const store = Store.open(dbPath, { readonly: true });
+    try {
+      const slow = store.attempts.forRun(1).find((attempt) => attempt.unit_id === 'slow' && attempt.pid !== null);
+      const quickDone = store.units.get(1, 'quick')?.status === 'done';
+      return slow?.pid && quickDone ? slow.pid : undefined;
+    } finally {
+      store.close();
+    }
+  });
+  first.kill('SIGKILL');
+  await first;
+  // The agent lives in its own process group: the supervisor's death left it running.
+  expect(alive(agentPid)).toBe(true);
+
+  const second = await execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], { reject: false });
+  expect(second.stderr).toBe('');
+  expect(second.exitCode).toBe(0);
+  expect(second.stdout).toMatch(/run\s+#1\s+resumed plan "resume"/);
+  expect(alive(agentPid)).toBe(false);
+
+  const store = Store.open(dbPath, { readonly: true });
+  try {
+    expect(store.runs.latest()).toMatchObject({ id: 1, status: 'completed' });
+    // maxAttempts is 1: had the reaped attempt counted as a strike, slow would have failed.
+    expect(store.units.get(1, 'slow')).toMatchObject({ status: 'done', strikes: 0, attempts: 2 });
+    expect(store.attempts.forRun(1).filter((attempt) => attempt.unit_id === 'slow').map((attempt) => attempt.outcome)).toEqual([
+      'reaped',
+      'handed-off',
+    ]);
+  } finally {
+    store.close();
+  }
+  expect(filesOn(repo, 'gaffer/working')).toEqual(['base.txt', 'quick.txt', 'slow.txt']);
+});
