@@ -60,7 +60,10 @@ function parseFlags(argv: string[]) {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     // Node's advice about positionals that start with '-' only misleads for a mistyped flag.
-    const message = (error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional argument[\s\S]*$/, '');
+    const message = (error instanceof Error ? error.message : String(error)).replace(
+      /\. To specify a positional argument[\s\S]*$/,
+      '',
+    );
     throw new UsageError(`${message}; run \`gaffer --help\` for usage`);
   }
 }
@@ -76,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return command === undefined && !values.help ? ExitCode.usage : ExitCode.ok;
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"; run \`gaffer --help\` for usage`);
+  if (rest.length > 0)
+    throw new UsageError(`unexpected argument "${rest[0]}"; run \`gaffer --help\` for usage`);
   switch (command) {
     case 'run':
       return runCommand(values);
@@ -100,7 +104,9 @@ function configPathOf(flags: Flags): string {
 function loadPlanFor(config: Config, flags: Flags, baseDir: string): Plan {
   const planPath = flags.plan ? path.resolve(flags.plan) : config.plan;
   if (!planPath) {
-    throw new UsageError(`no plan: set "plan" in the config (a path relative to ${baseDir}) or pass --plan <file>`);
+    throw new UsageError(
+      `no plan: set "plan" in the config (a path relative to ${baseDir}) or pass --plan <file>`,
+    );
   }
   return loadPlan(planPath);
 }
@@ -113,7 +119,10 @@ async function runCommand(flags: Flags): Promise<number> {
 
 async function demoCommand(flags: Flags): Promise<number> {
   const sample = await createSample(flags.dir ? path.resolve(flags.dir) : undefined);
-  const config = resolveConfigPaths(parseConfig(JSON.parse(fs.readFileSync(sample.configPath, 'utf8')), sample.configPath), sample.root);
+  const config = resolveConfigPaths(
+    parseConfig(JSON.parse(fs.readFileSync(sample.configPath, 'utf8')), sample.configPath),
+    sample.root,
+  );
   const plan = loadPlan(sample.planPath);
   if (!flags.json) process.stdout.write(`gaffer demo: sample repository at ${sample.repo}\n`);
   const code = await runMission(config, plan, flags);
@@ -131,7 +140,9 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write(`\ngaffer: ${signal}: stopping (attempts end, state stays resumable); press Ctrl-C again to force\n`);
+      process.stderr.write(
+        `\ngaffer: ${signal}: stopping (attempts end, state stays resumable); press Ctrl-C again to force\n`,
+      );
       stop.abort();
     } else {
       process.stderr.write('gaffer: forced to quit\n');
@@ -160,7 +171,12 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
       });
       write(flags.json ? JSON.stringify({ type: 'summary', ...summary }) : `\n${formatSummary(summary)}`);
       if (result.status === 'interrupted') return 130;
-      const unfinished = summary.units.failed + summary.units.blocked + summary.units.pending + summary.units.killed + summary.units.merging;
+      const unfinished =
+        summary.units.failed +
+        summary.units.blocked +
+        summary.units.pending +
+        summary.units.killed +
+        summary.units.merging;
       return unfinished === 0 ? ExitCode.ok : ExitCode.unitsUnfinished;
     } finally {
       result.store.close();
@@ -174,12 +190,14 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
 function statusCommand(flags: Flags): number {
   let stateDir: string;
   if (flags.state) stateDir = path.resolve(flags.state);
-  else if (flags.config || fs.existsSync('gaffer.json')) stateDir = loadConfig(configPathOf(flags)).config.stateDir;
+  else if (flags.config || fs.existsSync('gaffer.json'))
+    stateDir = loadConfig(configPathOf(flags)).config.stateDir;
   else stateDir = path.resolve('.gaffer');
   const store = Store.open(databasePath(stateDir), { readonly: true });
   try {
     const runId = flags.run === undefined ? undefined : Number.parseInt(flags.run, 10);
-    if (runId !== undefined && !Number.isInteger(runId)) throw new UsageError(`--run takes a run number, not "${flags.run}"`);
+    if (runId !== undefined && !Number.isInteger(runId))
+      throw new UsageError(`--run takes a run number, not "${flags.run}"`);
     const report = readStatus(store, runId);
     if (!report) {
       process.stdout.write(flags.json ? 'null\n' : `no runs recorded in ${stateDir} yet\n`);
@@ -206,14 +224,32 @@ function initCommand(flags: Flags): number {
   const configFile = path.join(dir, 'gaffer.json');
   const planFile = path.join(dir, 'plan.json');
   for (const file of [configFile, planFile]) {
-    if (fs.existsSync(file)) throw new UsageError(`${file} already exists: edit it, or remove it and run \`gaffer init\` again`);
+    if (fs.existsSync(file))
+      throw new UsageError(`${file} already exists: edit it, or remove it and run \`gaffer init\` again`);
   }
   fs.mkdirSync(dir, { recursive: true });
-  const config = { repo: '.', plan: 'plan.json', agent: { kind: 'claude' }, checks: [{ name: 'tests', command: ['npm', 'test'] }] };
-  const plan = { name: 'my-plan', units: [{ id: 'first-unit', title: 'Describe the first piece of work', prompt: 'What the agent should do.', depends_on: [] }] };
+  const config = {
+    repo: '.',
+    plan: 'plan.json',
+    agent: { kind: 'claude' },
+    checks: [{ name: 'tests', command: ['npm', 'test'] }],
+  };
+  const plan = {
+    name: 'my-plan',
+    units: [
+      {
+        id: 'first-unit',
+        title: 'Describe the first piece of work',
+        prompt: 'What the agent should do.',
+        depends_on: [],
+      },
+    ],
+  };
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   fs.writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
-  process.stdout.write(`wrote ${configFile} and ${planFile}: edit them, then \`gaffer doctor\` and \`gaffer run\`\n`);
+  process.stdout.write(
+    `wrote ${configFile} and ${planFile}: edit them, then \`gaffer doctor\` and \`gaffer run\`\n`,
+  );
   return ExitCode.ok;
 }
 
@@ -232,8 +268,15 @@ main(process.argv.slice(2)).then(
       process.exitCode = error.exitCode;
       return;
     }
-    const detail = error instanceof Error ? (process.env.GAFFER_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
-    process.stderr.write(`gaffer: internal error: ${redact(detail)}\n(this is a bug in gaffer; set GAFFER_DEBUG=1 for the stack)\n`);
+    const detail =
+      error instanceof Error
+        ? process.env.GAFFER_DEBUG
+          ? (error.stack ?? error.message)
+          : error.message
+        : String(error);
+    process.stderr.write(
+      `gaffer: internal error: ${redact(detail)}\n(this is a bug in gaffer; set GAFFER_DEBUG=1 for the stack)\n`,
+    );
     process.exitCode = ExitCode.internal;
   },
 );

@@ -50,7 +50,8 @@ export class PlanError extends GafferError {
   }
 }
 
-export type PreflightCode = 'not-git-repo' | 'branch-missing' | 'dirty-tree' | 'agent-not-found' | 'check-not-found' | 'branch-in-use';
+export type PreflightCode =
+  'not-git-repo' | 'branch-missing' | 'dirty-tree' | 'agent-not-found' | 'check-not-found' | 'branch-in-use';
 
 const preflightExit: Record<PreflightCode, ExitCode> = {
   'not-git-repo': ExitCode.notGitRepo,
@@ -85,7 +86,11 @@ export class GitError extends GafferError {
     readonly exitCodeOfGit: number | undefined,
     readonly stderr: string,
   ) {
-    super(`git ${args.join(' ')} failed (exit ${exitCodeOfGit ?? 'signal'}): ${stderr.trim() || 'no output'}`, 'git', ExitCode.internal);
+    super(
+      `git ${args.join(' ')} failed (exit ${exitCodeOfGit ?? 'signal'}): ${stderr.trim() || 'no output'}`,
+      'git',
+      ExitCode.internal,
+    );
   }
 }
 

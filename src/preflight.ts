@@ -20,10 +20,17 @@ export interface PreflightReport {
  * is written or spawned: the repository, its branches and tree, the agent
  * binaries and the check commands. The first problem found is thrown.
  */
-export async function preflight(config: Config, plan: Plan | undefined, repo: string): Promise<PreflightReport> {
+export async function preflight(
+  config: Config,
+  plan: Plan | undefined,
+  repo: string,
+): Promise<PreflightReport> {
   const passed: string[] = [];
   if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) {
-    throw new PreflightError('not-git-repo', `${repo} does not exist: set "repo" in the config to a git repository (a relative path is resolved against the config file's folder)`);
+    throw new PreflightError(
+      'not-git-repo',
+      `${repo} does not exist: set "repo" in the config to a git repository (a relative path is resolved against the config file's folder)`,
+    );
   }
   const top = await tryGit(repo, ['rev-parse', '--show-toplevel']);
   if (top.exitCode !== 0) {
@@ -35,7 +42,9 @@ export async function preflight(config: Config, plan: Plan | undefined, repo: st
   passed.push(`git repository at ${top.stdout.trim()}`);
   const git = simpleGit(repo);
   const { base, working, green } = config.branches;
-  const baseCommit = (await tryGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${base}^{commit}`])).stdout.trim();
+  const baseCommit = (
+    await tryGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${base}^{commit}`])
+  ).stdout.trim();
   if (baseCommit === '') {
     const branches = await git.branchLocal();
     const known = branches.all.length > 0 ? branches.all.join(', ') : 'none: commit something first';

@@ -18,10 +18,33 @@ export interface StatusReport {
     reason: string;
     strikes: number;
     dependsOn: string[];
-    attempts: { number: number; round: number; outcome: string; exitCode: number | null; commits: number; handoff: string | null; reason: string; log: string }[];
+    attempts: {
+      number: number;
+      round: number;
+      outcome: string;
+      exitCode: number | null;
+      commits: number;
+      handoff: string | null;
+      reason: string;
+      log: string;
+    }[];
   }[];
-  mergeQueue: { id: number; unit: string; status: string; class: string | null; detail: string; commit: string | null }[];
-  health: { commit: string; label: string; round: number | null; passed: boolean; takenAt: string; checks: { name: string; passed: boolean; exitCode: number | null }[] } | null;
+  mergeQueue: {
+    id: number;
+    unit: string;
+    status: string;
+    class: string | null;
+    detail: string;
+    commit: string | null;
+  }[];
+  health: {
+    commit: string;
+    label: string;
+    round: number | null;
+    passed: boolean;
+    takenAt: string;
+    checks: { name: string; passed: boolean; exitCode: number | null }[];
+  } | null;
 }
 
 /** What `gaffer status` shows: read from the state database alone, no supervisor needed. */
@@ -77,7 +100,11 @@ export function readStatus(store: Store, runId?: number): StatusReport | undefin
           round: health.round,
           passed: health.passed,
           takenAt: health.takenAt,
-          checks: health.checks.map((check) => ({ name: check.name, passed: check.passed, exitCode: check.exitCode })),
+          checks: health.checks.map((check) => ({
+            name: check.name,
+            passed: check.passed,
+            exitCode: check.exitCode,
+          })),
         }
       : null,
   };
@@ -95,21 +122,30 @@ export function formatStatus(report: StatusReport): string {
   for (const unit of report.units) {
     out.push(`  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${unit.reason}`);
     for (const attempt of unit.attempts) {
-      out.push(`  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}: ${attempt.reason}`);
+      out.push(
+        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}: ${attempt.reason}`,
+      );
     }
   }
   out.push('', 'merge queue');
   if (report.mergeQueue.length === 0) out.push('  (empty)');
   for (const merge of report.mergeQueue) {
-    const detail = merge.class ? ` (${merge.class}): ${merge.detail.split('\n')[0] ?? ''}` : merge.commit ? ` ${merge.commit.slice(0, 10)}` : '';
+    const detail = merge.class
+      ? ` (${merge.class}): ${merge.detail.split('\n')[0] ?? ''}`
+      : merge.commit
+        ? ` ${merge.commit.slice(0, 10)}`
+        : '';
     out.push(`  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}${detail}`);
   }
   out.push('', 'health');
   if (!report.health) out.push('  no snapshot yet (no checks configured, or none has run)');
   else {
     const health = report.health;
-    out.push(`  ${health.label}${health.round === null ? '' : ` of round ${health.round}`} at ${health.commit.slice(0, 10)}: ${health.passed ? 'all checks pass' : 'failing'}`);
-    for (const check of health.checks) out.push(`    ${check.name}: ${check.passed ? 'pass' : `FAIL (exit ${check.exitCode ?? 'none'})`}`);
+    out.push(
+      `  ${health.label}${health.round === null ? '' : ` of round ${health.round}`} at ${health.commit.slice(0, 10)}: ${health.passed ? 'all checks pass' : 'failing'}`,
+    );
+    for (const check of health.checks)
+      out.push(`    ${check.name}: ${check.passed ? 'pass' : `FAIL (exit ${check.exitCode ?? 'none'})`}`);
   }
   return out.join('\n');
 }

@@ -38,7 +38,16 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
   try {
     const bus = new EventBus(options.onListenerError);
     options.subscribe?.(bus);
-    const mission = new Mission({ config: { ...config, repo }, plan, repo, stateDir, store, bus, signal: options.signal, fresh: options.fresh });
+    const mission = new Mission({
+      config: { ...config, repo },
+      plan,
+      repo,
+      stateDir,
+      store,
+      bus,
+      signal: options.signal,
+      fresh: options.fresh,
+    });
     const result = await mission.run();
     return { ...result, databasePath: dbPath, store };
   } catch (error) {

@@ -45,7 +45,8 @@ export class AttemptLauncher {
 
   constructor(private readonly options: LauncherOptions) {
     options.signal.addEventListener('abort', () => {
-      for (const attempt of this.live.values()) attempt.controller.abort(new Error('the supervisor is stopping'));
+      for (const attempt of this.live.values())
+        attempt.controller.abort(new Error('the supervisor is stopping'));
     });
   }
 
@@ -72,7 +73,9 @@ export class AttemptLauncher {
   private track(work: Promise<void>): void {
     const tracked: Promise<void> = work
       .catch((error: unknown) => {
-        this.options.recorder.record([['supervisor:warning', { runId: this.options.runId, message: redact(describe(error)) }]]);
+        this.options.recorder.record([
+          ['supervisor:warning', { runId: this.options.runId, message: redact(describe(error)) }],
+        ]);
       })
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
@@ -110,7 +113,15 @@ export class AttemptLauncher {
     } catch (error) {
       this.starting.delete(unitId);
       recorder.record(
-        [['supervisor:warning', { runId, message: `could not prepare a worktree for ${unitId}: ${describe(error)}; it waits for the next round` }]],
+        [
+          [
+            'supervisor:warning',
+            {
+              runId,
+              message: `could not prepare a worktree for ${unitId}: ${describe(error)}; it waits for the next round`,
+            },
+          ],
+        ],
         () => recorder.store.units.update(runId, unitId, { last_round: round }),
       );
       return;
@@ -131,7 +142,9 @@ export class AttemptLauncher {
           logPath,
         });
       },
-      after: [['attempt:started', { runId, unitId, attempt, round, branch: workspace.branch, baseCommit, logPath }]],
+      after: [
+        ['attempt:started', { runId, unitId, attempt, round, branch: workspace.branch, baseCommit, logPath }],
+      ],
     });
     const live: LiveAttempt = {
       unitId,
@@ -147,7 +160,11 @@ export class AttemptLauncher {
     try {
       report = await runAttempt({
         runId,
-        unit: { id: unitId, title: unit.title, prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt },
+        unit: {
+          id: unitId,
+          title: unit.title,
+          prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt,
+        },
         attempt,
         agent: this.options.units.get(unitId)?.agent ?? config.agent,
         timeoutMs: this.options.units.get(unitId)?.timeoutMs ?? config.attemptTimeoutMs,
@@ -170,7 +187,14 @@ export class AttemptLauncher {
     this.settle(unitId, attemptId, attempt, workspace.branch, report, live.ring);
   }
 
-  private settle(unitId: string, attemptId: number, attempt: number, branch: string, report: AttemptReport, ring: RingBuffer): void {
+  private settle(
+    unitId: string,
+    attemptId: number,
+    attempt: number,
+    branch: string,
+    report: AttemptReport,
+    ring: RingBuffer,
+  ): void {
     const { ledger, recorder, runId } = this.options;
     const ended: EventSpec = [
       'attempt:ended',
@@ -203,22 +227,34 @@ export class AttemptLauncher {
       }
       case 'killed':
         if (this.options.signal.aborted) {
-          ledger.requeueWithoutStrike(unitId, `attempt ${attempt} ended because the supervisor stopped (no strike)`, {
-            before: [ended],
-            write: () => {
-              endAttempt();
-              recorder.store.units.update(runId, unitId, { last_round: Math.max(0, ledger.get(unitId).last_round - 1) });
+          ledger.requeueWithoutStrike(
+            unitId,
+            `attempt ${attempt} ended because the supervisor stopped (no strike)`,
+            {
+              before: [ended],
+              write: () => {
+                endAttempt();
+                recorder.store.units.update(runId, unitId, {
+                  last_round: Math.max(0, ledger.get(unitId).last_round - 1),
+                });
+              },
             },
-          });
+          );
         } else {
-          ledger.transition(unitId, 'killed', `attempt ${attempt} killed by the operator (no strike)`, { before: [ended], write: endAttempt });
+          ledger.transition(unitId, 'killed', `attempt ${attempt} killed by the operator (no strike)`, {
+            before: [ended],
+            write: endAttempt,
+          });
         }
         return;
       case 'failed':
       case 'timed-out': {
         const tail = ring.lines().slice(-FEEDBACK_TAIL_LINES).join('\n');
         const feedback = `Attempt ${attempt} ${report.reason}.${tail ? `\nIts last output:\n${tail}` : ''}`;
-        ledger.charge(unitId, `attempt ${attempt} ${report.outcome}: ${report.reason}`, feedback, { before: [ended], write: endAttempt });
+        ledger.charge(unitId, `attempt ${attempt} ${report.outcome}: ${report.reason}`, feedback, {
+          before: [ended],
+          write: endAttempt,
+        });
         if (report.commits === 0) this.track(this.options.workspaces.deleteBranch(branch));
         return;
       }

@@ -59,13 +59,18 @@ export class Mission {
     const { runId } = opened;
     const maxRounds = config.rounds.max;
     this.recorder.record([
-      ['run:started', { runId, planName: plan.name, repo, resumed: opened.resumed, units: plan.units.length, maxRounds }],
+      [
+        'run:started',
+        { runId, planName: plan.name, repo, resumed: opened.resumed, units: plan.units.length, maxRounds },
+      ],
     ]);
     try {
       return await this.execute(runId, opened.resumed, opened.lastRound);
     } catch (error) {
       const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-      this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () => store.runs.setStatus(runId, 'failed', reason));
+      this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () =>
+        store.runs.setStatus(runId, 'failed', reason),
+      );
       throw error;
     }
   }
@@ -93,7 +98,9 @@ export class Mission {
       signal,
     });
     await workspaces.prune();
-    const pendingMerges = resumed ? (await reapInterrupted(this.recorder, ledger, runId, (dir) => workspaces.remove(dir))).requeuedMerges : [];
+    const pendingMerges = resumed
+      ? (await reapInterrupted(this.recorder, ledger, runId, (dir) => workspaces.remove(dir))).requeuedMerges
+      : [];
 
     const workingTip = await this.ensureWorkingBranch(runId);
     await worktree.ensure(workingTip);
@@ -102,13 +109,23 @@ export class Mission {
       this.recorder.record([
         [
           'supervisor:warning',
-          { runId, message: `${config.branches.working} fails its own checks at ${workingTip.slice(0, 10)}: green stays where it is until a commit passes them all` },
+          {
+            runId,
+            message: `${config.branches.working} fails its own checks at ${workingTip.slice(0, 10)}: green stays where it is until a commit passes them all`,
+          },
         ],
       ]);
     }
     if (baseline?.passed && !(await branchTip(repo, config.branches.green))) {
-      if (await compareAndSwapBranch(repo, config.branches.green, workingTip, null, 'gaffer: verified baseline')) {
-        this.recorder.record([['branch:promoted', { runId, branch: config.branches.green, role: 'green', from: null, to: workingTip }]]);
+      if (
+        await compareAndSwapBranch(repo, config.branches.green, workingTip, null, 'gaffer: verified baseline')
+      ) {
+        this.recorder.record([
+          [
+            'branch:promoted',
+            { runId, branch: config.branches.green, role: 'green', from: null, to: workingTip },
+          ],
+        ]);
       }
     }
 
@@ -125,7 +142,8 @@ export class Mission {
       signal,
     });
     let round = lastRound;
-    const firstRound = resumed && lastRound > 0 && !store.runs.rounds(runId).at(-1)?.ended_at ? lastRound : lastRound + 1;
+    const firstRound =
+      resumed && lastRound > 0 && !store.runs.rounds(runId).at(-1)?.ended_at ? lastRound : lastRound + 1;
     for (round = firstRound; round <= config.rounds.max; round += 1) {
       if (signal.aborted) break;
       const stats = { done: 0, failed: 0, merged: 0, rejected: 0 };
@@ -138,7 +156,9 @@ export class Mission {
       unsubscribe();
       const tip = await branchTip(repo, config.branches.working);
       if (tip) await this.snapshot(runId, round, 'round', tip, worktree, logDir);
-      this.recorder.record([['round:ended', { runId, round, ...stats }]], () => store.runs.endRound(runId, round));
+      this.recorder.record([['round:ended', { runId, round, ...stats }]], () =>
+        store.runs.endRound(runId, round),
+      );
       if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
     }
     return this.finish(runId, ledger, Math.min(round, config.rounds.max));
@@ -155,7 +175,9 @@ export class Mission {
     if (!(await compareAndSwapBranch(repo, working, baseTip, null, `gaffer: start from ${base}`))) {
       throw new Error(`could not create the working branch ${working}: another process created it first`);
     }
-    this.recorder.record([['branch:promoted', { runId, branch: working, role: 'working', from: null, to: baseTip }]]);
+    this.recorder.record([
+      ['branch:promoted', { runId, branch: working, role: 'working', from: null, to: baseTip }],
+    ]);
     return baseTip;
   }
 
@@ -169,7 +191,9 @@ export class Mission {
     } else if (unfinished.length > 0) {
       reason = `out of rounds (${this.options.config.rounds.max}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => unit.id).join(', ')}`;
     }
-    this.recorder.record([['run:ended', { runId, status, reason }]], () => this.options.store.runs.setStatus(runId, status, reason));
+    this.recorder.record([['run:ended', { runId, status, reason }]], () =>
+      this.options.store.runs.setStatus(runId, status, reason),
+    );
     return { runId, status, reason, rounds };
   }
 

@@ -29,7 +29,14 @@ export function openRun(
 ): OpenedRun {
   const hash = planHash(input.plan);
   const latest = store.runs.latest();
-  if (!input.fresh && latest && latest.status !== 'completed' && latest.status !== 'failed' && latest.plan_hash === hash && latest.repo === input.repo) {
+  if (
+    !input.fresh &&
+    latest &&
+    latest.status !== 'completed' &&
+    latest.status !== 'failed' &&
+    latest.plan_hash === hash &&
+    latest.repo === input.repo
+  ) {
     const rounds = store.runs.rounds(latest.id);
     store.runs.setStatus(latest.id, 'running', 'resumed');
     return { runId: latest.id, resumed: true, lastRound: rounds.at(-1)?.number ?? 0 };
@@ -100,7 +107,12 @@ export async function reapInterrupted(
   for (const request of store.merges.open(runId)) {
     if (request.status !== 'queued') {
       recorder.record(
-        [['supervisor:warning', { runId, message: `merge of ${request.unit_id} was in flight at the restart: resumed` }]],
+        [
+          [
+            'supervisor:warning',
+            { runId, message: `merge of ${request.unit_id} was in flight at the restart: resumed` },
+          ],
+        ],
         () => store.merges.update(request.id, { status: 'queued' }),
       );
     }
@@ -118,5 +130,6 @@ async function endOrphanedAgent(attempt: AttemptRow): Promise<void> {
   } catch {
     return;
   }
-  if (cwd === attempt.worktree || cwd.startsWith(`${attempt.worktree}/`)) await killGroup(attempt.pid, { graceMs: 2000 });
+  if (cwd === attempt.worktree || cwd.startsWith(`${attempt.worktree}/`))
+    await killGroup(attempt.pid, { graceMs: 2000 });
 }

@@ -62,7 +62,12 @@ export class UnitLedger {
    * left the unit waits for the next round; without, it fails and every
    * transitive dependent is blocked, at no cost to them.
    */
-  charge(id: string, reason: string, feedback: string, options: { before?: EventSpec[]; write?: () => void } = {}): void {
+  charge(
+    id: string,
+    reason: string,
+    feedback: string,
+    options: { before?: EventSpec[]; write?: () => void } = {},
+  ): void {
     const unit = this.get(id);
     const strikes = unit.strikes + 1;
     if (strikes < this.maxAttempts) {
@@ -72,10 +77,18 @@ export class UnitLedger {
       });
       return;
     }
-    const blocked = this.transitiveDependents(id).filter((dependent) => this.get(dependent).status === 'pending');
+    const blocked = this.transitiveDependents(id).filter(
+      (dependent) => this.get(dependent).status === 'pending',
+    );
     const cascade: EventSpec[] = blocked.map((dependent) => [
       'unit:state',
-      { runId: this.runId, unitId: dependent, from: 'pending', to: 'blocked', reason: `dependency ${id} failed` },
+      {
+        runId: this.runId,
+        unitId: dependent,
+        from: 'pending',
+        to: 'blocked',
+        reason: `dependency ${id} failed`,
+      },
     ]);
     this.transition(id, 'failed', `${reason} (no attempts left: ${strikes} of ${this.maxAttempts} used)`, {
       before: options.before,
@@ -85,14 +98,21 @@ export class UnitLedger {
         options.write?.();
         for (const dependent of blocked) {
           assertUnitTransition(dependent, 'pending', 'blocked');
-          this.recorder.store.units.update(this.runId, dependent, { status: 'blocked', reason: `dependency ${id} failed` });
+          this.recorder.store.units.update(this.runId, dependent, {
+            status: 'blocked',
+            reason: `dependency ${id} failed`,
+          });
         }
       },
     });
   }
 
   /** Back to pending at no cost: a restart, an infrastructure failure, a conflict with a moved target. */
-  requeueWithoutStrike(id: string, reason: string, options: { feedback?: string; before?: EventSpec[]; write?: () => void } = {}): void {
+  requeueWithoutStrike(
+    id: string,
+    reason: string,
+    options: { feedback?: string; before?: EventSpec[]; write?: () => void } = {},
+  ): void {
     this.transition(id, 'pending', reason, {
       before: options.before,
       write: options.write,
@@ -110,18 +130,29 @@ export class UnitLedger {
     const unblock = this.transitiveDependents(id).filter(
       (dependent) =>
         this.get(dependent).status === 'blocked' &&
-        !this.transitiveDependencies(dependent).some((dep) => dep !== id && this.get(dep).status === 'failed'),
+        !this.transitiveDependencies(dependent).some(
+          (dep) => dep !== id && this.get(dep).status === 'failed',
+        ),
     );
     const after: EventSpec[] = unblock.map((dependent) => [
       'unit:state',
-      { runId: this.runId, unitId: dependent, from: 'blocked', to: 'pending', reason: `dependency ${id} retried` },
+      {
+        runId: this.runId,
+        unitId: dependent,
+        from: 'blocked',
+        to: 'pending',
+        reason: `dependency ${id} retried`,
+      },
     ]);
     this.transition(id, 'pending', `retried by the operator (was ${unit.status})`, {
       changes: { strikes: 0 },
       after,
       write: () => {
         for (const dependent of unblock) {
-          this.recorder.store.units.update(this.runId, dependent, { status: 'pending', reason: `dependency ${id} retried` });
+          this.recorder.store.units.update(this.runId, dependent, {
+            status: 'pending',
+            reason: `dependency ${id} retried`,
+          });
         }
       },
     });

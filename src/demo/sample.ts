@@ -20,8 +20,8 @@ export interface Sample {
 
 const files: Record<string, string> = {
   'package.json': `${JSON.stringify({ name: 'sample-calc', version: '1.0.0', type: 'module', scripts: { test: 'node --test' } }, null, 2)}\n`,
-  'README.md': '# sample-calc\n\nA tiny library that gaffer\'s demo agents grow, one unit at a time.\n',
-  'src/greet.js': "export function greet(name) {\n  return `Hello, ${name}!`;\n}\n",
+  'README.md': "# sample-calc\n\nA tiny library that gaffer's demo agents grow, one unit at a time.\n",
+  'src/greet.js': 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n',
   'test/greet.test.js':
     "import test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { greet } from '../src/greet.js';\n\n" +
     "test('greets by name', () => {\n  assert.equal(greet('Ada'), 'Hello, Ada!');\n});\n",
@@ -50,8 +50,18 @@ export const samplePlan: PlanInput = {
         'Create src/math.js with add, sub and mul, with tests.',
         '@print 12 reading the codebase',
         '@sleep 600',
-        write('src/math.js', 'export const add = (a, b) => a + b;\nexport const sub = (a, b) => a - b;\nexport const mul = (a, b) => a * b;\n'),
-        write('test/math.test.js', testFile('math', 'add, sub, mul', "test('arithmetic', () => {\n  assert.equal(add(2, 3), 5);\n  assert.equal(sub(2, 3), -1);\n  assert.equal(mul(2, 3), 6);\n});")),
+        write(
+          'src/math.js',
+          'export const add = (a, b) => a + b;\nexport const sub = (a, b) => a - b;\nexport const mul = (a, b) => a * b;\n',
+        ),
+        write(
+          'test/math.test.js',
+          testFile(
+            'math',
+            'add, sub, mul',
+            "test('arithmetic', () => {\n  assert.equal(add(2, 3), 5);\n  assert.equal(sub(2, 3), -1);\n  assert.equal(mul(2, 3), 6);\n});",
+          ),
+        ),
         '@commit Add core arithmetic',
         '@handoff done Added add, sub and mul with tests',
       ),
@@ -65,7 +75,14 @@ export const samplePlan: PlanInput = {
         '@print 8 planning the change',
         '@sleep 400',
         "@append src/math.js export const div = (a, b) => {\\n  if (b === 0) throw new RangeError('division by zero');\\n  return a / b;\\n};",
-        write('test/divide.test.js', testFile('math', 'div', "test('divides', () => {\n  assert.equal(div(6, 3), 2);\n  assert.throws(() => div(1, 0), RangeError);\n});")),
+        write(
+          'test/divide.test.js',
+          testFile(
+            'math',
+            'div',
+            "test('divides', () => {\n  assert.equal(div(6, 3), 2);\n  assert.throws(() => div(1, 0), RangeError);\n});",
+          ),
+        ),
         '@commit Add division',
         '@handoff done Added div',
       ),
@@ -78,8 +95,18 @@ export const samplePlan: PlanInput = {
         'Create src/stats.js (sum, mean) on top of src/math.js.',
         '@print 10 looking at math.js',
         '@sleep 500',
-        write('src/stats.js', "import { add, div } from './math.js';\n\nexport const sum = (values) => values.reduce(add, 0);\nexport const mean = (values) => div(sum(values), values.length);\n"),
-        write('test/stats.test.js', testFile('stats', 'sum, mean', "test('sum and mean', () => {\n  assert.equal(sum([1, 2, 3]), 6);\n  assert.equal(mean([2, 4]), 3);\n});")),
+        write(
+          'src/stats.js',
+          "import { add, div } from './math.js';\n\nexport const sum = (values) => values.reduce(add, 0);\nexport const mean = (values) => div(sum(values), values.length);\n",
+        ),
+        write(
+          'test/stats.test.js',
+          testFile(
+            'stats',
+            'sum, mean',
+            "test('sum and mean', () => {\n  assert.equal(sum([1, 2, 3]), 6);\n  assert.equal(mean([2, 4]), 3);\n});",
+          ),
+        ),
         '@commit Add sum and mean',
         '@handoff done Added stats',
       ),
@@ -92,8 +119,18 @@ export const samplePlan: PlanInput = {
         '@print 6 warming up',
         '@fail-first 1',
         '@sleep 300',
-        write('src/strings.js', 'export const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);\n'),
-        write('test/strings.test.js', testFile('strings', 'capitalize', "test('capitalizes', () => {\n  assert.equal(capitalize('ada'), 'Ada');\n});")),
+        write(
+          'src/strings.js',
+          'export const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);\n',
+        ),
+        write(
+          'test/strings.test.js',
+          testFile(
+            'strings',
+            'capitalize',
+            "test('capitalizes', () => {\n  assert.equal(capitalize('ada'), 'Ada');\n});",
+          ),
+        ),
         '@commit Add capitalize',
         '@handoff done Added capitalize',
       ),
@@ -113,7 +150,11 @@ export const samplePlan: PlanInput = {
       id: 'calendar',
       title: 'Add a month calendar on top of dates',
       depends_on: ['dates'],
-      prompt: agentSteps('Render a month calendar using src/dates.js.', write('src/calendar.js', 'export const calendar = () => [];\n'), '@commit Add calendar'),
+      prompt: agentSteps(
+        'Render a month calendar using src/dates.js.',
+        write('src/calendar.js', 'export const calendar = () => [];\n'),
+        '@commit Add calendar',
+      ),
     },
     {
       id: 'greeting',
@@ -122,9 +163,9 @@ export const samplePlan: PlanInput = {
         'Change the greeting. The first attempt breaks the tests and is rejected by the merge gate; the retry reads the feedback and keeps them green.',
         '@print 6 editing greet.js',
         '@sleep 300',
-        "@attempt 1 @write src/greet.js export function greet(name) {\\n  return `Hi ${name}`;\\n}",
-        "@attempt 2 @write src/greet.js export function greet(name) {\\n  return `Hello, ${name}!`;\\n}\\n\\nexport const wave = (name) => `${greet(name)} 👋`;",
-        "@attempt 3 @write src/greet.js export function greet(name) {\\n  return `Hello, ${name}!`;\\n}\\n\\nexport const wave = (name) => `${greet(name)} 👋`;",
+        '@attempt 1 @write src/greet.js export function greet(name) {\\n  return `Hi ${name}`;\\n}',
+        '@attempt 2 @write src/greet.js export function greet(name) {\\n  return `Hello, ${name}!`;\\n}\\n\\nexport const wave = (name) => `${greet(name)} 👋`;',
+        '@attempt 3 @write src/greet.js export function greet(name) {\\n  return `Hello, ${name}!`;\\n}\\n\\nexport const wave = (name) => `${greet(name)} 👋`;',
         '@commit Friendlier greeting',
         '@handoff done Changed the greeting',
       ),
@@ -137,8 +178,18 @@ export const samplePlan: PlanInput = {
         'Create src/report.js using stats and strings.',
         '@print 10 composing',
         '@sleep 400',
-        write('src/report.js', "import { mean } from './stats.js';\nimport { capitalize } from './strings.js';\n\nexport const report = (name, values) => `${capitalize(name)}: mean ${mean(values)}`;\n"),
-        write('test/report.test.js', testFile('report', 'report', "test('reports', () => {\n  assert.equal(report('scores', [1, 3]), 'Scores: mean 2');\n});")),
+        write(
+          'src/report.js',
+          "import { mean } from './stats.js';\nimport { capitalize } from './strings.js';\n\nexport const report = (name, values) => `${capitalize(name)}: mean ${mean(values)}`;\n",
+        ),
+        write(
+          'test/report.test.js',
+          testFile(
+            'report',
+            'report',
+            "test('reports', () => {\n  assert.equal(report('scores', [1, 3]), 'Scores: mean 2');\n});",
+          ),
+        ),
         '@commit Add report',
         '@handoff done Added report',
       ),

@@ -18,7 +18,8 @@ export class EventBus {
   }
 
   on<K extends EventName>(type: K, listener: Listener<K>): () => void {
-    const wrapped = (event: GafferEvent & { type: K }): void => listener(event.payload as GafferEvents[K], event);
+    const wrapped = (event: GafferEvent & { type: K }): void =>
+      listener(event.payload as GafferEvents[K], event);
     this.emitter.on(type, wrapped);
     return () => this.emitter.off(type, wrapped);
   }

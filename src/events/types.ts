@@ -24,10 +24,24 @@ export interface CheckResult {
 }
 
 export interface GafferEvents {
-  'run:started': { runId: number; planName: string; repo: string; resumed: boolean; units: number; maxRounds: number };
+  'run:started': {
+    runId: number;
+    planName: string;
+    repo: string;
+    resumed: boolean;
+    units: number;
+    maxRounds: number;
+  };
   'run:ended': { runId: number; status: RunStatus; reason: string };
   'round:started': { runId: number; round: number };
-  'round:ended': { runId: number; round: number; done: number; failed: number; merged: number; rejected: number };
+  'round:ended': {
+    runId: number;
+    round: number;
+    done: number;
+    failed: number;
+    merged: number;
+    rejected: number;
+  };
   'unit:state': { runId: number; unitId: string; from: UnitStatus; to: UnitStatus; reason: string };
   'attempt:started': {
     runId: number;
@@ -55,7 +69,13 @@ export interface GafferEvents {
   'merge:verifying': { runId: number; mergeId: number; unitId: string; candidate: string };
   'merge:merged': { runId: number; mergeId: number; unitId: string; commit: string };
   'merge:rejected': { runId: number; mergeId: number; unitId: string; class: RejectClass; detail: string };
-  'branch:promoted': { runId: number; branch: string; role: 'working' | 'green'; from: string | null; to: string };
+  'branch:promoted': {
+    runId: number;
+    branch: string;
+    role: 'working' | 'green';
+    from: string | null;
+    to: string;
+  };
   'health:snapshot': {
     runId: number;
     round: number | null;

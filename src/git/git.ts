@@ -19,7 +19,13 @@ const gitEnv = {
 
 /** Runs git and returns its result whatever the exit status: for callers that branch on it. */
 export async function tryGit(cwd: string, args: readonly string[]): Promise<GitResult> {
-  const result = await execa('git', args, { cwd, env: gitEnv, reject: false, stripFinalNewline: true, stdin: 'ignore' });
+  const result = await execa('git', args, {
+    cwd,
+    env: gitEnv,
+    reject: false,
+    stripFinalNewline: true,
+    stdin: 'ignore',
+  });
   if (result.failed && result.exitCode === undefined) {
     throw new GitError(args, undefined, result.stderr || (result.message ?? 'git could not be run'));
   }

@@ -90,7 +90,10 @@ export function infrastructureFailures(snapshot: Snapshot): CheckResult[] {
 export function failureDetail(snapshot: Snapshot, maxChars = 4000): string {
   const parts = snapshot.checks
     .filter((check) => !check.passed && check.gate)
-    .map((check) => `check "${check.name}" failed (${check.outcome}, exit ${check.exitCode ?? 'none'}):\n${check.tail.join('\n')}`);
+    .map(
+      (check) =>
+        `check "${check.name}" failed (${check.outcome}, exit ${check.exitCode ?? 'none'}):\n${check.tail.join('\n')}`,
+    );
   const text = parts.join('\n\n');
   return text.length > maxChars ? `…${text.slice(text.length - maxChars)}` : text;
 }

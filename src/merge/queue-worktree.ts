@@ -40,11 +40,15 @@ export class QueueWorktree {
 
   async repair(): Promise<void> {
     const gitDir = (await git(this.path, ['rev-parse', '--absolute-git-dir'])).trim();
-    if (fs.existsSync(path.join(gitDir, 'rebase-merge')) || fs.existsSync(path.join(gitDir, 'rebase-apply'))) {
+    if (
+      fs.existsSync(path.join(gitDir, 'rebase-merge')) ||
+      fs.existsSync(path.join(gitDir, 'rebase-apply'))
+    ) {
       await tryGit(this.path, ['rebase', '--abort']);
     }
     if (fs.existsSync(path.join(gitDir, 'MERGE_HEAD'))) await tryGit(this.path, ['merge', '--abort']);
-    if (fs.existsSync(path.join(gitDir, 'CHERRY_PICK_HEAD'))) await tryGit(this.path, ['cherry-pick', '--abort']);
+    if (fs.existsSync(path.join(gitDir, 'CHERRY_PICK_HEAD')))
+      await tryGit(this.path, ['cherry-pick', '--abort']);
     // The queue is the only writer in this worktree and it is between operations:
     // a lock file here was left by a git process that died.
     fs.rmSync(path.join(gitDir, 'index.lock'), { force: true });

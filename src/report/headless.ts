@@ -12,7 +12,11 @@ export interface HeadlessOptions {
 export function attachHeadlessReporter(bus: EventBus, options: HeadlessOptions): () => void {
   return bus.onAny((event) => {
     if (event.type === 'worker:output' && !options.verbose) return;
-    options.write(options.json ? JSON.stringify({ at: event.at, type: event.type, ...event.payload }) : formatEvent(event));
+    options.write(
+      options.json
+        ? JSON.stringify({ at: event.at, type: event.type, ...event.payload })
+        : formatEvent(event),
+    );
   });
 }
 
@@ -26,7 +30,11 @@ export function formatEvent(event: GafferEvent): string {
   switch (event.type) {
     case 'run:started': {
       const p = event.payload;
-      return line('run', `#${p.runId}`, `${p.resumed ? 'resumed' : 'started'} plan "${p.planName}": ${p.units} units, at most ${p.maxRounds} rounds, in ${p.repo}`);
+      return line(
+        'run',
+        `#${p.runId}`,
+        `${p.resumed ? 'resumed' : 'started'} plan "${p.planName}": ${p.units} units, at most ${p.maxRounds} rounds, in ${p.repo}`,
+      );
     }
     case 'run:ended':
       return line('run', `#${event.payload.runId}`, `${event.payload.status}: ${event.payload.reason}`);
@@ -34,20 +42,40 @@ export function formatEvent(event: GafferEvent): string {
       return line('round', String(event.payload.round), 'started');
     case 'round:ended': {
       const p = event.payload;
-      return line('round', String(p.round), `ended: ${p.done} done, ${p.failed} failed, ${p.merged} merged, ${p.rejected} rejected`);
+      return line(
+        'round',
+        String(p.round),
+        `ended: ${p.done} done, ${p.failed} failed, ${p.merged} merged, ${p.rejected} rejected`,
+      );
     }
     case 'unit:state':
-      return line('unit', event.payload.unitId, `${event.payload.from} -> ${event.payload.to}: ${event.payload.reason}`);
+      return line(
+        'unit',
+        event.payload.unitId,
+        `${event.payload.from} -> ${event.payload.to}: ${event.payload.reason}`,
+      );
     case 'attempt:started':
-      return line('attempt', `${event.payload.unitId}#${event.payload.attempt}`, `started on ${event.payload.branch} from ${short(event.payload.baseCommit)}; log ${event.payload.logPath}`);
+      return line(
+        'attempt',
+        `${event.payload.unitId}#${event.payload.attempt}`,
+        `started on ${event.payload.branch} from ${short(event.payload.baseCommit)}; log ${event.payload.logPath}`,
+      );
     case 'attempt:ended': {
       const p = event.payload;
-      return line('attempt', `${p.unitId}#${p.attempt}`, `${p.outcome} after ${(p.durationMs / 1000).toFixed(1)} s: ${p.reason}`);
+      return line(
+        'attempt',
+        `${p.unitId}#${p.attempt}`,
+        `${p.outcome} after ${(p.durationMs / 1000).toFixed(1)} s: ${p.reason}`,
+      );
     }
     case 'worker:output':
       return line('output', `${event.payload.unitId}#${event.payload.attempt}`, event.payload.line);
     case 'merge:queued':
-      return line('merge', `${event.payload.unitId}`, `queued as #${event.payload.mergeId} from ${event.payload.branch}`);
+      return line(
+        'merge',
+        `${event.payload.unitId}`,
+        `queued as #${event.payload.mergeId} from ${event.payload.branch}`,
+      );
     case 'merge:rebasing':
       return line('merge', event.payload.unitId, `rebasing onto ${short(event.payload.onto)}`);
     case 'merge:verifying':
@@ -55,13 +83,25 @@ export function formatEvent(event: GafferEvent): string {
     case 'merge:merged':
       return line('merge', event.payload.unitId, `merged at ${short(event.payload.commit)}`);
     case 'merge:rejected':
-      return line('merge', event.payload.unitId, `rejected (${event.payload.class}): ${firstLine(event.payload.detail)}`);
+      return line(
+        'merge',
+        event.payload.unitId,
+        `rejected (${event.payload.class}): ${firstLine(event.payload.detail)}`,
+      );
     case 'branch:promoted':
-      return line('branch', event.payload.branch, `${event.payload.role} ${short(event.payload.from)} -> ${short(event.payload.to)}`);
+      return line(
+        'branch',
+        event.payload.branch,
+        `${event.payload.role} ${short(event.payload.from)} -> ${short(event.payload.to)}`,
+      );
     case 'health:snapshot': {
       const p = event.payload;
       const checks = p.checks.map((check) => `${check.name} ${check.passed ? 'pass' : 'FAIL'}`).join(', ');
-      return line('health', short(p.commit), `${p.label}${p.round === null ? '' : ` (round ${p.round})`}: ${p.passed ? 'all checks pass' : 'failing'}${checks ? ` [${checks}]` : ''}`);
+      return line(
+        'health',
+        short(p.commit),
+        `${p.label}${p.round === null ? '' : ` (round ${p.round})`}: ${p.passed ? 'all checks pass' : 'failing'}${checks ? ` [${checks}]` : ''}`,
+      );
     }
     case 'supervisor:warning':
       return line('warning', '-', event.payload.message);

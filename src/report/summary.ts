@@ -27,8 +27,24 @@ export function summarizeRun(
 ): RunSummary {
   const run = store.runs.get(runId);
   if (!run) throw new Error(`no run ${runId} in the state database`);
-  const units: Record<UnitStatus, number> = { pending: 0, running: 0, merging: 0, done: 0, failed: 0, blocked: 0, killed: 0 };
-  const unitIds: Record<UnitStatus, string[]> = { pending: [], running: [], merging: [], done: [], failed: [], blocked: [], killed: [] };
+  const units: Record<UnitStatus, number> = {
+    pending: 0,
+    running: 0,
+    merging: 0,
+    done: 0,
+    failed: 0,
+    blocked: 0,
+    killed: 0,
+  };
+  const unitIds: Record<UnitStatus, string[]> = {
+    pending: [],
+    running: [],
+    merging: [],
+    done: [],
+    failed: [],
+    blocked: [],
+    killed: [],
+  };
   for (const unit of store.units.all(runId)) {
     units[unit.status] += 1;
     unitIds[unit.status].push(unit.id);
@@ -36,7 +52,8 @@ export function summarizeRun(
   const merges = store.merges.forRun(runId);
   const rejectedBy: Partial<Record<RejectClass, number>> = {};
   for (const merge of merges) {
-    if (merge.status === 'rejected' && merge.reject_class) rejectedBy[merge.reject_class] = (rejectedBy[merge.reject_class] ?? 0) + 1;
+    if (merge.status === 'rejected' && merge.reject_class)
+      rejectedBy[merge.reject_class] = (rejectedBy[merge.reject_class] ?? 0) + 1;
   }
   const ended = run.ended_at ? Date.parse(run.ended_at) : Date.now();
   return {

@@ -73,7 +73,17 @@ export class AttemptsTable {
         `UPDATE attempts SET outcome = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
          reason = ?, ended_at = ? WHERE id = ?`,
       )
-      .run(end.outcome, end.exitCode, end.signal, end.handoff, end.handoffJson, end.commits, end.reason, now(), id);
+      .run(
+        end.outcome,
+        end.exitCode,
+        end.signal,
+        end.handoff,
+        end.handoffJson,
+        end.commits,
+        end.reason,
+        now(),
+        id,
+      );
   }
 
   setPid(id: number, pid: number): void {

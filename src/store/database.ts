@@ -16,7 +16,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   try {
     db = new Database(file, { readonly: options.readonly ?? false, timeout: 5000 });
   } catch (error) {
-    throw new StateError(`cannot open the state database ${file}: ${String(error)}`, undefined, { cause: error });
+    throw new StateError(`cannot open the state database ${file}: ${String(error)}`, undefined, {
+      cause: error,
+    });
   }
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');

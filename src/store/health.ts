@@ -32,13 +32,24 @@ export class HealthTable {
         `INSERT INTO health_snapshots (run_id, round, commit_sha, checks_key, label, passed, checks_json, taken_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(runId, round, snapshot.commit, snapshot.checksKey, label, snapshot.passed ? 1 : 0, JSON.stringify(snapshot.checks), now());
+      .run(
+        runId,
+        round,
+        snapshot.commit,
+        snapshot.checksKey,
+        label,
+        snapshot.passed ? 1 : 0,
+        JSON.stringify(snapshot.checks),
+        now(),
+      );
   }
 
   /** The latest snapshot of a commit, so a commit is never verified twice for the same purpose. */
   forCommit(commit: string, checksKey: string): Snapshot | undefined {
     const row = this.db
-      .prepare('SELECT * FROM health_snapshots WHERE commit_sha = ? AND checks_key = ? ORDER BY id DESC LIMIT 1')
+      .prepare(
+        'SELECT * FROM health_snapshots WHERE commit_sha = ? AND checks_key = ? ORDER BY id DESC LIMIT 1',
+      )
       .get(commit, checksKey) as SnapshotRow | undefined;
     return row && toSnapshot(row);
   }
@@ -51,7 +62,9 @@ export class HealthTable {
   }
 
   forRun(runId: number): SnapshotRow[] {
-    return this.db.prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id').all(runId) as SnapshotRow[];
+    return this.db
+      .prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id')
+      .all(runId) as SnapshotRow[];
   }
 }
 
@@ -59,6 +72,7 @@ function toSnapshot(row: SnapshotRow): Snapshot {
   return {
     commit: row.commit_sha,
     checksKey: row.checks_key,
-    passed: row.passed === 1, checks: JSON.parse(row.checks_json) as CheckResult[],
+    passed: row.passed === 1,
+    checks: JSON.parse(row.checks_json) as CheckResult[],
   };
 }

@@ -35,7 +35,9 @@ export class MergesTable {
 
   update(
     id: number,
-    changes: Partial<Pick<MergeRow, 'status' | 'reject_class' | 'detail' | 'target_before' | 'candidate' | 'merged_commit'>>,
+    changes: Partial<
+      Pick<MergeRow, 'status' | 'reject_class' | 'detail' | 'target_before' | 'candidate' | 'merged_commit'>
+    >,
   ): void {
     const keys = Object.keys(changes) as (keyof typeof changes)[];
     const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
@@ -49,7 +51,9 @@ export class MergesTable {
   }
 
   forRun(runId: number): MergeRow[] {
-    return this.db.prepare('SELECT * FROM merge_requests WHERE run_id = ? ORDER BY id').all(runId) as MergeRow[];
+    return this.db
+      .prepare('SELECT * FROM merge_requests WHERE run_id = ? ORDER BY id')
+      .all(runId) as MergeRow[];
   }
 
   /** Requests not yet merged or rejected, oldest first: the queue to resume after a restart. */

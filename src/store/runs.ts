@@ -25,7 +25,13 @@ export interface RoundRow {
 export class RunsTable {
   constructor(private readonly db: Db) {}
 
-  create(run: { planName: string; planHash: string; repo: string; configJson: string; maxRounds: number }): number {
+  create(run: {
+    planName: string;
+    planHash: string;
+    repo: string;
+    configJson: string;
+    maxRounds: number;
+  }): number {
     const result = this.db
       .prepare(
         `INSERT INTO runs (plan_name, plan_hash, repo, config_json, status, max_rounds, started_at)
@@ -45,15 +51,21 @@ export class RunsTable {
 
   setStatus(id: number, status: RunStatus, reason: string): void {
     const ended = status === 'running' ? null : now();
-    this.db.prepare('UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ?').run(status, reason, ended, id);
+    this.db
+      .prepare('UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ?')
+      .run(status, reason, ended, id);
   }
 
   startRound(runId: number, number: number): void {
-    this.db.prepare('INSERT INTO rounds (run_id, number, started_at) VALUES (?, ?, ?)').run(runId, number, now());
+    this.db
+      .prepare('INSERT INTO rounds (run_id, number, started_at) VALUES (?, ?, ?)')
+      .run(runId, number, now());
   }
 
   endRound(runId: number, number: number): void {
-    this.db.prepare('UPDATE rounds SET ended_at = ? WHERE run_id = ? AND number = ?').run(now(), runId, number);
+    this.db
+      .prepare('UPDATE rounds SET ended_at = ? WHERE run_id = ? AND number = ?')
+      .run(now(), runId, number);
   }
 
   rounds(runId: number): RoundRow[] {

@@ -41,7 +41,8 @@ export class UnitsTable {
   }
 
   get(runId: number, id: string): UnitRow | undefined {
-    return this.db.prepare('SELECT * FROM units WHERE run_id = ? AND id = ?').get(runId, id) as UnitRow | undefined;
+    return this.db.prepare('SELECT * FROM units WHERE run_id = ? AND id = ?').get(runId, id) as
+      UnitRow | undefined;
   }
 
   all(runId: number): UnitRow[] {
@@ -66,7 +67,9 @@ export class UnitsTable {
     if (keys.length === 0) return;
     const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
     this.db
-      .prepare(`UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id`)
+      .prepare(
+        `UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id`,
+      )
       .run({ ...changes, updated_at: now(), run_id: runId, id });
   }
 }

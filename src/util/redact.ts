@@ -38,7 +38,10 @@ export class Redactor {
     }
     for (const pattern of tokenPatterns) result = result.replace(pattern, MASK);
     result = result.replace(bearer, (_match, scheme: string) => `${scheme} ${MASK}`);
-    return result.replace(assignment, (_match, name: string, separator: string) => `${name}${separator}${MASK}`);
+    return result.replace(
+      assignment,
+      (_match, name: string, separator: string) => `${name}${separator}${MASK}`,
+    );
   }
 }
 

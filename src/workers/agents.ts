@@ -22,7 +22,12 @@ const identity = (line: string): string => line;
 export function buildInvocation(agent: AgentConfig, prompt: string, promptFile: string): Invocation {
   switch (agent.kind) {
     case 'scripted':
-      return { command: process.execPath, args: [scriptedAgentPath()], stdinText: prompt, decodeLine: identity };
+      return {
+        command: process.execPath,
+        args: [scriptedAgentPath()],
+        stdinText: prompt,
+        decodeLine: identity,
+      };
     case 'claude':
       // Print mode reads the prompt from stdin; stream-json shows progress while it works.
       return {
@@ -44,7 +49,14 @@ export function buildInvocation(agent: AgentConfig, prompt: string, promptFile: 
       // `codex exec -` reads the prompt from stdin; --json prints one event per line.
       return {
         command: agent.command,
-        args: ['exec', '--full-auto', '--json', ...(agent.model ? ['--model', agent.model] : []), ...agent.args, '-'],
+        args: [
+          'exec',
+          '--full-auto',
+          '--json',
+          ...(agent.model ? ['--model', agent.model] : []),
+          ...agent.args,
+          '-',
+        ],
         stdinText: prompt,
         decodeLine: decodeCodexJson,
       };
@@ -69,9 +81,19 @@ export function buildInvocation(agent: AgentConfig, prompt: string, promptFile: 
         case 'stdin':
           return { command: agent.command, args, stdinText: prompt, decodeLine: identity };
         case 'file':
-          return { command: agent.command, args: [...args, promptFile], stdinText: undefined, decodeLine: identity };
+          return {
+            command: agent.command,
+            args: [...args, promptFile],
+            stdinText: undefined,
+            decodeLine: identity,
+          };
         case 'arg':
-          return { command: agent.command, args: [...args, prompt], stdinText: undefined, decodeLine: identity };
+          return {
+            command: agent.command,
+            args: [...args, prompt],
+            stdinText: undefined,
+            decodeLine: identity,
+          };
         default: {
           const unreachable: never = agent.prompt;
           return unreachable;
@@ -117,8 +139,10 @@ export function decodeClaudeStreamJson(line: string): string {
 
 /** Codex's --json events: completed agent messages carry the text. */
 export function decodeCodexJson(line: string): string {
-  const event = parseJsonLine(line) as { type?: string; item?: { type?: string; text?: unknown } } | undefined;
+  const event = parseJsonLine(line) as
+    { type?: string; item?: { type?: string; text?: unknown } } | undefined;
   if (!event) return line;
-  if (event.item && typeof event.item.text === 'string' && event.item.type === 'agent_message') return event.item.text;
+  if (event.item && typeof event.item.text === 'string' && event.item.type === 'agent_message')
+    return event.item.text;
   return '';
 }

@@ -79,7 +79,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   });
   const handoff = scanner.result();
   if (result.outcome === 'exited' && result.exitCode === 0 && spec.agent.autoCommit) {
-    await commitLeftovers(spec.workspace.path, `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`);
+    await commitLeftovers(
+      spec.workspace.path,
+      `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`,
+    );
   }
   const commits = await countCommits(spec.workspace.path, spec.baseCommit, 'HEAD');
   const base = {
@@ -90,7 +93,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     handoff: handoff.status,
     handoffJson: handoffJson(handoff),
   };
-  return { ...base, ...judge(result.outcome, result.exitCode, result.spawnError, handoff, commits, spec.timeoutMs) };
+  return {
+    ...base,
+    ...judge(result.outcome, result.exitCode, result.spawnError, handoff, commits, spec.timeoutMs),
+  };
 }
 
 function judge(
@@ -103,11 +109,17 @@ function judge(
 ): Pick<AttemptReport, 'outcome' | 'reason'> {
   switch (outcome) {
     case 'timed-out':
-      return { outcome: 'timed-out', reason: `timed out after ${Math.round(timeoutMs / 1000)} s; its process group was ended` };
+      return {
+        outcome: 'timed-out',
+        reason: `timed out after ${Math.round(timeoutMs / 1000)} s; its process group was ended`,
+      };
     case 'killed':
       return { outcome: 'killed', reason: 'killed' };
     case 'spawn-failed':
-      return { outcome: 'failed', reason: `the agent could not be started: ${spawnError ?? 'unknown error'}` };
+      return {
+        outcome: 'failed',
+        reason: `the agent could not be started: ${spawnError ?? 'unknown error'}`,
+      };
     case 'exited':
       break;
     default: {
@@ -116,9 +128,16 @@ function judge(
     }
   }
   const note = handoffNote(handoff);
-  if (exitCode !== 0) return { outcome: 'failed', reason: `the agent exited with code ${exitCode ?? 'none'}${note}` };
-  if (handoff.status === 'valid' && (handoff.handoff.status === 'failed' || handoff.handoff.status === 'blocked')) {
-    return { outcome: 'failed', reason: `the agent reported ${handoff.handoff.status}: ${handoff.handoff.summary}` };
+  if (exitCode !== 0)
+    return { outcome: 'failed', reason: `the agent exited with code ${exitCode ?? 'none'}${note}` };
+  if (
+    handoff.status === 'valid' &&
+    (handoff.handoff.status === 'failed' || handoff.handoff.status === 'blocked')
+  ) {
+    return {
+      outcome: 'failed',
+      reason: `the agent reported ${handoff.handoff.status}: ${handoff.handoff.summary}`,
+    };
   }
   if (commits === 0) return { outcome: 'failed', reason: `the agent exited 0 but made no commits${note}` };
   return { outcome: 'handed-off', reason: `${commits} commit${commits === 1 ? '' : 's'}${note}` };
@@ -141,7 +160,8 @@ function handoffNote(handoff: HandoffResult): string {
 
 function handoffJson(handoff: HandoffResult): string | null {
   if (handoff.status === 'valid') return JSON.stringify(handoff.handoff);
-  if (handoff.status === 'malformed') return JSON.stringify({ error: handoff.error, raw: handoff.raw.slice(0, 2000) });
+  if (handoff.status === 'malformed')
+    return JSON.stringify({ error: handoff.error, raw: handoff.raw.slice(0, 2000) });
   return null;
 }
 

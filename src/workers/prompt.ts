@@ -7,7 +7,12 @@ export function buildPrompt(unit: { id: string; title: string; prompt: string },
   const parts = [`# ${unit.title} (unit ${unit.id})`, '', unit.prompt.trimEnd()];
   if (feedback.trim() !== '') {
     parts.push('', '## Feedback from earlier attempts', '');
-    parts.push(...feedback.trimEnd().split('\n').map((line) => `    ${line}`));
+    parts.push(
+      ...feedback
+        .trimEnd()
+        .split('\n')
+        .map((line) => `    ${line}`),
+    );
   }
   parts.push(
     '',

@@ -28,7 +28,12 @@ describe('gaffer run: the base branch does not exist', () => {
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.branchMissing, ['"trunk"', 'does not exist', 'local branches: main', 'branches.base']);
+    expectRefusal(result, ExitCode.branchMissing, [
+      '"trunk"',
+      'does not exist',
+      'local branches: main',
+      'branches.base',
+    ]);
     expectUntouched(sandbox.repo, before);
   });
 
@@ -39,7 +44,12 @@ describe('gaffer run: the base branch does not exist', () => {
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.branchMissing, ['"main"', 'does not exist', 'commit something first', 'branches.base']);
+    expectRefusal(result, ExitCode.branchMissing, [
+      '"main"',
+      'does not exist',
+      'commit something first',
+      'branches.base',
+    ]);
     expectUntouched(empty, []);
   });
 });

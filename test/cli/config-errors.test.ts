@@ -34,13 +34,22 @@ describe('gaffer run: a bad config file', () => {
 
     const result = await runCli(['run', '--config', missing, '--headless'], { cwd: sandbox.root });
 
-    expectRefusal(result, ExitCode.config, ['config file not found', missing, 'gaffer init', '--config <file>']);
+    expectRefusal(result, ExitCode.config, [
+      'config file not found',
+      missing,
+      'gaffer init',
+      '--config <file>',
+    ]);
   });
 
   it('exits 3 when no --config is given and there is no gaffer.json in the current folder', async () => {
     const result = await runCli(['run', '--headless'], { cwd: sandbox.repo });
 
-    expectRefusal(result, ExitCode.config, ['config file not found', path.join(sandbox.repo, 'gaffer.json'), '--config']);
+    expectRefusal(result, ExitCode.config, [
+      'config file not found',
+      path.join(sandbox.repo, 'gaffer.json'),
+      '--config',
+    ]);
   });
 
   it('exits 3 when the config is not JSON, pointing at the line and the usual mistakes', async () => {
@@ -48,7 +57,12 @@ describe('gaffer run: a bad config file', () => {
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.config, [sandbox.configPath, 'not valid JSON', 'line 4', 'trailing commas']);
+    expectRefusal(result, ExitCode.config, [
+      sandbox.configPath,
+      'not valid JSON',
+      'line 4',
+      'trailing commas',
+    ]);
   });
 
   it('exits 3 on an empty config file', async () => {

@@ -57,7 +57,9 @@ describe('gaffer run: uncommitted changes in the main checkout', () => {
     expect(result.stdout).toContain('completed');
     expect(fs.readFileSync(untracked, 'utf8')).toBe('my own notes\n');
     expect(fs.existsSync(sandbox.databasePath)).toBe(true);
-    expect(branchList(sandbox.repo)).toEqual(expect.arrayContaining(['gaffer/green', 'gaffer/working', 'main']));
+    expect(branchList(sandbox.repo)).toEqual(
+      expect.arrayContaining(['gaffer/green', 'gaffer/working', 'main']),
+    );
     expect(git(sandbox.repo, 'show', 'gaffer/green:hello.txt')).toBe('hello\n');
     // The user's checkout is not moved or changed.
     expect(git(sandbox.repo, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');

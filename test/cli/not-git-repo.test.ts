@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { expectRefusal, expectUntouched, makeSandbox, removeTempDir, runGaffer, type Sandbox } from '../helpers/cli.js';
+import {
+  expectRefusal,
+  expectUntouched,
+  makeSandbox,
+  removeTempDir,
+  runGaffer,
+  type Sandbox,
+} from '../helpers/cli.js';
 
 describe('gaffer run: the repository is not a git repository', () => {
   let sandbox: Sandbox;
@@ -21,7 +28,12 @@ describe('gaffer run: the repository is not a git repository', () => {
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.notGitRepo, [plain, 'is not a git repository', 'git init', '"repo" in the config']);
+    expectRefusal(result, ExitCode.notGitRepo, [
+      plain,
+      'is not a git repository',
+      'git init',
+      '"repo" in the config',
+    ]);
     expectUntouched(plain, []);
     expect(fs.readdirSync(plain)).toEqual(['notes.txt']);
     expect(result.stdout).toBe('');

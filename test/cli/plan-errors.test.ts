@@ -74,15 +74,28 @@ describe('gaffer run: a bad plan', () => {
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.plan, ['duplicate unit id "setup"', 'units.0, units.1', 'ids must be unique', 'rename']);
+    expectRefusal(result, ExitCode.plan, [
+      'duplicate unit id "setup"',
+      'units.0, units.1',
+      'ids must be unique',
+      'rename',
+    ]);
   });
 
   it('reports every problem at once', async () => {
-    sandbox.writePlan({ name: 'many', units: [unit('a', ['b']), unit('b', ['a']), unit('c', ['nope']), unit('c')] });
+    sandbox.writePlan({
+      name: 'many',
+      units: [unit('a', ['b']), unit('b', ['a']), unit('c', ['nope']), unit('c')],
+    });
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.plan, ['(3 problems)', 'duplicate unit id "c"', 'depends on nope', 'dependency cycle']);
+    expectRefusal(result, ExitCode.plan, [
+      '(3 problems)',
+      'duplicate unit id "c"',
+      'depends on nope',
+      'dependency cycle',
+    ]);
   });
 
   it('exits 4 when the plan file does not exist, saying how its path is resolved', async () => {
@@ -90,7 +103,11 @@ describe('gaffer run: a bad plan', () => {
 
     const result = await runGaffer(sandbox);
 
-    expectRefusal(result, ExitCode.plan, ['plan file not found', sandbox.planPath, 'relative to the config file']);
+    expectRefusal(result, ExitCode.plan, [
+      'plan file not found',
+      sandbox.planPath,
+      'relative to the config file',
+    ]);
   });
 
   it('exits 4 when --plan names a file that is not JSON', async () => {

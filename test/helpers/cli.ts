@@ -114,9 +114,12 @@ export function tinyPlan(): { name: string; units: { id: string; title: string; 
       {
         id: 'hello',
         title: 'Write hello.txt',
-        prompt: ['Write hello.txt and commit it.', '@write hello.txt hello', '@commit Add hello.txt', '@handoff done wrote hello.txt'].join(
-          '\n',
-        ),
+        prompt: [
+          'Write hello.txt and commit it.',
+          '@write hello.txt hello',
+          '@commit Add hello.txt',
+          '@handoff done wrote hello.txt',
+        ].join('\n'),
       },
     ],
   };
@@ -179,7 +182,11 @@ export const GAFFER_BRANCH = /^gaffer\//;
  * problem and the fix (every pattern must match), no stack trace and no
  * "internal error". Returns stderr for further checks.
  */
-export function expectRefusal(result: CliResult, exitCode: number, mentions: readonly (string | RegExp)[]): string {
+export function expectRefusal(
+  result: CliResult,
+  exitCode: number,
+  mentions: readonly (string | RegExp)[],
+): string {
   const context = `exit ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
   expect(result.exitCode, context).toBe(exitCode);
   expect(result.stderr, context).toMatch(/^gaffer: /);
@@ -205,11 +212,14 @@ export function expectUntouched(
 ): void {
   const stateDir = options.stateDir ?? path.join(repo, '.gaffer');
   expect(fs.existsSync(path.join(stateDir, 'state.db')), 'state database created').toBe(false);
-  if (!options.stateDirMayExist) expect(fs.existsSync(stateDir), `state folder ${stateDir} created`).toBe(false);
+  if (!options.stateDirMayExist)
+    expect(fs.existsSync(stateDir), `state folder ${stateDir} created`).toBe(false);
   if (!fs.existsSync(path.join(repo, '.git'))) return;
   const branches = branchList(repo);
   expect(branches).toEqual([...branchesBefore]);
-  expect(branches.filter((branch) => GAFFER_BRANCH.test(branch) && !branchesBefore.includes(branch))).toEqual([]);
+  expect(branches.filter((branch) => GAFFER_BRANCH.test(branch) && !branchesBefore.includes(branch))).toEqual(
+    [],
+  );
   expect(worktreeList(repo)).toHaveLength(1);
 }
 

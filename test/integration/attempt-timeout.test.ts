@@ -38,7 +38,16 @@ it('drains more than 1 MB of agent output with no deadlock and keeps all of it o
   repo = makeRepo();
   const { result } = await runMission(
     repo,
-    { units: [{ id: 'loud', title: 'floods', prompt: '@flood 1500000\n@write files/loud.txt done\n@commit loud', timeoutMs: 30_000 }] },
+    {
+      units: [
+        {
+          id: 'loud',
+          title: 'floods',
+          prompt: '@flood 1500000\n@write files/loud.txt done\n@commit loud',
+          timeoutMs: 30_000,
+        },
+      ],
+    },
     { rounds: { max: 1 } },
   );
   try {

@@ -22,14 +22,31 @@ it('blocks every transitive dependent of a failed unit without charging them an 
     const units = new Map(result.store.units.all(result.runId).map((unit) => [unit.id, unit]));
     expect(units.get('root')).toMatchObject({ status: 'failed', strikes: 2, attempts: 2 });
     for (const id of ['child', 'grandchild']) {
-      expect(units.get(id)).toMatchObject({ status: 'blocked', strikes: 0, attempts: 0, reason: 'dependency root failed' });
+      expect(units.get(id)).toMatchObject({
+        status: 'blocked',
+        strikes: 0,
+        attempts: 0,
+        reason: 'dependency root failed',
+      });
     }
-    expect(result.store.attempts.forRun(result.runId).filter((attempt) => attempt.unit_id !== 'root' && attempt.unit_id !== 'free')).toEqual([]);
+    expect(
+      result.store.attempts
+        .forRun(result.runId)
+        .filter((attempt) => attempt.unit_id !== 'root' && attempt.unit_id !== 'free'),
+    ).toEqual([]);
     expect(filesOn(repo, 'gaffer/working')).toEqual(['base.txt', 'free.txt']);
     // The cascade is part of the failing change: failed first, then each block.
-    const transitions = events.flatMap((event) => (event.type === 'unit:state' && event.payload.to !== 'running' ? [`${event.payload.unitId}:${event.payload.to}`] : []));
+    const transitions = events.flatMap((event) =>
+      event.type === 'unit:state' && event.payload.to !== 'running'
+        ? [`${event.payload.unitId}:${event.payload.to}`]
+        : [],
+    );
     const failedAt = transitions.indexOf('root:failed');
-    expect(transitions.slice(failedAt, failedAt + 3)).toEqual(['root:failed', 'child:blocked', 'grandchild:blocked']);
+    expect(transitions.slice(failedAt, failedAt + 3)).toEqual([
+      'root:failed',
+      'child:blocked',
+      'grandchild:blocked',
+    ]);
     // Nothing left to do: the mission stops after the round in which root failed.
     expect(result.rounds).toBe(2);
   } finally {

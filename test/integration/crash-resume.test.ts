@@ -37,19 +37,37 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
       name: 'resume',
       units: [
         { id: 'quick', title: 'quick', prompt: '@write files/quick.txt q\n@commit quick' },
-        { id: 'slow', title: 'slow the first time', prompt: '@attempt 1 @sleep 60000\n@write files/slow.txt s\n@commit slow' },
+        {
+          id: 'slow',
+          title: 'slow the first time',
+          prompt: '@attempt 1 @sleep 60000\n@write files/slow.txt s\n@commit slow',
+        },
       ],
     }),
   );
-  fs.writeFileSync(configPath, JSON.stringify({ repo: '..', plan: 'plan.json', concurrency: 2, maxAttempts: 1, checks: defaultChecks, killGraceMs: 300 }));
+  fs.writeFileSync(
+    configPath,
+    JSON.stringify({
+      repo: '..',
+      plan: 'plan.json',
+      concurrency: 2,
+      maxAttempts: 1,
+      checks: defaultChecks,
+      killGraceMs: 300,
+    }),
+  );
 
-  const first = execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], { reject: false });
+  const first = execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], {
+    reject: false,
+  });
   const dbPath = path.join(repo, '.gaffer', 'state.db');
   const agentPid = await waitFor('the slow attempt and the quick merge', () => {
     if (!fs.existsSync(dbPath)) return undefined;
     const store = Store.open(dbPath, { readonly: true });
     try {
-      const slow = store.attempts.forRun(1).find((attempt) => attempt.unit_id === 'slow' && attempt.pid !== null);
+      const slow = store.attempts
+        .forRun(1)
+        .find((attempt) => attempt.unit_id === 'slow' && attempt.pid !== null);
       const quickDone = store.units.get(1, 'quick')?.status === 'done';
       return slow?.pid && quickDone ? slow.pid : undefined;
     } finally {
@@ -61,7 +79,9 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
   // The agent lives in its own process group: the supervisor's death left it running.
   expect(alive(agentPid)).toBe(true);
 
-  const second = await execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], { reject: false });
+  const second = await execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], {
+    reject: false,
+  });
   expect(second.stderr).toBe('');
   expect(second.exitCode).toBe(0);
   expect(second.stdout).toMatch(/run\s+#1\s+resumed plan "resume"/);
@@ -72,10 +92,12 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
     expect(store.runs.latest()).toMatchObject({ id: 1, status: 'completed' });
     // maxAttempts is 1: had the reaped attempt counted as a strike, slow would have failed.
     expect(store.units.get(1, 'slow')).toMatchObject({ status: 'done', strikes: 0, attempts: 2 });
-    expect(store.attempts.forRun(1).filter((attempt) => attempt.unit_id === 'slow').map((attempt) => attempt.outcome)).toEqual([
-      'reaped',
-      'handed-off',
-    ]);
+    expect(
+      store.attempts
+        .forRun(1)
+        .filter((attempt) => attempt.unit_id === 'slow')
+        .map((attempt) => attempt.outcome),
+    ).toEqual(['reaped', 'handed-off']);
   } finally {
     store.close();
   }

@@ -26,7 +26,11 @@ it('max_rounds = N runs exactly N rounds when work is left after each', async ()
 
 it('max_rounds = 1 runs one round', async () => {
   repo = makeRepo();
-  const { result } = await runMission(repo, { units: [{ id: 'once', title: 'fails', prompt: '@exit 1' }] }, { rounds: { max: 1 } });
+  const { result } = await runMission(
+    repo,
+    { units: [{ id: 'once', title: 'fails', prompt: '@exit 1' }] },
+    { rounds: { max: 1 } },
+  );
   try {
     expect(result.store.runs.rounds(result.runId)).toHaveLength(1);
     expect(result.store.attempts.forRun(result.runId)).toHaveLength(1);

@@ -21,7 +21,9 @@ it('a unit whose merge failed is never done, and its next attempt sees why', asy
       subscribe: (bus) => {
         const branches = new Map<number, string>();
         bus.on('merge:queued', (event) => branches.set(event.mergeId, event.branch));
-        bus.on('merge:rebasing', (event) => branchSeenAtMerge.push(branchExists(repo, branches.get(event.mergeId) ?? '?')));
+        bus.on('merge:rebasing', (event) =>
+          branchSeenAtMerge.push(branchExists(repo, branches.get(event.mergeId) ?? '?')),
+        );
       },
     },
   );
@@ -36,7 +38,9 @@ it('a unit whose merge failed is never done, and its next attempt sees why', asy
     // The branch lived until its merge request had ended.
     expect(branchSeenAtMerge).toEqual([true, true]);
     expect(filesOn(repo, 'gaffer/working')).toContain('fix.txt');
-    expect(fs.readFileSync(`${repo}/.gaffer/prompts/run-1/fix-attempt-2.md`, 'utf8')).toContain('    FAIL files/fix.txt contains BROKEN');
+    expect(fs.readFileSync(`${repo}/.gaffer/prompts/run-1/fix-attempt-2.md`, 'utf8')).toContain(
+      '    FAIL files/fix.txt contains BROKEN',
+    );
     // The merge queue's worktree is left clean: no rebase in progress, no lock, nothing modified.
     expect(fs.existsSync(`${repo}/.git/worktrees/merge/rebase-merge`)).toBe(false);
     expect(fs.existsSync(`${repo}/.git/worktrees/merge/index.lock`)).toBe(false);
@@ -52,7 +56,11 @@ it('a conflict with a unit merged first is rejected without a strike and redone 
     {
       units: [
         { id: 'left', title: 'edits shared', prompt: '@write files/shared.txt left\n@commit left' },
-        { id: 'right', title: 'edits shared too', prompt: '@sleep 400\n@write files/shared.txt right\n@commit right' },
+        {
+          id: 'right',
+          title: 'edits shared too',
+          prompt: '@sleep 400\n@write files/shared.txt right\n@commit right',
+        },
       ],
     },
     { concurrency: 2 },
@@ -65,7 +73,11 @@ it('a conflict with a unit merged first is rejected without a strike and redone 
       ['right', 'merged', null],
     ]);
     expect(merges[1]?.detail).toContain('files/shared.txt');
-    expect(result.store.units.get(result.runId, 'right')).toMatchObject({ status: 'done', strikes: 0, attempts: 2 });
+    expect(result.store.units.get(result.runId, 'right')).toMatchObject({
+      status: 'done',
+      strikes: 0,
+      attempts: 2,
+    });
   } finally {
     result.store.close();
   }

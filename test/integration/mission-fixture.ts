@@ -60,11 +60,24 @@ export function filesOn(repo: string, branch: string): string[] {
     .sort();
 }
 
-export const defaultChecks: ConfigInput['checks'] = [{ name: 'files', command: [process.execPath, 'check.mjs'], timeoutMs: 30_000 }];
+export const defaultChecks: ConfigInput['checks'] = [
+  { name: 'files', command: [process.execPath, 'check.mjs'], timeoutMs: 30_000 },
+];
 
 export function makeConfig(repo: string, overrides: Partial<ConfigInput> = {}): Config {
   return resolveConfigPaths(
-    parseConfig({ repo, concurrency: 2, maxAttempts: 3, rounds: { max: 3 }, checks: defaultChecks, killGraceMs: 500, ...overrides }, 'test'),
+    parseConfig(
+      {
+        repo,
+        concurrency: 2,
+        maxAttempts: 3,
+        rounds: { max: 3 },
+        checks: defaultChecks,
+        killGraceMs: 500,
+        ...overrides,
+      },
+      'test',
+    ),
     repo,
   );
 }
@@ -100,7 +113,9 @@ export async function runMission(
 
 /** Directives for a unit that writes one file under files/ and commits it. */
 export function writes(name: string, content = name): string {
-  return [`@write files/${name}.txt ${content}`, `@commit add ${name}`, `@handoff done wrote ${name}`].join('\n');
+  return [`@write files/${name}.txt ${content}`, `@commit add ${name}`, `@handoff done wrote ${name}`].join(
+    '\n',
+  );
 }
 
 export function eventsOf(events: readonly GafferEvent[], unitId: string): string[] {

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { branchExists, cleanup, eventsOf, filesOn, git, makeRepo, runMission, writes } from './mission-fixture.js';
+import {
+  branchExists,
+  cleanup,
+  eventsOf,
+  filesOn,
+  git,
+  makeRepo,
+  runMission,
+  writes,
+} from './mission-fixture.js';
 
 describe('a whole mission on a real repository', () => {
   let repo = '';
@@ -20,7 +29,14 @@ describe('a whole mission on a real repository', () => {
     });
     try {
       expect(result.status).toBe('completed');
-      expect(filesOn(repo, 'gaffer/working')).toEqual(['a.txt', 'b.txt', 'base.txt', 'c.txt', 'p.txt', 'retry.txt']);
+      expect(filesOn(repo, 'gaffer/working')).toEqual([
+        'a.txt',
+        'b.txt',
+        'base.txt',
+        'c.txt',
+        'p.txt',
+        'retry.txt',
+      ]);
       expect(git(repo, 'rev-parse', 'gaffer/green')).toBe(git(repo, 'rev-parse', 'gaffer/working'));
       // main is never touched: the user's branch stays where it was.
       expect(filesOn(repo, 'main')).toEqual(['base.txt']);
@@ -31,13 +47,21 @@ describe('a whole mission on a real repository', () => {
       expect(units.get('a')).toMatchObject({ status: 'done', attempts: 1, strikes: 0 });
 
       const merges = result.store.merges.forRun(result.runId);
-      expect(merges.filter((merge) => merge.status === 'merged').map((merge) => merge.unit_id).sort()).toEqual(['a', 'b', 'c', 'p', 'retry']);
-      expect(merges.filter((merge) => merge.unit_id === 'broken').map((merge) => merge.reject_class)).toEqual(['red', 'red', 'red']);
+      expect(
+        merges
+          .filter((merge) => merge.status === 'merged')
+          .map((merge) => merge.unit_id)
+          .sort(),
+      ).toEqual(['a', 'b', 'c', 'p', 'retry']);
+      expect(merges.filter((merge) => merge.unit_id === 'broken').map((merge) => merge.reject_class)).toEqual(
+        ['red', 'red', 'red'],
+      );
 
       // Dependencies start only from a tip that holds their merged dependencies.
       const attempts = result.store.attempts.forRun(result.runId);
       const started = (id: string) => attempts.find((attempt) => attempt.unit_id === id);
-      const merged = (id: string) => merges.find((merge) => merge.unit_id === id && merge.status === 'merged')?.merged_commit;
+      const merged = (id: string) =>
+        merges.find((merge) => merge.unit_id === id && merge.status === 'merged')?.merged_commit;
       expect(started('b')?.base_commit).toBe(merged('a'));
       expect(started('c')?.base_commit).toBe(merged('b'));
 

@@ -12,7 +12,15 @@ it('redacts API keys and tokens from logs, stored events and feedback', async ()
   const lines: string[] = [];
   const { result } = await runMission(
     repo,
-    { units: [{ id: 'leaky', title: 'prints secrets', prompt: `@print 1 using key ${secret}\n@stderr token=${github}\n@exit 1` }] },
+    {
+      units: [
+        {
+          id: 'leaky',
+          title: 'prints secrets',
+          prompt: `@print 1 using key ${secret}\n@stderr token=${github}\n@exit 1`,
+        },
+      ],
+    },
     { maxAttempts: 1, rounds: { max: 1 } },
     { subscribe: (bus) => bus.on('worker:output', (event) => lines.push(event.line)) },
   );
@@ -20,7 +28,9 @@ it('redacts API keys and tokens from logs, stored events and feedback', async ()
     const [attempt] = result.store.attempts.forRun(result.runId);
     const log = fs.readFileSync(attempt?.log_path ?? '', 'utf8');
     expect(log).toContain('[REDACTED]');
-    const stored = JSON.stringify(result.store.events.forRun(result.runId)) + JSON.stringify(result.store.units.all(result.runId));
+    const stored =
+      JSON.stringify(result.store.events.forRun(result.runId)) +
+      JSON.stringify(result.store.units.all(result.runId));
     for (const text of [log, stored, lines.join('\n')]) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(github);
