@@ -19,18 +19,26 @@ export class QueueWorktree {
     this.path = path.join(stateDir, 'merge');
   }
 
+  /**
+   * Makes the worktree usable at `at`: repaired if it exists, created if not.
+   * A worktree that cannot be repaired is discarded and made anew, never reused.
+   */
   async ensure(at: string): Promise<void> {
-    const registered = fs.existsSync(path.join(this.path, '.git'));
-    if (!registered) {
-      await this.repoLock.run(async () => {
-        fs.rmSync(this.path, { recursive: true, force: true });
-        await tryGit(this.repo, ['worktree', 'prune']);
-        await git(this.repo, ['worktree', 'add', '--detach', this.path, at]);
-      });
-      return;
+    if (fs.existsSync(path.join(this.path, '.git'))) {
+      try {
+        await this.repair();
+        await this.checkout(at);
+        return;
+      } catch {
+        // Fall through: discard it and start clean.
+      }
     }
-    await this.repair();
-    await this.checkout(at);
+    await this.repoLock.run(async () => {
+      await tryGit(this.repo, ['worktree', 'remove', '--force', '--force', this.path]);
+      fs.rmSync(this.path, { recursive: true, force: true });
+      await tryGit(this.repo, ['worktree', 'prune']);
+      await git(this.repo, ['worktree', 'add', '--detach', this.path, at]);
+    });
   }
 
   async checkout(commit: string): Promise<void> {
