@@ -5,14 +5,16 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseConfig, resolveConfigPaths } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createSample } from './demo/sample.js';
-import { ExitCode, GafferError, UsageError } from './errors.js';
+import { retryUnit } from './controller/operator.js';
+import { ExitCode, GafferError, StateError, UsageError } from './errors.js';
+import { EventBus } from './events/bus.js';
 import { branchTip } from './git/git.js';
 import { loadPlan } from './plan/load.js';
 import type { Plan } from './plan/schema.js';
 import { preflight } from './preflight.js';
 import { attachHeadlessReporter } from './report/headless.js';
 import { formatSummary, summarizeRun } from './report/summary.js';
-import { databasePath } from './state-dir.js';
+import { databasePath, SupervisorLock } from './state-dir.js';
 import { formatStatus, readStatus } from './status.js';
 import { Store } from './store/store.js';
 import { supervise } from './supervisor.js';
@@ -24,6 +26,7 @@ usage:
   gaffer demo [--dir <folder>] [--headless] [--json] [--verbose]
   gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--fresh]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
+  gaffer retry <unit> [--config <file> | --state <folder>]
   gaffer doctor --config <file> [--plan <file>]
   gaffer init [--dir <folder>]
 
@@ -79,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return command === undefined && !values.help ? ExitCode.usage : ExitCode.ok;
   }
+  if (command === 'retry') return retryCommand(values, rest);
   if (rest.length > 0)
     throw new UsageError(`unexpected argument "${rest[0]}"; run \`gaffer --help\` for usage`);
   switch (command) {
@@ -93,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     case 'init':
       return initCommand(values);
     default:
-      throw new UsageError(`unknown command "${command}": use demo, run, status, doctor or init`);
+      throw new UsageError(`unknown command "${command}": use demo, run, status, retry, doctor or init`);
   }
 }
 
@@ -187,12 +191,40 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
   }
 }
 
+function stateDirOf(flags: Flags): string {
+  if (flags.state) return path.resolve(flags.state);
+  if (flags.config || fs.existsSync('gaffer.json')) return loadConfig(configPathOf(flags)).config.stateDir;
+  return path.resolve('.gaffer');
+}
+
+function retryCommand(flags: Flags, units: string[]): number {
+  if (units.length === 0) throw new UsageError('name the unit to retry: `gaffer retry <unit>`');
+  const stateDir = stateDirOf(flags);
+  const hasConfig = flags.config !== undefined || fs.existsSync('gaffer.json');
+  const maxAttempts = hasConfig ? loadConfig(configPathOf(flags)).config.maxAttempts : 3;
+  const databaseFile = databasePath(stateDir);
+  if (!fs.existsSync(databaseFile)) {
+    throw new StateError(`no state database at ${databaseFile}: run \`gaffer run\` first`);
+  }
+  const lock = SupervisorLock.acquire(stateDir);
+  const store = Store.open(databaseFile);
+  try {
+    const bus = new EventBus();
+    const write = (line: string): void => {
+      process.stdout.write(`${redact(line)}\n`);
+    };
+    attachHeadlessReporter(bus, { json: flags.json, verbose: false, write });
+    for (const unit of units) retryUnit(store, bus, unit, maxAttempts);
+    if (!flags.json) write('run `gaffer run` with the same config and plan to continue');
+    return ExitCode.ok;
+  } finally {
+    store.close();
+    lock.release();
+  }
+}
+
 function statusCommand(flags: Flags): number {
-  let stateDir: string;
-  if (flags.state) stateDir = path.resolve(flags.state);
-  else if (flags.config || fs.existsSync('gaffer.json'))
-    stateDir = loadConfig(configPathOf(flags)).config.stateDir;
-  else stateDir = path.resolve('.gaffer');
+  const stateDir = stateDirOf(flags);
   const store = Store.open(databasePath(stateDir), { readonly: true });
   try {
     const runId = flags.run === undefined ? undefined : Number.parseInt(flags.run, 10);

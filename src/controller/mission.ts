@@ -57,7 +57,8 @@ export class Mission {
       fresh: this.options.fresh ?? false,
     });
     const { runId } = opened;
-    const maxRounds = config.rounds.max;
+    // A resumed run keeps its own budget (an operator's retry may have extended it).
+    const maxRounds = store.runs.get(runId)?.max_rounds ?? config.rounds.max;
     this.recorder.record([
       [
         'run:started',
@@ -65,7 +66,7 @@ export class Mission {
       ],
     ]);
     try {
-      return await this.execute(runId, opened.resumed, opened.lastRound);
+      return await this.execute(runId, opened.resumed, opened.lastRound, maxRounds);
     } catch (error) {
       const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
       this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () =>
@@ -75,7 +76,7 @@ export class Mission {
     }
   }
 
-  private async execute(runId: number, resumed: boolean, lastRound: number): Promise<MissionResult> {
+  private async execute(runId: number, resumed: boolean, lastRound: number, maxRounds: number): Promise<MissionResult> {
     const { config, plan, repo, stateDir, store, signal } = this.options;
     const units = new Map(plan.units.map((unit) => [unit.id, unit]));
     const ledger = new UnitLedger(this.recorder, runId, config.maxAttempts, store.units.dependencies(runId));
@@ -144,7 +145,7 @@ export class Mission {
     let round = lastRound;
     const firstRound =
       resumed && lastRound > 0 && !store.runs.rounds(runId).at(-1)?.ended_at ? lastRound : lastRound + 1;
-    for (round = firstRound; round <= config.rounds.max; round += 1) {
+    for (round = firstRound; round <= maxRounds; round += 1) {
       if (signal.aborted) break;
       const stats = { done: 0, failed: 0, merged: 0, rejected: 0 };
       const unsubscribe = this.countRound(stats);
@@ -161,7 +162,7 @@ export class Mission {
       );
       if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
     }
-    return this.finish(runId, ledger, Math.min(round, config.rounds.max));
+    return this.finish(runId, ledger, maxRounds, Math.min(round, maxRounds));
   }
 
   /** The working branch starts at the base branch's tip the first time. */
@@ -181,7 +182,7 @@ export class Mission {
     return baseTip;
   }
 
-  private finish(runId: number, ledger: UnitLedger, rounds: number): MissionResult {
+  private finish(runId: number, ledger: UnitLedger, maxRounds: number, rounds: number): MissionResult {
     const unfinished = ledger.all().filter((unit) => unit.status === 'pending' || unit.status === 'merging');
     let status: RunStatus = 'completed';
     let reason = 'every unit settled';
@@ -189,7 +190,7 @@ export class Mission {
       status = 'interrupted';
       reason = 'stopped by the operator: run `gaffer run` again to resume';
     } else if (unfinished.length > 0) {
-      reason = `out of rounds (${this.options.config.rounds.max}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => unit.id).join(', ')}`;
+      reason = `out of rounds (${maxRounds}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => unit.id).join(', ')}`;
     }
     this.recorder.record([['run:ended', { runId, status, reason }]], () =>
       this.options.store.runs.setStatus(runId, status, reason),

@@ -1,3 +1,4 @@
+import { IllegalTransitionError } from '../errors.js';
 import type { UnitStatus } from '../events/types.js';
 import type { UnitRow } from '../store/units.js';
 import type { EventSpec, Recorder } from './recorder.js';
@@ -127,6 +128,11 @@ export class UnitLedger {
    */
   retry(id: string): void {
     const unit = this.get(id);
+    // running/merging -> pending is legal for a requeue, but a retry there would
+    // wipe the strikes of a live attempt.
+    if (unit.status !== 'failed' && unit.status !== 'blocked' && unit.status !== 'killed') {
+      throw new IllegalTransitionError('unit retry', id, unit.status, 'pending');
+    }
     const unblock = this.transitiveDependents(id).filter(
       (dependent) =>
         this.get(dependent).status === 'blocked' &&

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StateError } from '../errors.js';
+import { StateError, errorMessage } from '../errors.js';
 import { migrations } from './migrations.js';
 
 export type Db = Database.Database;
@@ -20,13 +20,24 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
       cause: error,
     });
   }
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    migrate(db, file);
-  } else {
-    checkVersion(db, file);
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+    } else {
+      checkVersion(db, file);
+    }
+  } catch (error) {
+    db.close();
+    if (error instanceof StateError) throw error;
+    // SQLite only reads the file here: a corrupt or foreign file is the user's to fix, not a gaffer bug.
+    throw new StateError(
+      `cannot use the state database ${file}: ${errorMessage(error)}. Move it aside (gaffer starts a new one) or pass --state <folder>`,
+      undefined,
+      { cause: error },
+    );
   }
   return db;
 }

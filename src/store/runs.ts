@@ -56,6 +56,10 @@ export class RunsTable {
       .run(status, reason, ended, id);
   }
 
+  setMaxRounds(id: number, maxRounds: number): void {
+    this.db.prepare('UPDATE runs SET max_rounds = ? WHERE id = ?').run(maxRounds, id);
+  }
+
   startRound(runId: number, number: number): void {
     this.db
       .prepare('INSERT INTO rounds (run_id, number, started_at) VALUES (?, ?, ?)')
