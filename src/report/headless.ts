@@ -25,8 +25,9 @@ const short = (sha: string | null): string => (sha ? sha.slice(0, 10) : 'none');
 /** `time subject id what-happened`, with fixed-width subject and id columns. */
 export function formatEvent(event: GafferEvent): string {
   const time = event.at.slice(11, 23);
+  // Reasons and messages can carry git stderr or an agent's summary: one event stays one line.
   const line = (subject: string, id: string, text: string): string =>
-    `${time} ${subject.padEnd(7)} ${id.padEnd(20)} ${text}`;
+    `${time} ${subject.padEnd(7)} ${id.padEnd(20)} ${firstLine(text)}`;
   switch (event.type) {
     case 'run:started': {
       const p = event.payload;
@@ -113,6 +114,6 @@ export function formatEvent(event: GafferEvent): string {
 }
 
 function firstLine(text: string): string {
-  const lines = text.split('\n').filter((part) => part.trim() !== '');
+  const lines = text.split(/\r\n|\r|\n/).filter((part) => part.trim() !== '');
   return lines.length <= 1 ? (lines[0] ?? '') : `${lines[0]} (+${lines.length - 1} lines)`;
 }

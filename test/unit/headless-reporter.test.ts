@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../../src/events/bus.js';
+import type { EventName, GafferEvent, GafferEvents } from '../../src/events/types.js';
+import { attachHeadlessReporter, formatEvent } from '../../src/report/headless.js';
+
+const AT = '2024-05-06T07:08:09.123Z';
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+/** One sample per event type: adding an event type without a sample here fails typecheck. */
+const samples = {
+  'run:started': { runId: 1, planName: 'demo', repo: '/tmp/repo', resumed: false, units: 3, maxRounds: 2 },
+  'run:ended': { runId: 1, status: 'completed', reason: 'every unit settled' },
+  'round:started': { runId: 1, round: 1 },
+  'round:ended': { runId: 1, round: 1, done: 2, failed: 1, merged: 2, rejected: 1 },
+  'unit:state': { runId: 1, unitId: 'parser', from: 'pending', to: 'running', reason: 'attempt 1' },
+  'attempt:started': {
+    runId: 1,
+    unitId: 'parser',
+    attempt: 1,
+    round: 1,
+    branch: 'gaffer/run-1/parser-1',
+    baseCommit: SHA,
+    logPath: '/tmp/repo/.gaffer/logs/parser-1.log',
+  },
+  'attempt:ended': {
+    runId: 1,
+    unitId: 'parser',
+    attempt: 1,
+    outcome: 'handed-off',
+    exitCode: 0,
+    durationMs: 1234,
+    commits: 1,
+    handoff: 'valid',
+    reason: '1 commit',
+  },
+  'worker:output': { runId: 1, unitId: 'parser', attempt: 1, line: 'writing src/parser.ts' },
+  'merge:queued': { runId: 1, mergeId: 4, unitId: 'parser', attempt: 1, branch: 'gaffer/run-1/parser-1' },
+  'merge:rebasing': { runId: 1, mergeId: 4, unitId: 'parser', onto: SHA },
+  'merge:verifying': { runId: 1, mergeId: 4, unitId: 'parser', candidate: SHA },
+  'merge:merged': { runId: 1, mergeId: 4, unitId: 'parser', commit: SHA },
+  'merge:rejected': { runId: 1, mergeId: 4, unitId: 'parser', class: 'red', detail: 'test failed' },
+  'branch:promoted': { runId: 1, branch: 'gaffer/green', role: 'green', from: null, to: SHA },
+  'health:snapshot': {
+    runId: 1,
+    round: 1,
+    commit: SHA,
+    label: 'round',
+    passed: false,
+    checks: [
+      { name: 'test', passed: false, exitCode: 1, outcome: 'exited' },
+      { name: 'lint', passed: true, exitCode: 0, outcome: 'exited' },
+    ],
+  },
+  'supervisor:warning': { runId: null, message: 'gaffer/working fails its own checks' },
+} as const satisfies { [K in EventName]: GafferEvents[K] };
+
+function eventOf<K extends EventName>(type: K, payload: GafferEvents[K]): GafferEvent {
+  return { type, at: AT, payload } as GafferEvent;
+}
+
+const allEvents: GafferEvent[] = (Object.keys(samples) as EventName[]).map((type) => eventOf(type, samples[type]));
+
+/** Free text that real runs fill from agent summaries, git stderr and error messages. */
+const MULTILINE = 'first line\nsecond line\r\nthird line';
+const multilineEvents: GafferEvent[] = [
+  eventOf('run:ended', { ...samples['run:ended'], status: 'failed', reason: `internal error: ${MULTILINE}` }),
+  eventOf('unit:state', { ...samples['unit:state'], reason: `the agent reported failed: ${MULTILINE}` }),
+  eventOf('attempt:ended', { ...samples['attempt:ended'], reason: `the agent could not be started: ${MULTILINE}` }),
+  eventOf('merge:rejected', { ...samples['merge:rejected'], detail: MULTILINE }),
+  eventOf('supervisor:warning', { runId: 1, message: `merge of parser paused: ${MULTILINE}` }),
+];
+
+describe('formatEvent', () => {
+  it.each(allEvents.map((event) => [event.type, event] as const))(
+    '%s gives one line starting with HH:MM:SS.mmm',
+    (_type, event) => {
+      const line = formatEvent(event);
+      expect(line).not.toMatch(/[\r\n]/);
+      expect(line).toMatch(/^07:08:09\.123 \S/);
+      expect(line.length).toBeGreaterThan('07:08:09.123 '.length + 8);
+    },
+  );
+
+  it.each(multilineEvents.map((event) => [event.type, event] as const))(
+    '%s with multi-line text still gives one line, keeping the first line',
+    (_type, event) => {
+      const line = formatEvent(event);
+      expect(line).not.toMatch(/[\r\n]/);
+      expect(line).toContain('first line');
+    },
+  );
+
+  it('shows what happened in the columns', () => {
+    expect(formatEvent(eventOf('unit:state', samples['unit:state']))).toBe(
+      `07:08:09.123 unit    ${'parser'.padEnd(20)} pending -> running: attempt 1`,
+    );
+    expect(formatEvent(eventOf('merge:merged', samples['merge:merged']))).toContain('merged at 0123456789');
+    expect(formatEvent(eventOf('branch:promoted', samples['branch:promoted']))).toContain('green none -> 0123456789');
+    expect(formatEvent(eventOf('health:snapshot', samples['health:snapshot']))).toContain(
+      'round (round 1): failing [test FAIL, lint pass]',
+    );
+    expect(formatEvent(eventOf('attempt:ended', samples['attempt:ended']))).toContain('handed-off after 1.2 s: 1 commit');
+    expect(formatEvent(eventOf('merge:rejected', { ...samples['merge:rejected'], detail: 'a\nb\nc' }))).toContain(
+      'rejected (red): a (+2 lines)',
+    );
+  });
+});
+
+describe('attachHeadlessReporter', () => {
+  it('prints one parseable JSON object per event with its type, skipping worker output', () => {
+    const bus = new EventBus();
+    const lines: string[] = [];
+    attachHeadlessReporter(bus, { json: true, verbose: false, write: (line) => lines.push(line) });
+    for (const event of [...allEvents, ...multilineEvents]) bus.publish(event);
+
+    const expected = [...allEvents, ...multilineEvents].filter((event) => event.type !== 'worker:output');
+    expect(lines).toHaveLength(expected.length);
+    lines.forEach((line, index) => {
+      const event = expected[index] as GafferEvent;
+      expect(line).not.toContain('\n');
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      expect(parsed).toEqual({ at: AT, type: event.type, ...event.payload });
+    });
+  });
+
+  it('prints worker output only when verbose', () => {
+    const output = eventOf('worker:output', samples['worker:output']);
+    for (const json of [false, true]) {
+      const quiet: string[] = [];
+      const loud: string[] = [];
+      const bus = new EventBus();
+      attachHeadlessReporter(bus, { json, verbose: false, write: (line) => quiet.push(line) });
+      attachHeadlessReporter(bus, { json, verbose: true, write: (line) => loud.push(line) });
+      bus.publish(output);
+      expect(quiet).toEqual([]);
+      expect(loud).toHaveLength(1);
+      expect(loud[0]).toContain('writing src/parser.ts');
+    }
+  });
+
+  it('prints formatEvent lines in text mode and stops after unsubscribing', () => {
+    const bus = new EventBus();
+    const lines: string[] = [];
+    const detach = attachHeadlessReporter(bus, { json: false, verbose: false, write: (line) => lines.push(line) });
+    const first = eventOf('round:started', samples['round:started']);
+    bus.publish(first);
+    detach();
+    bus.publish(eventOf('round:ended', samples['round:ended']));
+    expect(lines).toEqual([formatEvent(first)]);
+  });
+});
