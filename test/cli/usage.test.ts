@@ -30,7 +30,7 @@ describe('usage errors', () => {
 
     expectRefusal(result, ExitCode.usage, [
       'unknown command "frobnicate"',
-      'demo, run, status, doctor or init',
+      'demo, run, status, retry, doctor or init',
     ]);
     expect(result.stdout).toBe('');
   });
