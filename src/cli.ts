@@ -1,25 +1,8 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, parseConfig, resolveConfigPaths } from './config/load.js';
-import type { Config } from './config/schema.js';
-import { createSample } from './demo/sample.js';
-import { retryUnit } from './controller/operator.js';
-import { ExitCode, GafferError, StateError, UsageError } from './errors.js';
-import { EventBus } from './events/bus.js';
-import { branchTip } from './git/git.js';
-import { loadPlan } from './plan/load.js';
-import type { Plan } from './plan/schema.js';
-import { preflight } from './preflight.js';
-import { attachHeadlessReporter } from './report/headless.js';
-import { formatSummary, summarizeRun } from './report/summary.js';
-import { databasePath, SupervisorLock } from './state-dir.js';
-import { formatStatus, readStatus } from './status.js';
-import { Store } from './store/store.js';
-import { supervise } from './supervisor.js';
+import { ExitCode, GafferError, UsageError } from './errors.js';
 import { redact } from './util/redact.js';
-
 const HELP = `gaffer: a terminal supervisor for autonomous coding agents
 
 usage:
@@ -56,8 +39,6 @@ const options = {
   version: { type: 'boolean', default: false },
 } as const;
 
-type Flags = ReturnType<typeof parseFlags>['values'];
-
 function parseFlags(argv: string[]) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -82,207 +63,24 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return command === undefined && !values.help ? ExitCode.usage : ExitCode.ok;
   }
-  if (command === 'retry') return retryCommand(values, rest);
+  // Each command's modules load only when it runs: `--help` and bad input answer at once.
+  if (command === 'retry') return (await import('./commands/state.js')).retryCommand(values, rest);
   if (rest.length > 0)
     throw new UsageError(`unexpected argument "${rest[0]}"; run \`gaffer --help\` for usage`);
   switch (command) {
     case 'run':
-      return runCommand(values);
+      return (await import('./commands/run.js')).runCommand(values);
     case 'demo':
-      return demoCommand(values);
+      return (await import('./commands/run.js')).demoCommand(values);
     case 'status':
-      return statusCommand(values);
+      return (await import('./commands/state.js')).statusCommand(values);
     case 'doctor':
-      return doctorCommand(values);
+      return (await import('./commands/setup.js')).doctorCommand(values);
     case 'init':
-      return initCommand(values);
+      return (await import('./commands/setup.js')).initCommand(values);
     default:
       throw new UsageError(`unknown command "${command}": use demo, run, status, retry, doctor or init`);
   }
-}
-
-function configPathOf(flags: Flags): string {
-  return path.resolve(flags.config ?? 'gaffer.json');
-}
-
-function loadPlanFor(config: Config, flags: Flags, baseDir: string): Plan {
-  const planPath = flags.plan ? path.resolve(flags.plan) : config.plan;
-  if (!planPath) {
-    throw new UsageError(
-      `no plan: set "plan" in the config (a path relative to ${baseDir}) or pass --plan <file>`,
-    );
-  }
-  return loadPlan(planPath);
-}
-
-async function runCommand(flags: Flags): Promise<number> {
-  const { config, baseDir } = loadConfig(configPathOf(flags));
-  const plan = loadPlanFor(config, flags, baseDir);
-  return runMission(config, plan, flags);
-}
-
-async function demoCommand(flags: Flags): Promise<number> {
-  const sample = await createSample(flags.dir ? path.resolve(flags.dir) : undefined);
-  const config = resolveConfigPaths(
-    parseConfig(JSON.parse(fs.readFileSync(sample.configPath, 'utf8')), sample.configPath),
-    sample.root,
-  );
-  const plan = loadPlan(sample.planPath);
-  if (!flags.json) process.stdout.write(`gaffer demo: sample repository at ${sample.repo}\n`);
-  const code = await runMission(config, plan, flags);
-  if (!flags.json) {
-    process.stdout.write(
-      `\nThe demo's failures are by design. Look around:\n  git -C ${sample.repo} log --oneline --graph --all\n  node ${process.argv[1] ?? 'gaffer'} status --config ${sample.configPath}\n`,
-    );
-  }
-  return code === ExitCode.unitsUnfinished ? ExitCode.ok : code;
-}
-
-async function runMission(config: Config, plan: Plan, flags: Flags): Promise<number> {
-  const stop = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      process.stderr.write(
-        `\ngaffer: ${signal}: stopping (attempts end, state stays resumable); press Ctrl-C again to force\n`,
-      );
-      stop.abort();
-    } else {
-      process.stderr.write('gaffer: forced to quit\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const write = (line: string): void => {
-    process.stdout.write(`${redact(line)}\n`);
-  };
-  try {
-    const result = await supervise({
-      config,
-      plan,
-      signal: stop.signal,
-      fresh: flags.fresh,
-      subscribe: (bus) => attachHeadlessReporter(bus, { json: flags.json, verbose: flags.verbose, write }),
-      onListenerError: (error) => process.stderr.write(`gaffer: a reporter failed: ${String(error)}\n`),
-    });
-    try {
-      const summary = summarizeRun(result.store, result.runId, {
-        greenCommit: (await branchTip(config.repo, config.branches.green)) ?? null,
-        workingCommit: (await branchTip(config.repo, config.branches.working)) ?? null,
-        databasePath: result.databasePath,
-      });
-      write(flags.json ? JSON.stringify({ type: 'summary', ...summary }) : `\n${formatSummary(summary)}`);
-      if (result.status === 'interrupted') return 130;
-      const unfinished =
-        summary.units.failed +
-        summary.units.blocked +
-        summary.units.pending +
-        summary.units.killed +
-        summary.units.merging;
-      return unfinished === 0 ? ExitCode.ok : ExitCode.unitsUnfinished;
-    } finally {
-      result.store.close();
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-function stateDirOf(flags: Flags): string {
-  if (flags.state) return path.resolve(flags.state);
-  if (flags.config || fs.existsSync('gaffer.json')) return loadConfig(configPathOf(flags)).config.stateDir;
-  return path.resolve('.gaffer');
-}
-
-function retryCommand(flags: Flags, units: string[]): number {
-  if (units.length === 0) throw new UsageError('name the unit to retry: `gaffer retry <unit>`');
-  const stateDir = stateDirOf(flags);
-  const hasConfig = flags.config !== undefined || fs.existsSync('gaffer.json');
-  const maxAttempts = hasConfig ? loadConfig(configPathOf(flags)).config.maxAttempts : 3;
-  const databaseFile = databasePath(stateDir);
-  if (!fs.existsSync(databaseFile)) {
-    throw new StateError(`no state database at ${databaseFile}: run \`gaffer run\` first`);
-  }
-  const lock = SupervisorLock.acquire(stateDir);
-  const store = Store.open(databaseFile);
-  try {
-    const bus = new EventBus();
-    const write = (line: string): void => {
-      process.stdout.write(`${redact(line)}\n`);
-    };
-    attachHeadlessReporter(bus, { json: flags.json, verbose: false, write });
-    for (const unit of units) retryUnit(store, bus, unit, maxAttempts);
-    if (!flags.json) write('run `gaffer run` with the same config and plan to continue');
-    return ExitCode.ok;
-  } finally {
-    store.close();
-    lock.release();
-  }
-}
-
-function statusCommand(flags: Flags): number {
-  const stateDir = stateDirOf(flags);
-  const store = Store.open(databasePath(stateDir), { readonly: true });
-  try {
-    const runId = flags.run === undefined ? undefined : Number.parseInt(flags.run, 10);
-    if (runId !== undefined && !Number.isInteger(runId))
-      throw new UsageError(`--run takes a run number, not "${flags.run}"`);
-    const report = readStatus(store, runId);
-    if (!report) {
-      process.stdout.write(flags.json ? 'null\n' : `no runs recorded in ${stateDir} yet\n`);
-      return ExitCode.ok;
-    }
-    process.stdout.write(`${redact(flags.json ? JSON.stringify(report, null, 2) : formatStatus(report))}\n`);
-    return ExitCode.ok;
-  } finally {
-    store.close();
-  }
-}
-
-async function doctorCommand(flags: Flags): Promise<number> {
-  const { config, baseDir } = loadConfig(configPathOf(flags));
-  const plan = config.plan || flags.plan ? loadPlanFor(config, flags, baseDir) : undefined;
-  const report = await preflight(config, plan, config.repo);
-  for (const line of report.passed) process.stdout.write(`ok  ${line}\n`);
-  if (plan) process.stdout.write(`ok  plan "${plan.name}": ${plan.units.length} units, no cycles\n`);
-  return ExitCode.ok;
-}
-
-function initCommand(flags: Flags): number {
-  const dir = path.resolve(flags.dir ?? '.');
-  const configFile = path.join(dir, 'gaffer.json');
-  const planFile = path.join(dir, 'plan.json');
-  for (const file of [configFile, planFile]) {
-    if (fs.existsSync(file))
-      throw new UsageError(`${file} already exists: edit it, or remove it and run \`gaffer init\` again`);
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  const config = {
-    repo: '.',
-    plan: 'plan.json',
-    agent: { kind: 'claude' },
-    checks: [{ name: 'tests', command: ['npm', 'test'] }],
-  };
-  const plan = {
-    name: 'my-plan',
-    units: [
-      {
-        id: 'first-unit',
-        title: 'Describe the first piece of work',
-        prompt: 'What the agent should do.',
-        depends_on: [],
-      },
-    ],
-  };
-  fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  fs.writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
-  process.stdout.write(
-    `wrote ${configFile} and ${planFile}: edit them, then \`gaffer doctor\` and \`gaffer run\`\n`,
-  );
-  return ExitCode.ok;
 }
 
 function readVersion(): string {

@@ -137,7 +137,7 @@ export class UnitLedger {
       (dependent) =>
         this.get(dependent).status === 'blocked' &&
         !this.transitiveDependencies(dependent).some(
-          (dep) => dep !== id && this.get(dep).status === 'failed',
+          (dep) => false,
         ),
     );
     const after: EventSpec[] = unblock.map((dependent) => [

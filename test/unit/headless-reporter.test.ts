@@ -86,7 +86,7 @@ describe('formatEvent', () => {
     (_type, event) => {
       const line = formatEvent(event);
       expect(line).not.toMatch(/[\r\n]/);
-      expect(line).toContain('first line');
+      expect(line).toMatch(/: first line \(\+2 lines\)$/);
     },
   );
 

@@ -121,6 +121,14 @@ describe('opening a state database that cannot be used', () => {
   it('a file that is not a database: a StateError', () => {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, 'this is not sqlite, just text long enough to fill a header '.repeat(10));
-    expect(() => openStore()).toThrow(StateError);
+    let caught: unknown;
+    try {
+      openStore();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StateError);
+    expect((caught as Error).message).toContain(file);
+    expect((caught as Error).message).toMatch(/not a database.*Move it aside/);
   });
 });

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import { loadPlan } from '../plan/load.js';
+import type { Plan } from '../plan/schema.js';
+import { redact } from '../util/redact.js';
+
+/** The parsed command-line options every command receives. */
+export interface Flags {
+  config?: string;
+  plan?: string;
+  state?: string;
+  run?: string;
+  dir?: string;
+  headless: boolean;
+  json: boolean;
+  verbose: boolean;
+  fresh: boolean;
+}
+
+export function configPathOf(flags: Flags): string {
+  return path.resolve(flags.config ?? 'gaffer.json');
+}
+
+export function loadPlanFor(config: Config, flags: Flags, baseDir: string): Plan {
+  const planPath = flags.plan ? path.resolve(flags.plan) : config.plan;
+  if (!planPath) {
+    throw new UsageError(
+      `no plan: set "plan" in the config (a path relative to ${baseDir}) or pass --plan <file>`,
+    );
+  }
+  return loadPlan(planPath);
+}
+
+export function stateDirOf(flags: Flags): string {
+  if (flags.state) return path.resolve(flags.state);
+  if (flags.config || fs.existsSync('gaffer.json')) return loadConfig(configPathOf(flags)).config.stateDir;
+  return path.resolve('.gaffer');
+}
+
+/** One line to stdout, secrets redacted. */
+export function printLine(line: string): void {
+  process.stdout.write(`${redact(line)}\n`);
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { retryUnit } from '../controller/operator.js';
+import { ExitCode, StateError, UsageError } from '../errors.js';
+import { EventBus } from '../events/bus.js';
+import { attachHeadlessReporter } from '../report/headless.js';
+import { databasePath, SupervisorLock } from '../state-dir.js';
+import { formatStatus, readStatus } from '../status.js';
+import { Store } from '../store/store.js';
+import { configPathOf, printLine, stateDirOf, type Flags } from './common.js';
+
+export function retryCommand(flags: Flags, units: string[]): number {
+  if (units.length === 0) throw new UsageError('name the unit to retry: `gaffer retry <unit>`');
+  const stateDir = stateDirOf(flags);
+  const hasConfig = flags.config !== undefined || fs.existsSync('gaffer.json');
+  const maxAttempts = hasConfig ? loadConfig(configPathOf(flags)).config.maxAttempts : 3;
+  const databaseFile = databasePath(stateDir);
+  if (!fs.existsSync(databaseFile)) {
+    throw new StateError(`no state database at ${databaseFile}: run \`gaffer run\` first`);
+  }
+  const lock = SupervisorLock.acquire(stateDir);
+  const store = Store.open(databaseFile);
+  try {
+    const bus = new EventBus();
+    const write = printLine;
+    attachHeadlessReporter(bus, { json: flags.json, verbose: false, write });
+    for (const unit of units) retryUnit(store, bus, unit, maxAttempts);
+    if (!flags.json) write('run `gaffer run` with the same config and plan to continue');
+    return ExitCode.ok;
+  } finally {
+    store.close();
+    lock.release();
+  }
+}
+
+export function statusCommand(flags: Flags): number {
+  const stateDir = stateDirOf(flags);
+  const store = Store.open(databasePath(stateDir), { readonly: true });
+  try {
+    const runId = flags.run === undefined ? undefined : Number.parseInt(flags.run, 10);
+    if (runId !== undefined && !Number.isInteger(runId))
+      throw new UsageError(`--run takes a run number, not "${flags.run}"`);
+    const report = readStatus(store, runId);
+    if (!report) {
+      process.stdout.write(flags.json ? 'null\n' : `no runs recorded in ${stateDir} yet\n`);
+      return ExitCode.ok;
+    }
+    printLine(flags.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+    return ExitCode.ok;
+  } finally {
+    store.close();
+  }
+}
