@@ -137,7 +137,7 @@ export class UnitLedger {
       (dependent) =>
         this.get(dependent).status === 'blocked' &&
         !this.transitiveDependencies(dependent).some(
-          (dep) => false,
+          (dep) => dep !== id && this.get(dep).status === 'failed',
         ),
     );
     const after: EventSpec[] = unblock.map((dependent) => [
