@@ -1,37 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import {
-  branchList,
-  expectRefusal,
-  expectUntouched,
-  makeSandbox,
-  removeTempDir,
-  runGaffer,
-  tinyPlan,
-  type Sandbox,
-} from '../helpers/cli.js';
+import { expectRefusal, runGaffer, tinyPlan, useSandbox } from '../helpers/cli.js';
 
 describe('gaffer run: the agent command is not on PATH', () => {
-  let sandbox: Sandbox;
-  let before: string[];
-  beforeEach(() => {
-    sandbox = makeSandbox();
-    before = branchList(sandbox.repo);
-  });
-  afterEach(() => {
-    try {
-      expectUntouched(sandbox.repo, before);
-    } finally {
-      removeTempDir(sandbox.root);
-    }
-  });
+  const sandbox = useSandbox({ untouched: true });
 
   it('exits 8 naming the command and how to fix it', async () => {
-    sandbox.writeConfig({ agent: { kind: 'command', command: 'no-such-agent-xyz' } });
+    sandbox().writeConfig({ agent: { kind: 'command', command: 'no-such-agent-xyz' } });
 
-    const result = await runGaffer(sandbox);
+    const result = await runGaffer(sandbox());
 
     expectRefusal(result, ExitCode.agentNotFound, [
       '"no-such-agent-xyz"',
@@ -47,7 +26,7 @@ describe('gaffer run: the agent command is not on PATH', () => {
     // gaffer started anything before checking every agent.
     const plan = tinyPlan();
     plan.units[0]!.prompt = '@write first.txt spawned\n@commit first';
-    sandbox.writePlan({
+    sandbox().writePlan({
       name: 'mixed',
       units: [
         ...plan.units,
@@ -60,16 +39,16 @@ describe('gaffer run: the agent command is not on PATH', () => {
       ],
     });
 
-    const result = await runGaffer(sandbox);
+    const result = await runGaffer(sandbox());
 
     expectRefusal(result, ExitCode.agentNotFound, ['"no-such-agent-xyz"', 'not on PATH']);
-    expect(fs.existsSync(path.join(sandbox.repo, 'first.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(sandbox().repo, 'first.txt'))).toBe(false);
   });
 
   it('exits 8 for a known agent kind whose binary is missing, naming the kind', async () => {
-    sandbox.writeConfig({ agent: { kind: 'aider', command: 'no-such-aider-xyz' } });
+    sandbox().writeConfig({ agent: { kind: 'aider', command: 'no-such-aider-xyz' } });
 
-    const result = await runGaffer(sandbox);
+    const result = await runGaffer(sandbox());
 
     expectRefusal(result, ExitCode.agentNotFound, ['aider agent', '"no-such-aider-xyz"', 'agent.command']);
   });

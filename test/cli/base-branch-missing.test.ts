@@ -1,32 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import {
   branchList,
   expectRefusal,
   expectUntouched,
   makeRepo,
-  makeSandbox,
-  removeTempDir,
   runGaffer,
-  type Sandbox,
+  useSandbox,
 } from '../helpers/cli.js';
 
 describe('gaffer run: the base branch does not exist', () => {
-  let sandbox: Sandbox;
-  beforeEach(() => {
-    sandbox = makeSandbox();
-  });
-  afterEach(() => {
-    removeTempDir(sandbox.root);
-  });
+  const sandbox = useSandbox();
 
   it('exits 6 naming the missing branch, the branches there are and branches.base', async () => {
-    sandbox.writeConfig({ branches: { base: 'trunk' } });
-    const before = branchList(sandbox.repo);
+    sandbox().writeConfig({ branches: { base: 'trunk' } });
+    const before = branchList(sandbox().repo);
 
-    const result = await runGaffer(sandbox);
+    const result = await runGaffer(sandbox());
 
     expectRefusal(result, ExitCode.branchMissing, [
       '"trunk"',
@@ -34,15 +26,15 @@ describe('gaffer run: the base branch does not exist', () => {
       'local branches: main',
       'branches.base',
     ]);
-    expectUntouched(sandbox.repo, before);
+    expectUntouched(sandbox().repo, before);
   });
 
   it('exits 6 in a repository without a commit and says to commit first', async () => {
-    const empty = makeRepo(path.join(sandbox.root, 'empty'), { commit: false });
+    const empty = makeRepo(path.join(sandbox().root, 'empty'), { commit: false });
     fs.writeFileSync(path.join(empty, 'draft.txt'), 'untracked\n');
-    sandbox.writeConfig({ repo: 'empty' });
+    sandbox().writeConfig({ repo: 'empty' });
 
-    const result = await runGaffer(sandbox);
+    const result = await runGaffer(sandbox());
 
     expectRefusal(result, ExitCode.branchMissing, [
       '"main"',

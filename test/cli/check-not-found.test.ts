@@ -1,70 +1,48 @@
-import { afterEach, beforeEach, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import {
-  branchList,
-  expectRefusal,
-  expectUntouched,
-  makeSandbox,
-  removeTempDir,
-  runGaffer,
-  tinyPlan,
-  type Sandbox,
-} from '../helpers/cli.js';
+import { expectRefusal, runGaffer, tinyPlan, useSandbox, type Sandbox } from '../helpers/cli.js';
 
 describe('gaffer run: a check command is not found', () => {
-  let sandbox: Sandbox;
-  let before: string[];
-  beforeEach(() => {
-    sandbox = makeSandbox();
-    before = branchList(sandbox.repo);
-  });
-  afterEach(() => {
-    try {
-      expectUntouched(sandbox.repo, before);
-    } finally {
-      removeTempDir(sandbox.root);
-    }
-  });
+  const sandbox = useSandbox({ untouched: true });
 
-  it('exits 9 naming the check, its program and the fix', async () => {
-    sandbox.writeConfig({ checks: [{ name: 'tests', command: ['no-such-check-xyz'] }] });
+  // Each case: how the missing check gets into the config or plan, and what stderr must say.
+  const cases: { name: string; arrange: (sandbox: Sandbox) => void; mentions: string[] }[] = [
+    {
+      name: 'exits 9 naming the check, its program and the fix',
+      arrange: (s) => s.writeConfig({ checks: [{ name: 'tests', command: ['no-such-check-xyz'] }] }),
+      mentions: ['check "tests"', '"no-such-check-xyz"', 'not found', 'install it or fix checks[].command'],
+    },
+    {
+      name: 'exits 9 for a relative path that is not in the repository',
+      arrange: (s) =>
+        s.writeConfig({
+          checks: [
+            { name: 'lint', command: [process.execPath, '--version'] },
+            { name: 'e2e', command: ['./scripts/e2e.sh'] },
+          ],
+        }),
+      mentions: ['check "e2e"', '"./scripts/e2e.sh"', 'nor in the repository'],
+    },
+    {
+      name: 'exits 9 for a check a unit declares in the plan',
+      arrange: (s) => {
+        const plan = tinyPlan();
+        s.writePlan({
+          ...plan,
+          units: [{ ...plan.units[0], checks: [{ name: 'unit-tests', command: ['no-such-check-xyz'] }] }],
+        });
+      },
+      mentions: ['check "unit-tests"', '"no-such-check-xyz"'],
+    },
+  ];
 
-    const result = await runGaffer(sandbox);
+  for (const { name, arrange, mentions } of cases) {
+    it(name, async () => {
+      arrange(sandbox());
 
-    expectRefusal(result, ExitCode.checkNotFound, [
-      'check "tests"',
-      '"no-such-check-xyz"',
-      'not found',
-      'install it or fix checks[].command',
-    ]);
-  });
+      const result = await runGaffer(sandbox());
 
-  it('exits 9 for a relative path that is not in the repository', async () => {
-    sandbox.writeConfig({
-      checks: [
-        { name: 'lint', command: [process.execPath, '--version'] },
-        { name: 'e2e', command: ['./scripts/e2e.sh'] },
-      ],
+      expectRefusal(result, ExitCode.checkNotFound, mentions);
     });
-
-    const result = await runGaffer(sandbox);
-
-    expectRefusal(result, ExitCode.checkNotFound, [
-      'check "e2e"',
-      '"./scripts/e2e.sh"',
-      'nor in the repository',
-    ]);
-  });
-
-  it('exits 9 for a check a unit declares in the plan', async () => {
-    const plan = tinyPlan();
-    sandbox.writePlan({
-      ...plan,
-      units: [{ ...plan.units[0], checks: [{ name: 'unit-tests', command: ['no-such-check-xyz'] }] }],
-    });
-
-    const result = await runGaffer(sandbox);
-
-    expectRefusal(result, ExitCode.checkNotFound, ['check "unit-tests"', '"no-such-check-xyz"']);
-  });
+  }
 });

@@ -1,52 +1,46 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import {
   branchList,
   expectRefusal,
   expectUntouched,
   git,
-  makeSandbox,
-  removeTempDir,
   runCli,
   runGaffer,
   tinyPlan,
+  useSandbox,
   type Sandbox,
 } from '../helpers/cli.js';
 
-function doctor(sandbox: Sandbox) {
-  return runCli(['doctor', '--config', sandbox.configPath], { cwd: sandbox.root });
+/** `gaffer doctor --config <sandbox config> ...extra`, from the sandbox folder. */
+function doctor(sandbox: Sandbox, ...extra: string[]) {
+  return runCli(['doctor', '--config', sandbox.configPath, ...extra], { cwd: sandbox.root });
 }
 
 describe('gaffer doctor', () => {
-  let sandbox: Sandbox;
-  beforeEach(() => {
-    sandbox = makeSandbox();
-  });
-  afterEach(() => {
-    removeTempDir(sandbox.root);
-  });
+  const sandbox = useSandbox();
 
   it('prints an ok line per check on a good setup, exits 0 and writes nothing', async () => {
-    sandbox.writeConfig({ checks: [{ name: 'tests', command: [process.execPath, '--version'] }] });
-    const before = branchList(sandbox.repo);
+    sandbox().writeConfig({ checks: [{ name: 'tests', command: [process.execPath, '--version'] }] });
+    const before = branchList(sandbox().repo);
 
-    const result = await doctor(sandbox);
+    const result = await doctor(sandbox());
 
     expect(result.exitCode, result.stderr).toBe(ExitCode.ok);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');
     expect(lines.every((line) => line.startsWith('ok  '))).toBe(true);
     expect(lines).toEqual([
-      `ok  git repository at ${sandbox.repo}`,
+      `ok  git repository at ${sandbox().repo}`,
       expect.stringMatching(/^ok {2}base branch main at [0-9a-f]{10}$/),
       'ok  no uncommitted changes',
       `ok  agent scripted: ${process.execPath} found`,
       `ok  check tests: ${process.execPath} found`,
       `ok  plan "tiny": 1 units, no cycles`,
     ]);
-    expectUntouched(sandbox.repo, before);
+    expectUntouched(sandbox().repo, before);
   });
 
   // Each bad setup: how to make it, the exit code, and a word of the message.
@@ -113,29 +107,27 @@ describe('gaffer doctor', () => {
   it.each(badSetups)(
     'exits with the same code as run on a bad setup: $name',
     async ({ code, word, arrange }) => {
-      arrange(sandbox);
-      const before = branchList(sandbox.repo);
+      arrange(sandbox());
+      const before = branchList(sandbox().repo);
 
-      const [fromDoctor, fromRun] = await Promise.all([doctor(sandbox), runGaffer(sandbox)]);
+      const [fromDoctor, fromRun] = await Promise.all([doctor(sandbox()), runGaffer(sandbox())]);
 
       expectRefusal(fromDoctor, code, [word]);
       expectRefusal(fromRun, code, [word]);
       expect(fromDoctor.stderr).toBe(fromRun.stderr);
-      expectUntouched(sandbox.repo, before);
+      expectUntouched(sandbox().repo, before);
     },
   );
 
   it('checks the plan given with --plan too', async () => {
     const plan = tinyPlan();
-    const planPath = path.join(sandbox.root, 'other-plan.json');
+    const planPath = path.join(sandbox().root, 'other-plan.json');
     fs.writeFileSync(
       planPath,
       JSON.stringify({ ...plan, units: [{ ...plan.units[0], depends_on: ['ghost'] }] }),
     );
 
-    const result = await runCli(['doctor', '--config', sandbox.configPath, '--plan', planPath], {
-      cwd: sandbox.root,
-    });
+    const result = await doctor(sandbox(), '--plan', planPath);
 
     expectRefusal(result, ExitCode.plan, ['depends on ghost']);
   });

@@ -6,7 +6,12 @@ afterEach(() => removeTempDir(sandbox?.root));
 
 interface StatusJson {
   run: { id: number; status: string; rounds: number };
-  units: { id: string; status: string; strikes: number; attempts: { number: number; outcome: string; log: string }[] }[];
+  units: {
+    id: string;
+    status: string;
+    strikes: number;
+    attempts: { number: number; outcome: string; log: string }[];
+  }[];
   mergeQueue: { unit: string; status: string; class: string | null }[];
   health: { passed: boolean; checks: { name: string; passed: boolean }[] } | null;
 }
@@ -55,7 +60,9 @@ it('an operator retry sends a failed unit and the units it blocked back to work,
   expect(text.stdout).toMatch(/root\s+done/);
   expect(text.stdout).toMatch(/#1 \(round 1\) failed: the agent exited with code 1/);
   expect(text.stdout).toMatch(/merge queue\n\s+#1 root\s+merged [0-9a-f]{10}/);
-  const after = JSON.parse((await runCli(['status', '--config', sandbox.configPath, '--json'])).stdout) as StatusJson;
+  const after = JSON.parse(
+    (await runCli(['status', '--config', sandbox.configPath, '--json'])).stdout,
+  ) as StatusJson;
   expect(after.units.map((unit) => [unit.id, unit.status, unit.strikes])).toEqual([
     ['root', 'done', 0],
     ['leaf', 'done', 0],

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { ExitCode } from '../../src/errors.js';
 
 /**
  * Helpers for end-to-end CLI tests: the built CLI runs as a real subprocess
@@ -221,6 +222,55 @@ export function expectUntouched(
     [],
   );
   expect(worktreeList(repo)).toHaveLength(1);
+}
+
+/** The sandbox of the running test, from useSandbox. */
+export interface SandboxAccessor {
+  (): Sandbox;
+  /** The branch list recorded right after the sandbox was made (before the test arranged anything). */
+  branchesBefore(): string[];
+}
+
+/**
+ * Gives each test of the enclosing describe block (or file) a fresh
+ * makeSandbox(): registers a beforeEach that makes it and records its branch
+ * list, and an afterEach that removes it. With `untouched: true` the afterEach
+ * first checks expectUntouched against that branch list, for blocks in which
+ * every test is a refusal; the folder is removed even when the check fails.
+ * Call it in a describe block, not in a test; call the accessor in a test.
+ */
+export function useSandbox(options: { untouched?: boolean } = {}): SandboxAccessor {
+  let current: { sandbox: Sandbox; branches: string[] } | undefined;
+  beforeEach(() => {
+    const sandbox = makeSandbox();
+    current = { sandbox, branches: branchList(sandbox.repo) };
+  });
+  afterEach(() => {
+    const ended = current;
+    current = undefined;
+    if (ended === undefined) return;
+    try {
+      if (options.untouched) expectUntouched(ended.sandbox.repo, ended.branches);
+    } finally {
+      removeTempDir(ended.sandbox.root);
+    }
+  });
+  const active = () => {
+    if (current === undefined) throw new Error('useSandbox: the sandbox exists only while a test runs');
+    return current;
+  };
+  return Object.assign(() => active().sandbox, { branchesBefore: () => [...active().branches] });
+}
+
+/**
+ * A run that went through: exit 0, nothing on stderr, "completed" on stdout
+ * and the sandbox's state database written.
+ */
+export function expectCompletedRun(result: CliResult, sandbox: Sandbox): void {
+  expect(result.exitCode, result.stderr + result.stdout).toBe(ExitCode.ok);
+  expect(result.stderr).toBe('');
+  expect(result.stdout).toContain('completed');
+  expect(fs.existsSync(sandbox.databasePath)).toBe(true);
 }
 
 /** Starts `node -e 0`, waits for it to end and returns its (now unused) pid. */
