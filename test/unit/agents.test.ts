@@ -76,7 +76,11 @@ describe('buildInvocation', () => {
 
   it('substitutes {prompt_file} in a command agent’s args, whole or inside an argument', () => {
     const invocation = buildInvocation(
-      agent({ kind: 'command', command: 'my-agent', args: ['--input', '{prompt_file}', '--also={prompt_file}'] }),
+      agent({
+        kind: 'command',
+        command: 'my-agent',
+        args: ['--input', '{prompt_file}', '--also={prompt_file}'],
+      }),
       PROMPT,
       PROMPT_FILE,
     );
@@ -128,7 +132,8 @@ fs.writeFileSync(out, JSON.stringify({ argv: rest, stdin }));
 `;
   // Shell metacharacters of every kind; `rm -rf victim` stands in for something destructive
   // (a real `rm -rf /` must not be one regression away from running on a developer's machine).
-  const HOSTILE = "$(touch pwned); rm -rf victim ; `touch pwned2` && touch pwned3 | cat > pwned4 'q' \"dq\" * ~ \\";
+  const HOSTILE =
+    '$(touch pwned); rm -rf victim ; `touch pwned2` && touch pwned3 | cat > pwned4 \'q\' "dq" * ~ \\';
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gaffer-agents-'));
@@ -194,7 +199,8 @@ fs.writeFileSync(out, JSON.stringify({ argv: rest, stdin }));
 });
 
 describe('decodeClaudeStreamJson', () => {
-  const handoff = 'GAFFER_RESULT {"status":"done","summary":"parser added","files_changed":["src/parser.ts"]}';
+  const handoff =
+    'GAFFER_RESULT {"status":"done","summary":"parser added","files_changed":["src/parser.ts"]}';
   const lines = {
     init: JSON.stringify({
       type: 'system',
@@ -238,7 +244,13 @@ describe('decodeClaudeStreamJson', () => {
     }),
     twoTexts: JSON.stringify({
       type: 'assistant',
-      message: { role: 'assistant', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] },
+      message: {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ],
+      },
     }),
     toolResult: JSON.stringify({
       type: 'user',
@@ -260,7 +272,12 @@ describe('decodeClaudeStreamJson', () => {
       total_cost_usd: 0.0421,
       usage: { input_tokens: 3400, output_tokens: 410 },
     }),
-    errorResult: JSON.stringify({ type: 'result', subtype: 'error_max_turns', is_error: true, num_turns: 30 }),
+    errorResult: JSON.stringify({
+      type: 'result',
+      subtype: 'error_max_turns',
+      is_error: true,
+      num_turns: 30,
+    }),
   };
 
   it('extracts the text blocks of assistant messages and ignores tool calls', () => {
@@ -281,12 +298,15 @@ describe('decodeClaudeStreamJson', () => {
     expect(text.split('\n').at(-1)).toBe(handoff);
   });
 
-  it.each(['plain progress text', '{not json at all', '  {"type":"result","result":"indented"}', '[1,2,3]', ''])(
-    'passes the non-JSON line %j through unchanged',
-    (line) => {
-      expect(decodeClaudeStreamJson(line)).toBe(line);
-    },
-  );
+  it.each([
+    'plain progress text',
+    '{not json at all',
+    '  {"type":"result","result":"indented"}',
+    '[1,2,3]',
+    '',
+  ])('passes the non-JSON line %j through unchanged', (line) => {
+    expect(decodeClaudeStreamJson(line)).toBe(line);
+  });
 });
 
 describe('decodeCodexJson', () => {
@@ -310,9 +330,18 @@ describe('decodeCodexJson', () => {
     { type: 'item.completed', item: { id: 'item_0', type: 'reasoning', text: '**Planning the parser**' } },
     {
       type: 'item.completed',
-      item: { id: 'item_2', type: 'command_execution', command: 'npm test', aggregated_output: 'ok', exit_code: 0 },
+      item: {
+        id: 'item_2',
+        type: 'command_execution',
+        command: 'npm test',
+        aggregated_output: 'ok',
+        exit_code: 0,
+      },
     },
-    { type: 'turn.completed', usage: { input_tokens: 24763, cached_input_tokens: 24448, output_tokens: 122 } },
+    {
+      type: 'turn.completed',
+      usage: { input_tokens: 24763, cached_input_tokens: 24448, output_tokens: 122 },
+    },
     { type: 'error', message: 'stream disconnected' },
   ])('gives nothing for %j', (event) => {
     expect(decodeCodexJson(JSON.stringify(event))).toBe('');

@@ -86,7 +86,11 @@ describe('EventBus', () => {
     const bus = new EventBus();
     const seen: GafferEvent[] = [];
     bus.onAny((event) => seen.push(event));
-    const event: GafferEvent = { type: 'run:ended', at: '2024-01-02T03:04:05.678Z', payload: { runId: 1, status: 'completed', reason: 'ok' } };
+    const event: GafferEvent = {
+      type: 'run:ended',
+      at: '2024-01-02T03:04:05.678Z',
+      payload: { runId: 1, status: 'completed', reason: 'ok' },
+    };
     bus.publish(event);
     expect(seen).toEqual([event]);
     expect(seen[0]).toBe(event);

@@ -58,14 +58,19 @@ function eventOf<K extends EventName>(type: K, payload: GafferEvents[K]): Gaffer
   return { type, at: AT, payload } as GafferEvent;
 }
 
-const allEvents: GafferEvent[] = (Object.keys(samples) as EventName[]).map((type) => eventOf(type, samples[type]));
+const allEvents: GafferEvent[] = (Object.keys(samples) as EventName[]).map((type) =>
+  eventOf(type, samples[type]),
+);
 
 /** Free text that real runs fill from agent summaries, git stderr and error messages. */
 const MULTILINE = 'first line\nsecond line\r\nthird line';
 const multilineEvents: GafferEvent[] = [
   eventOf('run:ended', { ...samples['run:ended'], status: 'failed', reason: `internal error: ${MULTILINE}` }),
   eventOf('unit:state', { ...samples['unit:state'], reason: `the agent reported failed: ${MULTILINE}` }),
-  eventOf('attempt:ended', { ...samples['attempt:ended'], reason: `the agent could not be started: ${MULTILINE}` }),
+  eventOf('attempt:ended', {
+    ...samples['attempt:ended'],
+    reason: `the agent could not be started: ${MULTILINE}`,
+  }),
   eventOf('merge:rejected', { ...samples['merge:rejected'], detail: MULTILINE }),
   eventOf('supervisor:warning', { runId: 1, message: `merge of parser paused: ${MULTILINE}` }),
 ];
@@ -95,14 +100,18 @@ describe('formatEvent', () => {
       `07:08:09.123 unit    ${'parser'.padEnd(20)} pending -> running: attempt 1`,
     );
     expect(formatEvent(eventOf('merge:merged', samples['merge:merged']))).toContain('merged at 0123456789');
-    expect(formatEvent(eventOf('branch:promoted', samples['branch:promoted']))).toContain('green none -> 0123456789');
+    expect(formatEvent(eventOf('branch:promoted', samples['branch:promoted']))).toContain(
+      'green none -> 0123456789',
+    );
     expect(formatEvent(eventOf('health:snapshot', samples['health:snapshot']))).toContain(
       'round (round 1): failing [test FAIL, lint pass]',
     );
-    expect(formatEvent(eventOf('attempt:ended', samples['attempt:ended']))).toContain('handed-off after 1.2 s: 1 commit');
-    expect(formatEvent(eventOf('merge:rejected', { ...samples['merge:rejected'], detail: 'a\nb\nc' }))).toContain(
-      'rejected (red): a (+2 lines)',
+    expect(formatEvent(eventOf('attempt:ended', samples['attempt:ended']))).toContain(
+      'handed-off after 1.2 s: 1 commit',
     );
+    expect(
+      formatEvent(eventOf('merge:rejected', { ...samples['merge:rejected'], detail: 'a\nb\nc' })),
+    ).toContain('rejected (red): a (+2 lines)');
   });
 });
 
@@ -141,7 +150,11 @@ describe('attachHeadlessReporter', () => {
   it('prints formatEvent lines in text mode and stops after unsubscribing', () => {
     const bus = new EventBus();
     const lines: string[] = [];
-    const detach = attachHeadlessReporter(bus, { json: false, verbose: false, write: (line) => lines.push(line) });
+    const detach = attachHeadlessReporter(bus, {
+      json: false,
+      verbose: false,
+      write: (line) => lines.push(line),
+    });
     const first = eventOf('round:started', samples['round:started']);
     bus.publish(first);
     detach();

@@ -43,9 +43,11 @@ describe('buildPrompt', () => {
     for (const feedback of ['', '   \n  ']) {
       const prompt = buildPrompt(unit, feedback);
       expect(prompt).not.toContain('Feedback');
-      expect(prompt.startsWith('# Write the greeting (unit greet)\n\nWrite greeting.txt.\n@write greeting.txt hello')).toBe(
-        true,
-      );
+      expect(
+        prompt.startsWith(
+          '# Write the greeting (unit greet)\n\nWrite greeting.txt.\n@write greeting.txt hello',
+        ),
+      ).toBe(true);
       expect(prompt).toContain('GAFFER_RESULT');
     }
   });

@@ -43,13 +43,27 @@ describe('a new state database', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(tables(store)).toEqual(
-      expect.arrayContaining(['runs', 'rounds', 'units', 'unit_deps', 'attempts', 'merge_requests', 'events']),
+      expect.arrayContaining([
+        'runs',
+        'rounds',
+        'units',
+        'unit_deps',
+        'attempts',
+        'merge_requests',
+        'events',
+      ]),
     );
   });
 
   it('reopens idempotently, keeping its data', () => {
     const first = openStore();
-    const runId = first.runs.create({ planName: 'p', planHash: 'h', repo: '/r', configJson: '{}', maxRounds: 2 });
+    const runId = first.runs.create({
+      planName: 'p',
+      planHash: 'h',
+      repo: '/r',
+      configJson: '{}',
+      maxRounds: 2,
+    });
     first.close();
     const second = openStore();
     expect(second.db.pragma('user_version', { simple: true })).toBe(migrations.length);
@@ -75,7 +89,11 @@ describe('a new state database', () => {
 describe('the event log', () => {
   it('is append-only: UPDATE and DELETE raise', () => {
     const store = openStore();
-    store.events.append({ type: 'supervisor:warning', at: '2024-01-01T00:00:00.000Z', payload: { runId: 1, message: 'm' } });
+    store.events.append({
+      type: 'supervisor:warning',
+      at: '2024-01-01T00:00:00.000Z',
+      payload: { runId: 1, message: 'm' },
+    });
     expect(() => store.db.prepare(`UPDATE events SET type = 'x'`).run()).toThrow(/append-only/);
     expect(() => store.db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
     expect(store.events.forRun(1)).toMatchObject([{ type: 'supervisor:warning', run_id: 1 }]);
@@ -98,25 +116,28 @@ describe('opening a state database that cannot be used', () => {
     expect(existsSync(dirname(file))).toBe(false);
   });
 
-  it.each([false, true])('newer schema than this gaffer knows (readonly: %s): a StateError saying to upgrade', (readonly) => {
-    openStore().close();
-    const raw = new Database(file);
-    raw.pragma(`user_version = ${migrations.length + 1}`);
-    raw.close();
-    let caught: unknown;
-    try {
-      openStore({ readonly });
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(StateError);
-    expect((caught as Error).message).toMatch(/upgrade gaffer/);
-    expect((caught as Error).message).toContain(`schema version ${migrations.length + 1}`);
-    // Nothing was migrated down or changed.
-    const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(migrations.length + 1);
-    check.close();
-  });
+  it.each([false, true])(
+    'newer schema than this gaffer knows (readonly: %s): a StateError saying to upgrade',
+    (readonly) => {
+      openStore().close();
+      const raw = new Database(file);
+      raw.pragma(`user_version = ${migrations.length + 1}`);
+      raw.close();
+      let caught: unknown;
+      try {
+        openStore({ readonly });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(StateError);
+      expect((caught as Error).message).toMatch(/upgrade gaffer/);
+      expect((caught as Error).message).toContain(`schema version ${migrations.length + 1}`);
+      // Nothing was migrated down or changed.
+      const check = new Database(file, { readonly: true });
+      expect(check.pragma('user_version', { simple: true })).toBe(migrations.length + 1);
+      check.close();
+    },
+  );
 
   it('a file that is not a database: a StateError', () => {
     mkdirSync(dirname(file), { recursive: true });

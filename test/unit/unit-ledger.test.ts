@@ -85,7 +85,9 @@ function expectLogMatchesPublished(): void {
     at: row.at,
     payload: JSON.parse(row.payload) as unknown,
   }));
-  expect(logged).toEqual(published.map((event) => ({ type: event.type, at: event.at, payload: event.payload })));
+  expect(logged).toEqual(
+    published.map((event) => ({ type: event.type, at: event.at, payload: event.payload })),
+  );
 }
 
 /** Fails a unit for good: MAX_ATTEMPTS attempts, each charged. */
@@ -165,7 +167,12 @@ describe('UnitLedger.charge on the last attempt', () => {
     expect(a.reason).toBe(`attempt 2 failed (no attempts left: 2 of ${MAX_ATTEMPTS} used)`);
     for (const id of ['b', 'c', 'd', 'f']) {
       const unit = ledger.get(id);
-      expect(unit, id).toMatchObject({ status: 'blocked', strikes: 0, attempts: 0, reason: 'dependency a failed' });
+      expect(unit, id).toMatchObject({
+        status: 'blocked',
+        strikes: 0,
+        attempts: 0,
+        reason: 'dependency a failed',
+      });
     }
     expect(ledger.get('e').status).toBe('pending');
 
@@ -186,7 +193,9 @@ describe('UnitLedger.charge on the last attempt', () => {
     bus.on('unit:state', (payload) => {
       if (payload.unitId === 'a' && payload.to === 'failed') {
         seen.push(
-          Object.fromEntries(['a', 'b', 'c', 'd', 'f'].map((id) => [id, reader.units.get(runId, id)?.status])),
+          Object.fromEntries(
+            ['a', 'b', 'c', 'd', 'f'].map((id) => [id, reader.units.get(runId, id)?.status]),
+          ),
         );
       }
     });
@@ -299,7 +308,10 @@ describe('UnitLedger.retry', () => {
     ledger.transition('e', 'running', 'attempt 1');
     ledger.transition('e', 'killed', 'operator');
     ledger.retry('e');
-    expect(ledger.get('e')).toMatchObject({ status: 'pending', reason: 'retried by the operator (was killed)' });
+    expect(ledger.get('e')).toMatchObject({
+      status: 'pending',
+      reason: 'retried by the operator (was killed)',
+    });
     expectLogMatchesPublished();
   });
 

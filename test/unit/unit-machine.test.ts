@@ -92,7 +92,10 @@ describe('unit state machine', () => {
     ['pending', false],
     ['running', false],
     ['merging', false],
-  ] as const satisfies readonly (readonly [UnitStatus, boolean])[])('isSettled(%s) is %s', (status, settled) => {
-    expect(isSettled(status)).toBe(settled);
-  });
+  ] as const satisfies readonly (readonly [UnitStatus, boolean])[])(
+    'isSettled(%s) is %s',
+    (status, settled) => {
+      expect(isSettled(status)).toBe(settled);
+    },
+  );
 });
