@@ -60,18 +60,28 @@ export function keepTempDirs(): string[] {
 }
 
 /** Ends any timed run still going, then deletes every temp folder. */
-export function cleanup(): void {
-  for (const group of liveGroups) killGroup(group);
+export async function cleanup(): Promise<void> {
+  await Promise.all([...liveGroups].map((group) => stopGroup(group)));
   liveGroups.clear();
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function killGroup(group: number): void {
-  try {
-    process.kill(-group, 'SIGKILL');
-  } catch {
-    // already gone
+/** SIGTERM (gaffer then ends its agents and exits), up to 5 s of grace, then SIGKILL. */
+async function stopGroup(group: number): Promise<void> {
+  const signal = (name: NodeJS.Signals | 0): boolean => {
+    try {
+      process.kill(-group, name);
+      return true;
+    } catch {
+      return false; // the group is gone
+    }
+  };
+  if (!signal('SIGTERM')) return;
+  for (let waited = 0; waited < 5000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!signal(0)) return;
   }
+  signal('SIGKILL');
 }
 
 /** Git environment for everything the benchmark itself runs: no prompts, C locale. */
@@ -111,7 +121,7 @@ export interface TimedRun {
 /**
  * Runs a command with stdout and stderr going to files in `outDir` and times
  * it on the monotonic clock, from spawn to exit. The child leads its own
- * process group; a run over `timeoutMs` has the whole group killed.
+ * process group; a run over `timeoutMs` has the whole group stopped.
  */
 export async function timedRun(
   command: string,
@@ -133,7 +143,7 @@ export async function timedRun(
     const group = child.pid;
     if (group !== undefined) liveGroups.add(group);
     const timer = setTimeout(() => {
-      if (group !== undefined) killGroup(group);
+      if (group !== undefined) void stopGroup(group);
     }, options.timeoutMs);
     const [exitCode, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     const seconds = (performance.now() - start) / 1000;

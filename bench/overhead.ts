@@ -187,7 +187,7 @@ async function run(argv: string[]): Promise<number> {
     }
   } finally {
     if (keep) for (const dir of keepTempDirs()) console.log(`  kept ${dir}`);
-    else cleanup();
+    else await cleanup();
   }
   const gaffer = median(samples.map((sample) => sample.gaffer));
   const script = median(samples.map((sample) => sample.script));

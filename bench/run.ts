@@ -52,16 +52,16 @@ async function main(argv: string[]): Promise<number> {
 
 // Ctrl-C: the timed runs lead their own process groups, so end them, then remove the temp folders.
 process.once('SIGINT', () => {
-  cleanup();
-  process.exit(130);
+  process.stderr.write('bench: interrupted; stopping the runs and removing the temp folders\n');
+  void cleanup().finally(() => process.exit(130));
 });
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    cleanup();
+  async (error: unknown) => {
+    await cleanup();
     console.error(
       `bench: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );

@@ -76,7 +76,12 @@ export class Mission {
     }
   }
 
-  private async execute(runId: number, resumed: boolean, lastRound: number, maxRounds: number): Promise<MissionResult> {
+  private async execute(
+    runId: number,
+    resumed: boolean,
+    lastRound: number,
+    maxRounds: number,
+  ): Promise<MissionResult> {
     const { config, plan, repo, stateDir, store, signal } = this.options;
     const units = new Map(plan.units.map((unit) => [unit.id, unit]));
     const ledger = new UnitLedger(this.recorder, runId, config.maxAttempts, store.units.dependencies(runId));

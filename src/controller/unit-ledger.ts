@@ -126,7 +126,7 @@ export class UnitLedger {
    * and every dependent it blocked that has no other failed dependency is
    * pending again.
    */
-  retry(id: string): void {
+  retry(id: string, options: { write?: () => void } = {}): void {
     const unit = this.get(id);
     // running/merging -> pending is legal for a requeue, but a retry there would
     // wipe the strikes of a live attempt.
@@ -154,6 +154,7 @@ export class UnitLedger {
       changes: { strikes: 0 },
       after,
       write: () => {
+        options.write?.();
         for (const dependent of unblock) {
           this.recorder.store.units.update(this.runId, dependent, {
             status: 'pending',

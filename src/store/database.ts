@@ -27,7 +27,11 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
       db.pragma('foreign_keys = ON');
       migrate(db, file);
     } else {
-      checkVersion(db, file);
+      if (checkVersion(db, file) === 0) {
+        throw new StateError(
+          `the state database ${file} is not initialized yet (a supervisor may be starting): try again in a moment`,
+        );
+      }
     }
   } catch (error) {
     db.close();

@@ -3,7 +3,8 @@ export class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
+    // The tail never rejects (see below), so the task runs once the previous one settled.
+    const result = this.tail.then(task);
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -15,8 +15,10 @@ const tokenPatterns: readonly RegExp[] = [
 ];
 
 // `API_KEY=...`, `"token": "..."`, `Authorization: Bearer ...`: keep the name, hide the value.
+// The name must end in the keyword (`ACCESS_TOKEN=`, not `input_tokens:` or `passwordless:`), and
+// an all-digit value is a count, not a secret.
 const assignment =
-  /\b([A-Za-z0-9_]*(?:api[_-]?key|token|secret|password|passwd)[A-Za-z0-9_]*)(["']?\s*[:=]\s*["']?)([^\s"',;]{6,})/gi;
+  /\b([A-Za-z0-9_]*(?:api[_-]?key|token|secret|password|passwd))(["']?\s*[:=]\s*["']?)(?!\d+\b)([^\s"',;]{6,})/gi;
 const bearer = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/g;
 
 const SECRET_ENV_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;

@@ -1,15 +1,10 @@
 import fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
-import { readStat } from '../../src/workers/process-group.js';
+import { processAlive } from '../../src/workers/process-group.js';
 import { cleanup, makeRepo, runMission } from './mission-fixture.js';
 
 let repo = '';
 afterEach(() => cleanup(repo));
-
-function alive(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
-}
 
 it('a timed-out attempt ends its whole process group, grandchildren too, and costs a strike', async () => {
   repo = makeRepo();
@@ -24,8 +19,8 @@ it('a timed-out attempt ends its whole process group, grandchildren too, and cos
     const log = fs.readFileSync(attempt?.log_path ?? '', 'utf8');
     const orphan = Number(/ORPHAN_PID (\d+)/.exec(log)?.[1]);
     expect(orphan).toBeGreaterThan(0);
-    expect(alive(orphan)).toBe(false);
-    expect(alive(attempt?.pid ?? 0)).toBe(false);
+    expect(processAlive(orphan)).toBe(false);
+    expect(processAlive(attempt?.pid ?? 0)).toBe(false);
     expect(result.store.units.get(result.runId, 'stuck')).toMatchObject({ status: 'failed', strikes: 1 });
     const ended = events.find((event) => event.type === 'attempt:ended');
     expect(ended?.payload).toMatchObject({ outcome: 'timed-out' });

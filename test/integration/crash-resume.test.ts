@@ -4,27 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { readStat } from '../../src/workers/process-group.js';
+import { processAlive } from '../../src/workers/process-group.js';
+import { waitFor } from '../helpers/wait.js';
 import { cleanup, defaultChecks, filesOn, makeRepo } from './mission-fixture.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 let repo = '';
 afterEach(() => cleanup(repo));
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function alive(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
-}
 
 it('a supervisor killed mid-attempt resumes: the attempt is reaped without a strike and no work is lost', async () => {
   repo = makeRepo();
@@ -77,7 +63,7 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
   first.kill('SIGKILL');
   await first;
   // The agent lives in its own process group: the supervisor's death left it running.
-  expect(alive(agentPid)).toBe(true);
+  expect(processAlive(agentPid)).toBe(true);
 
   const second = await execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], {
     reject: false,
@@ -85,7 +71,7 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
   expect(second.stderr).toBe('');
   expect(second.exitCode).toBe(0);
   expect(second.stdout).toMatch(/run\s+#1\s+resumed plan "resume"/);
-  expect(alive(agentPid)).toBe(false);
+  expect(processAlive(agentPid)).toBe(false);
 
   const store = Store.open(dbPath, { readonly: true });
   try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
+import { waitFor } from '../helpers/wait.js';
 import { cleanup, filesOn, git, makeRepo } from './mission-fixture.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
@@ -19,16 +20,6 @@ afterEach(() => {
   }
   cleanup(repo);
 });
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 it('a restart in the middle of a merge resumes that merge: no strike, no lost job, the queue worktree repaired', async () => {
   repo = makeRepo();
