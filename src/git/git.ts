@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { GitError } from '../errors.js';
 
 export interface GitResult {
@@ -17,19 +17,30 @@ const gitEnv = {
   LC_ALL: 'C',
 };
 
-/** Runs git and returns its result whatever the exit status: for callers that branch on it. */
-export async function tryGit(cwd: string, args: readonly string[]): Promise<GitResult> {
-  const result = await execa('git', args, {
-    cwd,
-    env: gitEnv,
-    reject: false,
-    stripFinalNewline: true,
-    stdin: 'ignore',
+/**
+ * Runs git and returns its result whatever the exit status: for callers that
+ * branch on it. Plain execFile, not execa: the supervisor runs thousands of
+ * short git commands and each wrapper layer costs milliseconds per spawn.
+ */
+export function tryGit(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env: { ...process.env, ...gitEnv }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = (error as (NodeJS.ErrnoException & { code?: unknown }) | null)?.code;
+        if (error && typeof code !== 'number') {
+          reject(new GitError(args, undefined, stderr || error.message));
+          return;
+        }
+        resolve({ exitCode: typeof code === 'number' ? code : 0, stdout: stdout.replace(/\n$/, ''), stderr });
+      },
+    );
+    // git may exit without reading its input (an error, or a command that takes none): not our error.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input ?? '');
   });
-  if (result.failed && result.exitCode === undefined) {
-    throw new GitError(args, undefined, result.stderr || (result.message ?? 'git could not be run'));
-  }
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs git and throws GitError unless it exits 0: no git failure is ever ignored. */
@@ -42,6 +53,18 @@ export async function git(cwd: string, args: readonly string[]): Promise<string>
 export async function revParse(cwd: string, rev: string): Promise<string | undefined> {
   const result = await tryGit(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/** The tips of several branches in one call; a missing branch is absent from the map. */
+export async function branchTips(cwd: string, branches: readonly string[]): Promise<Map<string, string>> {
+  const refs = branches.map((branch) => `refs/heads/${branch}`);
+  const out = await git(cwd, ['for-each-ref', '--format=%(objectname) %(refname)', ...refs]);
+  const tips = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [sha, ref] = line.split(' ');
+    if (sha && ref && refs.includes(ref)) tips.set(ref.slice('refs/heads/'.length), sha);
+  }
+  return tips;
 }
 
 export async function branchTip(cwd: string, branch: string): Promise<string | undefined> {
@@ -72,5 +95,41 @@ export async function countCommits(cwd: string, from: string, to: string): Promi
 
 export async function isValidBranchName(cwd: string, name: string): Promise<boolean> {
   const result = await tryGit(cwd, ['check-ref-format', '--branch', name]);
+  return result.exitCode === 0;
+}
+
+/** The commits `base..head` (newest first): their count and the tip, in one call. */
+export async function commitsSince(
+  cwd: string,
+  base: string,
+  head = 'HEAD',
+): Promise<{ count: number; tip: string }> {
+  const out = await git(cwd, ['rev-list', `${base}..${head}`]);
+  const commits = out.split('\n').filter((line) => line !== '');
+  const tip = commits[0] ?? (await git(cwd, ['rev-parse', base])).trim();
+  return { count: commits.length, tip };
+}
+
+export type RefUpdate =
+  { ref: string; to: string; from: string | null } | { ref: string; delete: true; from: string };
+
+const ZERO = '0'.repeat(40);
+
+/**
+ * Applies every update in one atomic ref transaction, each guarded by the
+ * value it must have now (compare and swap). All or nothing: false when any
+ * guard failed, and then no ref moved.
+ */
+export async function updateRefs(
+  cwd: string,
+  updates: readonly RefUpdate[],
+  reason: string,
+): Promise<boolean> {
+  const lines = updates.map((update) =>
+    'delete' in update
+      ? `delete ${update.ref} ${update.from}`
+      : `update ${update.ref} ${update.to} ${update.from ?? ZERO}`,
+  );
+  const result = await tryGit(cwd, ['update-ref', '-m', reason, '--stdin'], `${lines.join('\n')}\n`);
   return result.exitCode === 0;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { MergeStatus, RejectClass } from '../events/types.js';
-import { branchTip, compareAndSwapBranch, tryGit } from '../git/git.js';
+import { branchTips, updateRefs, type RefUpdate } from '../git/git.js';
 import type { CheckSpec } from '../health/run-checks.js';
 import {
   checksKey,
@@ -68,28 +68,25 @@ export class MergeQueue {
     for (let race = 0; race < MAX_TARGET_RACES; race += 1) {
       if (this.options.signal.aborted) return this.interrupt(mergeId, 'the supervisor is stopping');
       const request = this.request(mergeId);
-      const target = await branchTip(repo, branches.working);
-      const tip = await branchTip(repo, request.branch);
-      if (!target || !tip) {
-        return this.reject(
-          request,
-          'infrastructure',
-          `branch ${!target ? branches.working : request.branch} is missing`,
-          false,
-        );
+      const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
+      const tips = await branchTips(repo, [branches.working, branches.green, request.branch]);
+      const target = tips.get(branches.working);
+      // The attempt's tip was recorded when it ended; the branch is its fallback.
+      const tip = attempt?.head_commit ?? tips.get(request.branch);
+      if (!target || !tip || !attempt) {
+        const missing = !target ? branches.working : request.branch;
+        return this.reject(request, 'infrastructure', `branch ${missing} is missing`, false);
       }
       this.move(request, 'rebasing', [['merge:rebasing', this.ids(request, { onto: target })]], {
         target_before: target,
       });
-      await worktree.repair();
-      await worktree.checkout(tip);
-      const rebase = await tryGit(worktree.path, ['rebase', '--no-autosquash', target]);
-      if (rebase.exitCode !== 0) {
-        const conflicted = (
-          await tryGit(worktree.path, ['diff', '--name-only', '--diff-filter=U'])
-        ).stdout.trim();
-        await worktree.repair();
-        const paths = conflicted === '' ? '(git named no paths)' : conflicted.split('\n').join(', ');
+      const rebased = await worktree.rebase(target, attempt.base_commit, tip);
+      if (!rebased.ok) {
+        if (rebased.conflicted.length === 0) {
+          // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
+          return this.reject(request, 'infrastructure', `rebase failed: ${rebased.message}`, false);
+        }
+        const paths = rebased.conflicted.join(', ');
         return this.reject(
           request,
           'conflict',
@@ -97,33 +94,32 @@ export class MergeQueue {
           false,
         );
       }
-      const candidate = await worktree.head();
-      if (candidate === target) return this.land(request, target, candidate, undefined);
+      const candidate = rebased.head;
+      const refs = {
+        target,
+        commit: candidate,
+        green: tips.get(branches.green) ?? null,
+        branchTip: tips.get(request.branch),
+      };
+      if (candidate === target) {
+        // The target already holds these changes: nothing to verify.
+        const landed = await this.land(request, refs, undefined);
+        if (landed) return landed;
+        continue;
+      }
       this.move(request, 'verifying', [['merge:verifying', this.ids(request, { candidate })]], { candidate });
       const snapshot = await this.verify(request, candidate);
       if (this.options.signal.aborted) return this.interrupt(mergeId, 'the supervisor is stopping');
       const broken = infrastructureFailures(snapshot);
       if (broken.length > 0) {
         const names = broken.map((check) => `${check.name} (${check.outcome})`).join(', ');
-        return this.reject(
-          request,
-          'infrastructure',
-          `checks gave no verdict: ${names}\n${failureDetail(snapshot)}`,
-          false,
-        );
+        const detail = `checks gave no verdict: ${names}\n${failureDetail(snapshot)}`;
+        return this.reject(request, 'infrastructure', detail, false);
       }
       if (!gatePassed(snapshot)) return this.reject(request, 'red', failureDetail(snapshot), true);
-      if (
-        await compareAndSwapBranch(
-          repo,
-          branches.working,
-          candidate,
-          target,
-          `gaffer: merge ${request.unit_id}`,
-        )
-      ) {
-        return this.land(request, target, candidate, snapshot);
-      }
+      const outcome = await this.land(request, refs, snapshot);
+      if (outcome) return outcome;
+      // The working branch moved while the candidate was verified: rebase and verify again.
     }
     return this.interrupt(mergeId, `${branches.working} kept moving during verification`);
   }
@@ -133,6 +129,7 @@ export class MergeQueue {
     const cached = this.options.recorder.store.health.forCommit(candidate, checksKey(checks));
     if (cached) return cached;
     this.verifications += 1;
+    this.options.worktree.markUsed();
     const snapshot = await runChecks({
       cwd: this.options.worktree.path,
       commit: candidate,
@@ -150,48 +147,62 @@ export class MergeQueue {
     return snapshot;
   }
 
-  /** Working has moved to the candidate: the unit is done; green follows when every check passed. */
+  /**
+   * Moves working to the verified commit, green with it when every check
+   * passed, and deletes the attempt's branch, all in one ref transaction
+   * guarded by the values read before the rebase. Then the unit is done.
+   * Undefined when working moved in between (the caller verifies again).
+   */
   private async land(
     request: MergeRow,
-    target: string,
-    commit: string,
+    refs: { target: string; commit: string; green: string | null; branchTip: string | undefined },
     snapshot: Snapshot | undefined,
-  ): Promise<MergeOutcome> {
-    const { recorder, ledger, runId, repo, branches } = this.options;
+  ): Promise<MergeOutcome | undefined> {
+    const { repo, branches } = this.options;
+    const { target, commit, green, branchTip } = refs;
+    const promoteGreen = snapshot?.passed === true && green !== commit;
+    const updates: RefUpdate[] = [];
+    if (commit !== target) updates.push({ ref: `refs/heads/${branches.working}`, to: commit, from: target });
+    if (promoteGreen) updates.push({ ref: `refs/heads/${branches.green}`, to: commit, from: green });
+    // Its merge ends here: the branch goes in the same transaction that lands its work.
+    if (branchTip) updates.push({ ref: `refs/heads/${request.branch}`, delete: true, from: branchTip });
+    if (updates.length > 0 && !(await updateRefs(repo, updates, `gaffer: merge ${request.unit_id}`))) {
+      const now = await branchTips(repo, [branches.working]);
+      if (now.get(branches.working) !== target) return undefined;
+      // Green or the attempt branch moved under us: land working alone, keep the rest as it is.
+      const working = updates.filter((update) => update.ref === `refs/heads/${branches.working}`);
+      if (working.length > 0 && !(await updateRefs(repo, working, `gaffer: merge ${request.unit_id}`)))
+        return undefined;
+      return this.record(request, refs, false);
+    }
+    return this.record(request, refs, promoteGreen);
+  }
+
+  private record(
+    request: MergeRow,
+    refs: { target: string; commit: string; green: string | null },
+    greenMoved: boolean,
+  ): MergeOutcome {
+    const { recorder, ledger, runId, branches } = this.options;
+    const { target, commit, green } = refs;
     assertMergeTransition(request.id, this.request(request.id).status, 'merged');
+    const promoted: EventSpec[] = [];
+    if (commit !== target) {
+      promoted.push([
+        'branch:promoted',
+        { runId, branch: branches.working, role: 'working', from: target, to: commit },
+      ]);
+    }
+    if (greenMoved) {
+      promoted.push([
+        'branch:promoted',
+        { runId, branch: branches.green, role: 'green', from: green, to: commit },
+      ]);
+    }
     ledger.transition(request.unit_id, 'done', `merged into ${branches.working} at ${commit.slice(0, 10)}`, {
-      before: [
-        ['merge:merged', this.ids(request, { commit })],
-        ...(commit === target
-          ? []
-          : ([
-              [
-                'branch:promoted',
-                { runId, branch: branches.working, role: 'working', from: target, to: commit },
-              ],
-            ] as EventSpec[])),
-      ],
+      before: [['merge:merged', this.ids(request, { commit })], ...promoted],
       write: () => recorder.store.merges.update(request.id, { status: 'merged', merged_commit: commit }),
     });
-    if (snapshot?.passed) {
-      const green = (await branchTip(repo, branches.green)) ?? null;
-      if (
-        green !== commit &&
-        (await compareAndSwapBranch(
-          repo,
-          branches.green,
-          commit,
-          green,
-          `gaffer: verified ${request.unit_id}`,
-        ))
-      ) {
-        recorder.record([
-          ['branch:promoted', { runId, branch: branches.green, role: 'green', from: green, to: commit }],
-        ]);
-      }
-    }
-    // Its merge has ended: only now may the attempt's branch go.
-    await this.options.workspaces.deleteBranch(request.branch);
     return { status: 'merged', commit };
   }
 

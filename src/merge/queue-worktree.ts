@@ -3,13 +3,19 @@ import path from 'node:path';
 import { git, tryGit } from '../git/git.js';
 import type { Mutex } from '../util/mutex.js';
 
+export type RebaseResult = { ok: true; head: string } | { ok: false; conflicted: string[]; message: string };
+
 /**
  * The merge queue's own worktree (detached HEAD), where candidates are rebased
- * and verified. `repair` leaves it with no operation in progress, no stale
- * lock file, reset and clean; it runs at start and on every failure path.
+ * and verified. After any failure it is repaired before its next use: no
+ * rebase, merge or cherry-pick in progress, no stale lock file, reset and
+ * clean. After a success it is known clean and goes straight to work.
  */
 export class QueueWorktree {
   readonly path: string;
+  private gitDir: string | undefined;
+  private needsRepair = true;
+  private mayBeDirty = false;
 
   constructor(
     private readonly repo: string,
@@ -39,15 +45,37 @@ export class QueueWorktree {
       await tryGit(this.repo, ['worktree', 'prune']);
       await git(this.repo, ['worktree', 'add', '--detach', this.path, at]);
     });
+    this.gitDir = undefined;
+    this.needsRepair = false;
   }
 
   async checkout(commit: string): Promise<void> {
-    await git(this.path, ['checkout', '--force', '--detach', commit]);
-    await git(this.path, ['clean', '-fd']);
+    await this.repairIfNeeded();
+    await this.guard(async () => {
+      await git(this.path, ['checkout', '--detach', commit]);
+    });
+  }
+
+  /** Replays `base..tip` onto `onto`, leaving HEAD at the result. On failure the worktree is repaired. */
+  async rebase(onto: string, base: string, tip: string): Promise<RebaseResult> {
+    await this.repairIfNeeded();
+    const result = await tryGit(this.path, ['rebase', '--no-autosquash', '--onto', onto, base, tip]);
+    if (result.exitCode === 0) return { ok: true, head: await this.guard(() => this.head()) };
+    const unmerged = await tryGit(this.path, ['diff', '--name-only', '--diff-filter=U']);
+    const conflicted = unmerged.stdout.split('\n').filter((line) => line.trim() !== '');
+    this.needsRepair = true;
+    await this.repairIfNeeded();
+    return { ok: false, conflicted, message: (result.stderr || result.stdout).trim() };
+  }
+
+  /** The checks may have written anything: the next operation looks, and cleans up if they did. */
+  markUsed(): void {
+    this.mayBeDirty = true;
   }
 
   async repair(): Promise<void> {
-    const gitDir = (await git(this.path, ['rev-parse', '--absolute-git-dir'])).trim();
+    this.gitDir ??= (await git(this.path, ['rev-parse', '--absolute-git-dir'])).trim();
+    const gitDir = this.gitDir;
     if (
       fs.existsSync(path.join(gitDir, 'rebase-merge')) ||
       fs.existsSync(path.join(gitDir, 'rebase-apply'))
@@ -61,10 +89,32 @@ export class QueueWorktree {
     // a lock file here was left by a git process that died.
     fs.rmSync(path.join(gitDir, 'index.lock'), { force: true });
     await git(this.path, ['reset', '--hard', '--quiet']);
-    await git(this.path, ['clean', '-fd']);
+    await git(this.path, ['clean', '-fd', '--quiet']);
+    this.needsRepair = false;
+    this.mayBeDirty = false;
   }
 
   async head(): Promise<string> {
     return (await git(this.path, ['rev-parse', 'HEAD'])).trim();
+  }
+
+  private async repairIfNeeded(): Promise<void> {
+    if (!this.needsRepair && this.mayBeDirty) {
+      // Ignored files (dependencies, caches) may stay; anything else the checks left must go.
+      const status = await tryGit(this.path, ['status', '--porcelain']);
+      this.needsRepair = status.exitCode !== 0 || status.stdout.trim() !== '';
+      this.mayBeDirty = false;
+    }
+    if (this.needsRepair) await this.repair();
+  }
+
+  /** Runs a step whose failure leaves the worktree in an unknown state. */
+  private async guard<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      this.needsRepair = true;
+      throw error;
+    }
   }
 }

@@ -11,6 +11,8 @@ export interface AttemptRow {
   branch: string;
   worktree: string;
   base_commit: string;
+  /** The branch's tip when the attempt ended: what the merge queue rebases. */
+  head_commit: string | null;
   log_path: string;
   pid: number | null;
   outcome: AttemptOutcome;
@@ -26,6 +28,7 @@ export interface AttemptRow {
 
 export interface AttemptEnd {
   outcome: AttemptOutcome;
+  head?: string | null;
   exitCode: number | null;
   signal: string | null;
   handoff: HandoffState;
@@ -70,11 +73,12 @@ export class AttemptsTable {
   end(id: number, end: AttemptEnd): void {
     this.db
       .prepare(
-        `UPDATE attempts SET outcome = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
+        `UPDATE attempts SET outcome = ?, head_commit = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
          reason = ?, ended_at = ? WHERE id = ?`,
       )
       .run(
         end.outcome,
+        end.head ?? null,
         end.exitCode,
         end.signal,
         end.handoff,

@@ -54,6 +54,7 @@ export const migrations: readonly string[] = [
     branch TEXT NOT NULL,
     worktree TEXT NOT NULL,
     base_commit TEXT NOT NULL,
+    head_commit TEXT,
     log_path TEXT NOT NULL,
     pid INTEGER,
     outcome TEXT NOT NULL,

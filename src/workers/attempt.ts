@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
-import { countCommits, git } from '../git/git.js';
+import { commitsSince, git } from '../git/git.js';
 import { buildInvocation, type AgentConfig } from './agents.js';
 import { HandoffScanner, type HandoffResult } from './handoff.js';
 import { buildPrompt } from './prompt.js';
@@ -30,6 +30,8 @@ export interface AttemptSpec {
 
 export interface AttemptReport {
   outcome: Exclude<AttemptOutcome, 'running' | 'reaped'>;
+  /** The tip of the attempt's branch when it ended. */
+  head: string;
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
@@ -84,8 +86,9 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
       `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`,
     );
   }
-  const commits = await countCommits(spec.workspace.path, spec.baseCommit, 'HEAD');
+  const { count: commits, tip: head } = await commitsSince(spec.workspace.path, spec.baseCommit);
   const base = {
+    head,
     exitCode: result.exitCode,
     signal: result.signal,
     durationMs: Math.round(result.durationMs),

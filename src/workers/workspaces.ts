@@ -42,15 +42,17 @@ export class Workspaces {
     return { branch, path: worktree };
   }
 
-  /** Removes the worktree; the branch stays until its merge request has ended. */
+  /**
+   * Removes the worktree; the branch stays until its merge request has ended.
+   * Not under the lock: removal touches only this worktree's own records.
+   */
   async remove(worktree: string): Promise<void> {
-    await this.repoLock.run(() => this.removeLocked(worktree));
+    await this.removeLocked(worktree);
   }
 
+  /** Deletes a branch whose merge has ended (or that never had commits): a ref deletion, no lock needed. */
   async deleteBranch(branch: string): Promise<void> {
-    await this.repoLock.run(async () => {
-      await tryGit(this.repo, ['branch', '-D', branch]);
-    });
+    await tryGit(this.repo, ['update-ref', '-d', `refs/heads/${branch}`]);
   }
 
   /** Drops worktree records whose folders are gone (after a crash or a manual delete). */
