@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { branchTip } from '../git/git.js';
 import type { MergeQueue } from '../merge/merge-queue.js';
 import type { Unit } from '../plan/schema.js';
 import { redact } from '../util/redact.js';
@@ -98,7 +97,7 @@ export class AttemptLauncher {
   }
 
   private async launch(unitId: string, round: number): Promise<void> {
-    const { ledger, recorder, workspaces, runId, repo, stateDir, config } = this.options;
+    const { ledger, recorder, workspaces, runId, stateDir, config } = this.options;
     this.starting.add(unitId);
     let workspace: Workspace;
     let baseCommit: string;
@@ -106,7 +105,7 @@ export class AttemptLauncher {
     const attempt = unit.attempts + 1;
     try {
       // The working tip holds every merged dependency: the attempt starts from there.
-      const tip = await branchTip(repo, config.branches.working);
+      const tip = await this.options.queue.workingTip();
       if (!tip) throw new Error(`the working branch ${config.branches.working} is missing`);
       baseCommit = tip;
       workspace = await workspaces.create(runId, unitId, attempt, baseCommit);

@@ -160,6 +160,7 @@ export class Mission {
       });
       await launcher.runRound(round, round === firstRound ? pendingMerges : []);
       unsubscribe();
+      await workspaces.prune();
       const tip = await branchTip(repo, config.branches.working);
       if (tip) await this.snapshot(runId, round, 'round', tip, worktree, logDir);
       this.recorder.record([['round:ended', { runId, round, ...stats }]], () =>

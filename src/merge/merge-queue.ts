@@ -51,6 +51,7 @@ const MAX_TARGET_RACES = 3;
  */
 export class MergeQueue {
   private readonly serial = new Mutex();
+  private knownTips: Map<string, string> | undefined;
   private verifications = 0;
 
   constructor(private readonly options: MergeQueueOptions) {}
@@ -69,10 +70,13 @@ export class MergeQueue {
       if (this.options.signal.aborted) return this.interrupt(mergeId, 'the supervisor is stopping');
       const request = this.request(mergeId);
       const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
-      const tips = await branchTips(repo, [branches.working, branches.green, request.branch]);
+      // The queue is the only writer of working and green: what it last saw is current
+      // unless someone else moved them, and then the guarded ref update says so.
+      const tips = this.knownTips ?? (await branchTips(repo, [branches.working, branches.green]));
+      this.knownTips = tips;
       const target = tips.get(branches.working);
       // The attempt's tip was recorded when it ended; the branch is its fallback.
-      const tip = attempt?.head_commit ?? tips.get(request.branch);
+      const tip = attempt?.head_commit ?? (await branchTips(repo, [request.branch])).get(request.branch);
       if (!target || !tip || !attempt) {
         const missing = !target ? branches.working : request.branch;
         return this.reject(request, 'infrastructure', `branch ${missing} is missing`, false);
@@ -99,7 +103,7 @@ export class MergeQueue {
         target,
         commit: candidate,
         green: tips.get(branches.green) ?? null,
-        branchTip: tips.get(request.branch),
+        branchTip: tip,
       };
       if (candidate === target) {
         // The target already holds these changes: nothing to verify.
@@ -167,15 +171,27 @@ export class MergeQueue {
     // Its merge ends here: the branch goes in the same transaction that lands its work.
     if (branchTip) updates.push({ ref: `refs/heads/${request.branch}`, delete: true, from: branchTip });
     if (updates.length > 0 && !(await updateRefs(repo, updates, `gaffer: merge ${request.unit_id}`))) {
-      const now = await branchTips(repo, [branches.working]);
+      this.knownTips = undefined;
+      const now = await branchTips(repo, [branches.working, request.branch]);
       if (now.get(branches.working) !== target) return undefined;
       // Green or the attempt branch moved under us: land working alone, keep the rest as it is.
+      if (now.has(request.branch)) await this.options.workspaces.deleteBranch(request.branch);
       const working = updates.filter((update) => update.ref === `refs/heads/${branches.working}`);
       if (working.length > 0 && !(await updateRefs(repo, working, `gaffer: merge ${request.unit_id}`)))
         return undefined;
       return this.record(request, refs, false);
     }
+    this.knownTips = new Map([[branches.working, commit]]);
+    const greenNow = promoteGreen ? commit : green;
+    if (greenNow) this.knownTips.set(branches.green, greenNow);
     return this.record(request, refs, promoteGreen);
+  }
+
+  /** The working branch's tip as the queue last moved it (new attempts start there). */
+  async workingTip(): Promise<string | undefined> {
+    const { repo, branches } = this.options;
+    this.knownTips ??= await branchTips(repo, [branches.working, branches.green]);
+    return this.knownTips.get(branches.working);
   }
 
   private record(

@@ -94,8 +94,11 @@ export class QueueWorktree {
     this.mayBeDirty = false;
   }
 
+  /** HEAD is detached here, so its file holds the commit: read it rather than spawn git. */
   async head(): Promise<string> {
-    return (await git(this.path, ['rev-parse', 'HEAD'])).trim();
+    this.gitDir ??= (await git(this.path, ['rev-parse', '--absolute-git-dir'])).trim();
+    const content = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();
+    return /^[0-9a-f]{40,64}$/.test(content) ? content : (await git(this.path, ['rev-parse', 'HEAD'])).trim();
   }
 
   private async repairIfNeeded(): Promise<void> {

@@ -43,11 +43,12 @@ export class Workspaces {
   }
 
   /**
-   * Removes the worktree; the branch stays until its merge request has ended.
-   * Not under the lock: removal touches only this worktree's own records.
+   * Removes the worktree's files; the branch stays until its merge request has
+   * ended. git's record of the worktree goes at the next `prune` (end of each
+   * round): one git call per round instead of one per attempt.
    */
   async remove(worktree: string): Promise<void> {
-    await this.removeLocked(worktree);
+    await fs.promises.rm(worktree, { recursive: true, force: true });
   }
 
   /** Deletes a branch whose merge has ended (or that never had commits): a ref deletion, no lock needed. */
