@@ -108,7 +108,7 @@ export class AttemptLauncher {
       const tip = await this.options.queue.workingTip();
       if (!tip) throw new Error(`the working branch ${config.branches.working} is missing`);
       baseCommit = tip;
-      workspace = await workspaces.create(runId, unitId, attempt, baseCommit);
+      workspace = await workspaces.acquire(runId, unitId, attempt, baseCommit);
     } catch (error) {
       this.starting.delete(unitId);
       recorder.record(
@@ -181,7 +181,7 @@ export class AttemptLauncher {
       });
     } finally {
       this.live.delete(unitId);
-      await workspaces.remove(workspace.path);
+      workspaces.release(workspace);
     }
     this.settle(unitId, attemptId, attempt, workspace.branch, report, live.ring);
   }

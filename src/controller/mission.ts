@@ -103,10 +103,9 @@ export class Mission {
       redact,
       signal,
     });
-    await workspaces.prune();
-    const pendingMerges = resumed
-      ? (await reapInterrupted(this.recorder, ledger, runId, (dir) => workspaces.remove(dir))).requeuedMerges
-      : [];
+    const pendingMerges = resumed ? (await reapInterrupted(this.recorder, ledger, runId)).requeuedMerges : [];
+    // Slots a previous supervisor left are in an unknown state: start from none.
+    await workspaces.reset();
 
     const workingTip = await this.ensureWorkingBranch(runId);
     await worktree.ensure(workingTip);
@@ -160,7 +159,6 @@ export class Mission {
       });
       await launcher.runRound(round, round === firstRound ? pendingMerges : []);
       unsubscribe();
-      await workspaces.prune();
       const tip = await branchTip(repo, config.branches.working);
       if (tip) await this.snapshot(runId, round, 'round', tip, worktree, logDir);
       this.recorder.record([['round:ended', { runId, round, ...stats }]], () =>
@@ -168,6 +166,8 @@ export class Mission {
       );
       if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
     }
+    // Nothing runs any more: the slots go (branches with unmerged work stay).
+    await workspaces.reset();
     return this.finish(runId, ledger, maxRounds, Math.min(round, maxRounds));
   }
 

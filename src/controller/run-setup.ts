@@ -73,13 +73,11 @@ export async function reapInterrupted(
   recorder: Recorder,
   ledger: UnitLedger,
   runId: number,
-  removeWorktree: (path: string) => Promise<void>,
 ): Promise<{ reaped: number; requeuedMerges: number[] }> {
   const store = recorder.store;
   const running = store.attempts.running(runId);
   for (const attempt of running) {
     await endOrphanedAgent(attempt);
-    await removeWorktree(attempt.worktree);
     const unit = ledger.get(attempt.unit_id);
     const reason = `the supervisor restarted: attempt ${attempt.number} was reaped (no strike)`;
     const endAttempt = (): void =>

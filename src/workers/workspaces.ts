@@ -9,12 +9,18 @@ export interface Workspace {
 }
 
 /**
- * The one owner of the attempt worktrees under `<state>/worktrees`. Every
- * change to the repository's worktree list and branches goes through one
- * mutex: concurrent `git worktree add` calls race on git's own lock files.
+ * The one owner of the attempt worktrees under `<state>/worktrees`: a pool of
+ * slots, one per running attempt. Each attempt gets a slot switched to a new
+ * branch at its base commit, with tracked files reset and untracked files
+ * removed; ignored files (installed dependencies, build caches) stay, as in a
+ * CI cache. Creating a slot (`git worktree add`) is serialized: concurrent
+ * adds race on git's own lock files. A slot that cannot be reset is
+ * discarded, never reused.
  */
 export class Workspaces {
   private readonly root: string;
+  private readonly free: string[] = [];
+  private created = 0;
 
   constructor(
     private readonly repo: string,
@@ -28,27 +34,31 @@ export class Workspaces {
     return `gaffer/run-${runId}/${unitId}/attempt-${attempt}`;
   }
 
-  /** A new branch at `baseCommit`, checked out in a fresh worktree. */
-  async create(runId: number, unitId: string, attempt: number, baseCommit: string): Promise<Workspace> {
+  /** A new branch at `baseCommit`, checked out in a slot of its own until `release`. */
+  async acquire(runId: number, unitId: string, attempt: number, baseCommit: string): Promise<Workspace> {
     const branch = Workspaces.branchName(runId, unitId, attempt);
-    const worktree = path.join(this.root, `run-${runId}`, `${unitId}-${attempt}`);
+    const reused = this.free.pop();
+    if (reused !== undefined) {
+      try {
+        await git(reused, ['checkout', '--quiet', '--force', '-B', branch, baseCommit]);
+        await git(reused, ['clean', '-fdq']);
+        return { branch, path: reused };
+      } catch {
+        await this.discard(reused);
+      }
+    }
+    const slot = path.join(this.root, `slot-${process.pid}-${(this.created += 1)}`);
     await this.repoLock.run(async () => {
-      // A leftover from a crash: the same attempt number is never reused, but a
-      // half-created worktree at this path must not stop the new one.
-      if (fs.existsSync(worktree)) await this.removeLocked(worktree);
-      fs.mkdirSync(path.dirname(worktree), { recursive: true });
-      await git(this.repo, ['worktree', 'add', '-b', branch, worktree, baseCommit]);
+      fs.rmSync(slot, { recursive: true, force: true });
+      fs.mkdirSync(this.root, { recursive: true });
+      await git(this.repo, ['worktree', 'add', '--quiet', '-B', branch, slot, baseCommit]);
     });
-    return { branch, path: worktree };
+    return { branch, path: slot };
   }
 
-  /**
-   * Removes the worktree's files; the branch stays until its merge request has
-   * ended. git's record of the worktree goes at the next `prune` (end of each
-   * round): one git call per round instead of one per attempt.
-   */
-  async remove(worktree: string): Promise<void> {
-    await fs.promises.rm(worktree, { recursive: true, force: true });
+  /** The attempt has ended: its slot serves the next one. The branch stays until its merge has ended. */
+  release(workspace: Workspace): void {
+    this.free.push(workspace.path);
   }
 
   /** Deletes a branch whose merge has ended (or that never had commits): a ref deletion, no lock needed. */
@@ -56,19 +66,29 @@ export class Workspaces {
     await tryGit(this.repo, ['update-ref', '-d', `refs/heads/${branch}`]);
   }
 
-  /** Drops worktree records whose folders are gone (after a crash or a manual delete). */
+  /**
+   * Removes every slot a previous supervisor left (after a crash their state is
+   * unknown) and the records of worktrees whose folders are gone.
+   */
+  async reset(): Promise<void> {
+    this.free.length = 0;
+    await this.repoLock.run(async () => {
+      await fs.promises.rm(this.root, { recursive: true, force: true });
+      await git(this.repo, ['worktree', 'prune']);
+    });
+  }
+
+  /** Drops the records of worktrees whose folders are gone. */
   async prune(): Promise<void> {
     await this.repoLock.run(async () => {
       await git(this.repo, ['worktree', 'prune']);
     });
   }
 
-  private async removeLocked(worktree: string): Promise<void> {
-    const result = await tryGit(this.repo, ['worktree', 'remove', '--force', '--force', worktree]);
-    if (result.exitCode !== 0) {
-      // Not registered (or already half gone): delete the folder and forget the record.
-      fs.rmSync(worktree, { recursive: true, force: true });
+  private async discard(slot: string): Promise<void> {
+    await this.repoLock.run(async () => {
+      await fs.promises.rm(slot, { recursive: true, force: true });
       await tryGit(this.repo, ['worktree', 'prune']);
-    }
+    });
   }
 }
