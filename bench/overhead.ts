@@ -6,6 +6,7 @@
  * check, update-ref, cleanup) on an identical fresh repository. Both results
  * are verified file by file. RESULT is gaffer's seconds over the script's.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -157,6 +158,25 @@ async function runScript(units: number, label: string): Promise<number> {
   return run.seconds;
 }
 
+/**
+ * What the agents alone cost: gaffer starts one Node.js process per unit (the
+ * scripted agent), which the bash script never does. Measured here, serially,
+ * so the reader can tell supervision overhead from agent start-up.
+ */
+function agentStartSeconds(samples: number): number {
+  const agent = path.join(path.dirname(gafferCli()), 'workers', 'scripted-agent.js');
+  const started = performance.now();
+  for (let i = 0; i < samples; i += 1) {
+    const result = spawnSync(process.execPath, [agent], {
+      input: '',
+      env: { ...process.env, GAFFER_ATTEMPT: '1' },
+    });
+    if (result.status !== 0)
+      throw new BenchFailure(`the scripted agent exited ${result.status ?? 'none'} on an empty prompt`);
+  }
+  return (performance.now() - started) / 1000 / samples;
+}
+
 const seconds = (value: number): string => `${value.toFixed(2)} s`;
 const perUnit = (value: number, units: number): string => `${((value * 1000) / units).toFixed(1)} ms/unit`;
 
@@ -196,6 +216,10 @@ async function run(argv: string[]): Promise<number> {
     `gaffer: ${label}${seconds(gaffer)}, ${perUnit(gaffer, units)} (${CONCURRENCY} workers, wall clock incl. startup)`,
   );
   console.log(`script: ${label}${seconds(script)}, ${perUnit(script, units)} (serial bash, same git work)`);
+  const agentStart = agentStartSeconds(20);
+  console.log(
+    `agents: one scripted-agent start costs ${(agentStart * 1000).toFixed(0)} ms here; ${units} starts = ${seconds(agentStart * units)} of CPU that only gaffer's side spends`,
+  );
   console.log(resultLine('overhead_ratio', gaffer / script));
   return 0;
 }

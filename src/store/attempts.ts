@@ -1,5 +1,6 @@
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { statementCache, type Db } from './database.js';
 import { now } from './runs.js';
 
 export interface AttemptRow {
@@ -39,7 +40,11 @@ export interface AttemptEnd {
 
 /** One row per run of an agent on a unit. */
 export class AttemptsTable {
-  constructor(private readonly db: Db) {}
+  private readonly prepare: (sql: string) => Statement;
+
+  constructor(db: Db) {
+    this.prepare = statementCache(db);
+  }
 
   start(attempt: {
     runId: number;
@@ -51,60 +56,56 @@ export class AttemptsTable {
     baseCommit: string;
     logPath: string;
   }): number {
-    const result = this.db
-      .prepare(
-        `INSERT INTO attempts (run_id, unit_id, number, round, branch, worktree, base_commit, log_path, outcome, started_at)
+    const result = this.prepare(
+      `INSERT INTO attempts (run_id, unit_id, number, round, branch, worktree, base_commit, log_path, outcome, started_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
-      )
-      .run(
-        attempt.runId,
-        attempt.unitId,
-        attempt.number,
-        attempt.round,
-        attempt.branch,
-        attempt.worktree,
-        attempt.baseCommit,
-        attempt.logPath,
-        now(),
-      );
+    ).run(
+      attempt.runId,
+      attempt.unitId,
+      attempt.number,
+      attempt.round,
+      attempt.branch,
+      attempt.worktree,
+      attempt.baseCommit,
+      attempt.logPath,
+      now(),
+    );
     return Number(result.lastInsertRowid);
   }
 
   end(id: number, end: AttemptEnd): void {
-    this.db
-      .prepare(
-        `UPDATE attempts SET outcome = ?, head_commit = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
+    this.prepare(
+      `UPDATE attempts SET outcome = ?, head_commit = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
          reason = ?, ended_at = ? WHERE id = ?`,
-      )
-      .run(
-        end.outcome,
-        end.head ?? null,
-        end.exitCode,
-        end.signal,
-        end.handoff,
-        end.handoffJson,
-        end.commits,
-        end.reason,
-        now(),
-        id,
-      );
+    ).run(
+      end.outcome,
+      end.head ?? null,
+      end.exitCode,
+      end.signal,
+      end.handoff,
+      end.handoffJson,
+      end.commits,
+      end.reason,
+      now(),
+      id,
+    );
   }
 
   setPid(id: number, pid: number): void {
-    this.db.prepare('UPDATE attempts SET pid = ? WHERE id = ?').run(pid, id);
+    this.prepare('UPDATE attempts SET pid = ? WHERE id = ?').run(pid, id);
   }
 
   get(id: number): AttemptRow | undefined {
-    return this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    return this.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
   }
 
   forRun(runId: number): AttemptRow[] {
-    return this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY id').all(runId) as AttemptRow[];
+    return this.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY id').all(runId) as AttemptRow[];
   }
 
   running(runId: number): AttemptRow[] {
-    return this.db
-      .prepare(`SELECT * FROM attempts WHERE run_id = ? AND outcome = 'running' ORDER BY id`)
-      .all(runId) as AttemptRow[];
+    return this.prepare(`SELECT * FROM attempts WHERE run_id = ? AND outcome = 'running' ORDER BY id`).all(
+      runId,
+    ) as AttemptRow[];
   }
 }

@@ -65,3 +65,16 @@ function migrate(db: Db, file: string): void {
     })();
   }
 }
+
+/** Prepares each SQL text once: statements are reused on every call of the hot paths. */
+export function statementCache(db: Db): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}

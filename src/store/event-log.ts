@@ -1,5 +1,6 @@
 import type { GafferEvent } from '../events/types.js';
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { statementCache, type Db } from './database.js';
 
 export interface EventRow {
   seq: number;
@@ -11,16 +12,23 @@ export interface EventRow {
 
 /** The append-only log of every event (triggers in the schema forbid edits). */
 export class EventLogTable {
-  constructor(private readonly db: Db) {}
+  private readonly prepare: (sql: string) => Statement;
+
+  constructor(db: Db) {
+    this.prepare = statementCache(db);
+  }
 
   append(event: GafferEvent): void {
     const payload = event.payload as { runId?: number | null };
-    this.db
-      .prepare('INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)')
-      .run(payload.runId ?? null, event.at, event.type, JSON.stringify(event.payload));
+    this.prepare('INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)').run(
+      payload.runId ?? null,
+      event.at,
+      event.type,
+      JSON.stringify(event.payload),
+    );
   }
 
   forRun(runId: number): EventRow[] {
-    return this.db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as EventRow[];
+    return this.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as EventRow[];
   }
 }

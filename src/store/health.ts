@@ -1,5 +1,6 @@
 import type { CheckResult } from '../events/types.js';
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { statementCache, type Db } from './database.js';
 import { now } from './runs.js';
 
 export interface SnapshotRow {
@@ -24,47 +25,47 @@ export interface Snapshot {
 
 /** Health snapshots: the parsed result of the configured checks on one commit. */
 export class HealthTable {
-  constructor(private readonly db: Db) {}
+  private readonly prepare: (sql: string) => Statement;
+
+  constructor(db: Db) {
+    this.prepare = statementCache(db);
+  }
 
   insert(runId: number, round: number | null, label: string, snapshot: Snapshot): void {
-    this.db
-      .prepare(
-        `INSERT INTO health_snapshots (run_id, round, commit_sha, checks_key, label, passed, checks_json, taken_at)
+    this.prepare(
+      `INSERT INTO health_snapshots (run_id, round, commit_sha, checks_key, label, passed, checks_json, taken_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        runId,
-        round,
-        snapshot.commit,
-        snapshot.checksKey,
-        label,
-        snapshot.passed ? 1 : 0,
-        JSON.stringify(snapshot.checks),
-        now(),
-      );
+    ).run(
+      runId,
+      round,
+      snapshot.commit,
+      snapshot.checksKey,
+      label,
+      snapshot.passed ? 1 : 0,
+      JSON.stringify(snapshot.checks),
+      now(),
+    );
   }
 
   /** The latest snapshot of a commit, so a commit is never verified twice for the same purpose. */
   forCommit(commit: string, checksKey: string): Snapshot | undefined {
-    const row = this.db
-      .prepare(
-        'SELECT * FROM health_snapshots WHERE commit_sha = ? AND checks_key = ? ORDER BY id DESC LIMIT 1',
-      )
-      .get(commit, checksKey) as SnapshotRow | undefined;
+    const row = this.prepare(
+      'SELECT * FROM health_snapshots WHERE commit_sha = ? AND checks_key = ? ORDER BY id DESC LIMIT 1',
+    ).get(commit, checksKey) as SnapshotRow | undefined;
     return row && toSnapshot(row);
   }
 
   latest(runId: number): (Snapshot & { label: string; round: number | null; takenAt: string }) | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id DESC LIMIT 1')
-      .get(runId) as SnapshotRow | undefined;
+    const row = this.prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(
+      runId,
+    ) as SnapshotRow | undefined;
     return row && { ...toSnapshot(row), label: row.label, round: row.round, takenAt: row.taken_at };
   }
 
   forRun(runId: number): SnapshotRow[] {
-    return this.db
-      .prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id')
-      .all(runId) as SnapshotRow[];
+    return this.prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id').all(
+      runId,
+    ) as SnapshotRow[];
   }
 }
 

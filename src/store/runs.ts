@@ -1,5 +1,6 @@
 import type { RunStatus } from '../events/types.js';
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { statementCache, type Db } from './database.js';
 
 export interface RunRow {
   id: number;
@@ -23,7 +24,11 @@ export interface RoundRow {
 
 /** Runs (one supervisor session over a plan, resumable) and their rounds. */
 export class RunsTable {
-  constructor(private readonly db: Db) {}
+  private readonly prepare: (sql: string) => Statement;
+
+  constructor(db: Db) {
+    this.prepare = statementCache(db);
+  }
 
   create(run: {
     planName: string;
@@ -32,48 +37,49 @@ export class RunsTable {
     configJson: string;
     maxRounds: number;
   }): number {
-    const result = this.db
-      .prepare(
-        `INSERT INTO runs (plan_name, plan_hash, repo, config_json, status, max_rounds, started_at)
+    const result = this.prepare(
+      `INSERT INTO runs (plan_name, plan_hash, repo, config_json, status, max_rounds, started_at)
          VALUES (?, ?, ?, ?, 'running', ?, ?)`,
-      )
-      .run(run.planName, run.planHash, run.repo, run.configJson, run.maxRounds, now());
+    ).run(run.planName, run.planHash, run.repo, run.configJson, run.maxRounds, now());
     return Number(result.lastInsertRowid);
   }
 
   get(id: number): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return this.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
   latest(): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined;
+    return this.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined;
   }
 
   setStatus(id: number, status: RunStatus, reason: string): void {
     const ended = status === 'running' ? null : now();
-    this.db
-      .prepare('UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ?')
-      .run(status, reason, ended, id);
+    this.prepare('UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ?').run(
+      status,
+      reason,
+      ended,
+      id,
+    );
   }
 
   setMaxRounds(id: number, maxRounds: number): void {
-    this.db.prepare('UPDATE runs SET max_rounds = ? WHERE id = ?').run(maxRounds, id);
+    this.prepare('UPDATE runs SET max_rounds = ? WHERE id = ?').run(maxRounds, id);
   }
 
   startRound(runId: number, number: number): void {
-    this.db
-      .prepare('INSERT INTO rounds (run_id, number, started_at) VALUES (?, ?, ?)')
-      .run(runId, number, now());
+    this.prepare('INSERT INTO rounds (run_id, number, started_at) VALUES (?, ?, ?)').run(
+      runId,
+      number,
+      now(),
+    );
   }
 
   endRound(runId: number, number: number): void {
-    this.db
-      .prepare('UPDATE rounds SET ended_at = ? WHERE run_id = ? AND number = ?')
-      .run(now(), runId, number);
+    this.prepare('UPDATE rounds SET ended_at = ? WHERE run_id = ? AND number = ?').run(now(), runId, number);
   }
 
   rounds(runId: number): RoundRow[] {
-    return this.db.prepare('SELECT * FROM rounds WHERE run_id = ? ORDER BY number').all(runId) as RoundRow[];
+    return this.prepare('SELECT * FROM rounds WHERE run_id = ? ORDER BY number').all(runId) as RoundRow[];
   }
 }
 

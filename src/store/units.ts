@@ -1,5 +1,6 @@
 import type { UnitStatus } from '../events/types.js';
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { statementCache, type Db } from './database.js';
 import { now } from './runs.js';
 
 export interface UnitRow {
@@ -27,32 +28,34 @@ export interface NewUnit {
 
 /** Units of a run and their dependency edges. */
 export class UnitsTable {
-  constructor(private readonly db: Db) {}
+  private readonly prepare: (sql: string) => Statement;
+
+  constructor(db: Db) {
+    this.prepare = statementCache(db);
+  }
 
   insert(runId: number, unit: NewUnit): void {
-    this.db
-      .prepare(
-        `INSERT INTO units (run_id, id, title, prompt, status, spec_json, updated_at)
+    this.prepare(
+      `INSERT INTO units (run_id, id, title, prompt, status, spec_json, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
-      )
-      .run(runId, unit.id, unit.title, unit.prompt, unit.specJson, now());
-    const edge = this.db.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)');
+    ).run(runId, unit.id, unit.title, unit.prompt, unit.specJson, now());
+    const edge = this.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)');
     for (const dependency of unit.dependsOn) edge.run(runId, unit.id, dependency);
   }
 
   get(runId: number, id: string): UnitRow | undefined {
-    return this.db.prepare('SELECT * FROM units WHERE run_id = ? AND id = ?').get(runId, id) as
+    return this.prepare('SELECT * FROM units WHERE run_id = ? AND id = ?').get(runId, id) as
       UnitRow | undefined;
   }
 
   all(runId: number): UnitRow[] {
-    return this.db.prepare('SELECT * FROM units WHERE run_id = ? ORDER BY rowid').all(runId) as UnitRow[];
+    return this.prepare('SELECT * FROM units WHERE run_id = ? ORDER BY rowid').all(runId) as UnitRow[];
   }
 
   dependencies(runId: number): Map<string, string[]> {
-    const rows = this.db
-      .prepare('SELECT unit_id, depends_on FROM unit_deps WHERE run_id = ? ORDER BY rowid')
-      .all(runId) as { unit_id: string; depends_on: string }[];
+    const rows = this.prepare(
+      'SELECT unit_id, depends_on FROM unit_deps WHERE run_id = ? ORDER BY rowid',
+    ).all(runId) as { unit_id: string; depends_on: string }[];
     const map = new Map<string, string[]>();
     for (const row of rows) map.set(row.unit_id, [...(map.get(row.unit_id) ?? []), row.depends_on]);
     return map;
@@ -66,10 +69,8 @@ export class UnitsTable {
     const keys = Object.keys(changes) as (keyof typeof changes)[];
     if (keys.length === 0) return;
     const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
-    this.db
-      .prepare(
-        `UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id`,
-      )
-      .run({ ...changes, updated_at: now(), run_id: runId, id });
+    this.prepare(
+      `UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id`,
+    ).run({ ...changes, updated_at: now(), run_id: runId, id });
   }
 }
