@@ -1,5 +1,6 @@
 import type { Config } from './config/schema.js';
-import { Mission, type MissionResult } from './controller/mission.js';
+import type { MissionControl } from './controller/control.js';
+import { Mission, type MissionInfo, type MissionResult } from './controller/mission.js';
 import { EventBus } from './events/bus.js';
 import type { GafferEvent } from './events/types.js';
 import type { Plan } from './plan/schema.js';
@@ -14,6 +15,8 @@ export interface SupervisorOptions {
   fresh?: boolean;
   /** Subscribers attached before anything happens (reporters, the UI's view model). */
   subscribe?: (bus: EventBus) => void;
+  /** Called once the run exists, before its first event, with the operator's controls (the UI). */
+  attach?: (bus: EventBus, control: MissionControl, info: MissionInfo) => void;
   onListenerError?: (error: unknown, event: GafferEvent) => void;
 }
 
@@ -47,6 +50,7 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
       bus,
       signal: options.signal,
       fresh: options.fresh,
+      onStart: (control, info) => options.attach?.(bus, control, info),
     });
     const result = await mission.run();
     return { ...result, databasePath: dbPath, store };

@@ -69,7 +69,8 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
         databasePath: result.databasePath,
       });
       write(flags.json ? JSON.stringify({ type: 'summary', ...summary }) : `\n${formatSummary(summary)}`);
-      if (result.status === 'interrupted') return 130;
+      // A quit asked for by the operator (the UI's q) is a clean end; a signal is not.
+      if (result.status === 'interrupted') return result.stoppedBy === 'operator' ? ExitCode.ok : 130;
       const unfinished =
         summary.units.failed +
         summary.units.blocked +

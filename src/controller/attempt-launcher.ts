@@ -22,12 +22,14 @@ export interface LauncherOptions {
   signal: AbortSignal;
 }
 
-interface LiveAttempt {
+export interface LiveAttempt {
   unitId: string;
   attempt: number;
   controller: AbortController;
   ring: RingBuffer;
   logPath: string;
+  /** performance.now() at the start, for elapsed times. */
+  startedAt: number;
 }
 
 const FEEDBACK_TAIL_LINES = 30;
@@ -41,11 +43,16 @@ export class AttemptLauncher {
   private readonly live = new Map<string, LiveAttempt>();
   private readonly starting = new Set<string>();
   private inFlight = new Set<Promise<void>>();
+  private paused = false;
+  private round = 0;
+  private wakeUp: (() => void) | undefined;
 
   constructor(private readonly options: LauncherOptions) {
     options.signal.addEventListener('abort', () => {
-      for (const attempt of this.live.values())
+      for (const attempt of this.live.values()) {
         attempt.controller.abort(new Error('the supervisor is stopping'));
+      }
+      this.wake();
     });
   }
 
@@ -56,17 +63,48 @@ export class AttemptLauncher {
 
   async runRound(round: number, resumedMerges: readonly number[]): Promise<void> {
     this.inFlight = new Set();
+    this.round = round;
     for (const mergeId of resumedMerges) this.track(this.merge(mergeId));
     for (;;) {
-      if (!this.options.signal.aborted) {
+      const stopping = this.options.signal.aborted;
+      if (!stopping && !this.paused) {
         for (const unitId of this.readyUnits(round)) {
           if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
           this.track(this.launch(unitId, round));
         }
       }
-      if (this.inFlight.size === 0) return;
-      await Promise.race(this.inFlight);
+      // Nothing running and nothing started: the round is over, unless paused (then wait for resume or quit).
+      if (this.inFlight.size === 0 && (stopping || !this.paused)) return;
+      await Promise.race([...this.inFlight, this.nextWake()]);
     }
+  }
+
+  /** The round being run (0 before the first). */
+  get currentRound(): number {
+    return this.round;
+  }
+
+  /** Paused: running attempts and merges go on, no new attempt starts. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.wake();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Makes the scheduler look again (a resume, an operator's retry, a stop). */
+  wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  private nextWake(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve;
+    });
   }
 
   private track(work: Promise<void>): void {
@@ -126,6 +164,17 @@ export class AttemptLauncher {
       return;
     }
     const logPath = path.join(stateDir, 'logs', `run-${runId}`, `${unitId}-attempt-${attempt}.log`);
+    const live: LiveAttempt = {
+      unitId,
+      attempt,
+      controller: new AbortController(),
+      ring: new RingBuffer({ maxLines: config.ring.lines, maxBytes: config.ring.bytes }),
+      logPath,
+      startedAt: performance.now(),
+    };
+    // Live before its first event: a kill sent from an `attempt:started` listener finds it.
+    this.live.set(unitId, live);
+    this.starting.delete(unitId);
     let attemptId = 0;
     ledger.transition(unitId, 'running', `attempt ${attempt} started`, {
       changes: { attempts: attempt, last_round: round },
@@ -145,15 +194,6 @@ export class AttemptLauncher {
         ['attempt:started', { runId, unitId, attempt, round, branch: workspace.branch, baseCommit, logPath }],
       ],
     });
-    const live: LiveAttempt = {
-      unitId,
-      attempt,
-      controller: new AbortController(),
-      ring: new RingBuffer({ maxLines: config.ring.lines, maxBytes: config.ring.bytes }),
-      logPath,
-    };
-    this.live.set(unitId, live);
-    this.starting.delete(unitId);
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
     try {

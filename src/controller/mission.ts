@@ -14,6 +14,8 @@ import { Workspaces } from '../workers/workspaces.js';
 import { AttemptLauncher } from './attempt-launcher.js';
 import { Recorder } from './recorder.js';
 import { openRun, reapInterrupted } from './run-setup.js';
+import type { MissionControl } from './control.js';
+import { LiveMissionControl } from './mission-control.js';
 import { UnitLedger } from './unit-ledger.js';
 
 export interface MissionOptions {
@@ -26,6 +28,16 @@ export interface MissionOptions {
   /** Aborting it stops the mission gracefully: attempts end, state stays resumable. */
   signal: AbortSignal;
   fresh?: boolean;
+  /** Called once the run exists, before its first event: where a UI takes the controls. */
+  onStart?: (control: MissionControl, info: MissionInfo) => void;
+}
+
+export interface MissionInfo {
+  runId: number;
+  planName: string;
+  maxRounds: number;
+  units: { id: string; title: string; dependsOn: string[] }[];
+  logDir: string;
 }
 
 export interface MissionResult {
@@ -33,6 +45,8 @@ export interface MissionResult {
   status: RunStatus;
   reason: string;
   rounds: number;
+  /** Who stopped the run early: the operator (quit) or a signal; undefined when it ran to its end. */
+  stoppedBy: 'operator' | 'signal' | undefined;
 }
 
 /**
@@ -42,9 +56,22 @@ export interface MissionResult {
  */
 export class Mission {
   private readonly recorder: Recorder;
+  /** The operator's commands; bound to the mission's parts once they exist. */
+  readonly control = new LiveMissionControl();
+  private readonly stopping = new AbortController();
+  private stoppedBy: MissionResult['stoppedBy'];
+  private maxRounds = 0;
 
   constructor(private readonly options: MissionOptions) {
     this.recorder = new Recorder(options.store, options.bus);
+    if (options.signal.aborted) this.requestStop('signal');
+    else options.signal.addEventListener('abort', () => this.requestStop('signal'), { once: true });
+  }
+
+  private requestStop(by: 'operator' | 'signal'): void {
+    if (this.stopping.signal.aborted) return;
+    this.stoppedBy = by;
+    this.stopping.abort();
   }
 
   async run(): Promise<MissionResult> {
@@ -59,6 +86,14 @@ export class Mission {
     const { runId } = opened;
     // A resumed run keeps its own budget (an operator's retry may have extended it).
     const maxRounds = store.runs.get(runId)?.max_rounds ?? config.rounds.max;
+    this.maxRounds = maxRounds;
+    this.options.onStart?.(this.control, {
+      runId,
+      planName: plan.name,
+      maxRounds,
+      units: plan.units.map((unit) => ({ id: unit.id, title: unit.title, dependsOn: unit.depends_on })),
+      logDir: logDirFor(this.options.stateDir, runId),
+    });
     this.recorder.record([
       [
         'run:started',
@@ -66,7 +101,7 @@ export class Mission {
       ],
     ]);
     try {
-      return await this.execute(runId, opened.resumed, opened.lastRound, maxRounds);
+      return await this.execute(runId, opened.resumed, opened.lastRound);
     } catch (error) {
       const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
       this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () =>
@@ -76,13 +111,9 @@ export class Mission {
     }
   }
 
-  private async execute(
-    runId: number,
-    resumed: boolean,
-    lastRound: number,
-    maxRounds: number,
-  ): Promise<MissionResult> {
-    const { config, plan, repo, stateDir, store, signal } = this.options;
+  private async execute(runId: number, resumed: boolean, lastRound: number): Promise<MissionResult> {
+    const { config, plan, repo, stateDir, store } = this.options;
+    const signal = this.stopping.signal;
     const units = new Map(plan.units.map((unit) => [unit.id, unit]));
     const ledger = new UnitLedger(this.recorder, runId, config.maxAttempts, store.units.dependencies(runId));
     const workspaces = new Workspaces(repo, stateDir);
@@ -146,10 +177,22 @@ export class Mission {
       units,
       signal,
     });
+    this.control.bind({
+      recorder: this.recorder,
+      ledger,
+      launcher,
+      runId,
+      stop: () => this.requestStop('operator'),
+      ensureRoundLeft: () => {
+        if (launcher.currentRound < this.maxRounds) return;
+        this.maxRounds = launcher.currentRound + 1;
+        store.runs.setMaxRounds(runId, this.maxRounds);
+      },
+    });
     let round = lastRound;
     const firstRound =
       resumed && lastRound > 0 && !store.runs.rounds(runId).at(-1)?.ended_at ? lastRound : lastRound + 1;
-    for (round = firstRound; round <= maxRounds; round += 1) {
+    for (round = firstRound; round <= this.maxRounds; round += 1) {
       if (signal.aborted) break;
       const stats = { done: 0, failed: 0, merged: 0, rejected: 0 };
       const unsubscribe = this.countRound(stats);
@@ -168,7 +211,7 @@ export class Mission {
     }
     // Nothing runs any more: the slots go (branches with unmerged work stay).
     await workspaces.reset();
-    return this.finish(runId, ledger, maxRounds, Math.min(round, maxRounds));
+    return this.finish(runId, ledger, Math.min(round, this.maxRounds));
   }
 
   /** The working branch starts at the base branch's tip the first time. */
@@ -188,20 +231,21 @@ export class Mission {
     return baseTip;
   }
 
-  private finish(runId: number, ledger: UnitLedger, maxRounds: number, rounds: number): MissionResult {
+  private finish(runId: number, ledger: UnitLedger, rounds: number): MissionResult {
+    const maxRounds = this.maxRounds;
     const unfinished = ledger.all().filter((unit) => unit.status === 'pending' || unit.status === 'merging');
     let status: RunStatus = 'completed';
     let reason = 'every unit settled';
-    if (this.options.signal.aborted) {
+    if (this.stopping.signal.aborted) {
       status = 'interrupted';
-      reason = 'stopped by the operator: run `gaffer run` again to resume';
+      reason = `stopped by ${this.stoppedBy === 'operator' ? 'the operator' : 'a signal'}: run \`gaffer run\` again to resume`;
     } else if (unfinished.length > 0) {
       reason = `out of rounds (${maxRounds}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => unit.id).join(', ')}`;
     }
     this.recorder.record([['run:ended', { runId, status, reason }]], () =>
       this.options.store.runs.setStatus(runId, status, reason),
     );
-    return { runId, status, reason, rounds };
+    return { runId, status, reason, rounds, stoppedBy: this.stoppedBy };
   }
 
   private countRound(stats: { done: number; failed: number; merged: number; rejected: number }): () => void {
@@ -226,7 +270,8 @@ export class Mission {
     worktree: QueueWorktree,
     logDir: string,
   ): Promise<Snapshot | undefined> {
-    const { config, store, signal } = this.options;
+    const { config, store } = this.options;
+    const signal = this.stopping.signal;
     if (config.checks.length === 0 || signal.aborted) return undefined;
     let snapshot = store.health.forCommit(commit, checksKey(config.checks));
     if (!snapshot) {

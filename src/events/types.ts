@@ -85,6 +85,14 @@ export interface GafferEvents {
     checks: { name: string; passed: boolean; exitCode: number | null; outcome: CheckResult['outcome'] }[];
   };
   'supervisor:warning': { runId: number | null; message: string };
+  'supervisor:paused': { runId: number; paused: boolean };
+  'supervisor:command': {
+    runId: number;
+    command: string;
+    unitId: string | null;
+    ok: boolean;
+    message: string;
+  };
 }
 
 export type EventName = keyof GafferEvents;

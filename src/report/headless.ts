@@ -106,6 +106,12 @@ export function formatEvent(event: GafferEvent): string {
     }
     case 'supervisor:warning':
       return line('warning', '-', event.payload.message);
+    case 'supervisor:paused':
+      return line('control', '-', event.payload.paused ? 'paused: no new attempts start' : 'resumed');
+    case 'supervisor:command': {
+      const p = event.payload;
+      return line('control', p.unitId ?? '-', `${p.command}: ${p.ok ? '' : 'refused: '}${p.message}`);
+    }
     default: {
       const unreachable: never = event;
       return String(unreachable);

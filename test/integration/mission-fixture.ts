@@ -8,7 +8,7 @@ import type { GafferEvent } from '../../src/events/types.js';
 import { parsePlan } from '../../src/plan/load.js';
 import type { PlanInput } from '../../src/plan/schema.js';
 import type { EventBus } from '../../src/events/bus.js';
-import { supervise, type SupervisorResult } from '../../src/supervisor.js';
+import { supervise, type SupervisorOptions, type SupervisorResult } from '../../src/supervisor.js';
 
 /**
  * A real git repository in a temporary folder with a fast check: `check.mjs`
@@ -93,7 +93,11 @@ export async function runMission(
   repo: string,
   plan: PlanInput,
   overrides: Partial<ConfigInput> = {},
-  hooks: { subscribe?: (bus: EventBus) => void; signal?: AbortSignal } = {},
+  hooks: {
+    subscribe?: (bus: EventBus) => void;
+    attach?: SupervisorOptions['attach'];
+    signal?: AbortSignal;
+  } = {},
 ): Promise<MissionRun> {
   const config = makeConfig(repo, overrides);
   const events: GafferEvent[] = [];
@@ -107,6 +111,7 @@ export async function runMission(
       });
       hooks.subscribe?.(bus);
     },
+    attach: hooks.attach,
   });
   return { result, events, config };
 }

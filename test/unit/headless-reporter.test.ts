@@ -52,6 +52,14 @@ const samples = {
     ],
   },
   'supervisor:warning': { runId: null, message: 'gaffer/working fails its own checks' },
+  'supervisor:paused': { runId: 1, paused: true },
+  'supervisor:command': {
+    runId: 1,
+    command: 'kill',
+    unitId: 'parser',
+    ok: true,
+    message: 'attempt 1 is ending',
+  },
 } as const satisfies { [K in EventName]: GafferEvents[K] };
 
 function eventOf<K extends EventName>(type: K, payload: GafferEvents[K]): GafferEvent {

@@ -1,0 +1,36 @@
+/**
+ * What an operator can ask of a running mission (the UI's keys, signals).
+ * Every command answers at once with what it did, in words: the UI shows the
+ * message; the state change itself arrives as events.
+ */
+export interface CommandResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface LiveOutput {
+  unitId: string;
+  attempt: number;
+  /** The last lines of the attempt's output (its ring buffer), oldest first. */
+  lines: readonly string[];
+  /** The attempt's whole output on disk. */
+  logPath: string;
+}
+
+export interface MissionControl {
+  /** Ends the unit's running attempt (its whole process group); the unit waits, killed, for a retry. No strike. */
+  kill(unitId: string): CommandResult;
+  /** Sends a failed, blocked or killed unit back to pending, with the units it blocked. */
+  retry(unitId: string): CommandResult;
+  /** Paused: running attempts go on, no new one starts. */
+  setPaused(paused: boolean): CommandResult;
+  isPaused(): boolean;
+  /** Runs discovery now (says plainly when none is configured). */
+  discover(): CommandResult;
+  /** Stops gracefully: no new attempts, running ones end, state stays resumable. */
+  quit(): CommandResult;
+  /** The live output of the unit's running attempt, if it has one. */
+  output(unitId: string): LiveOutput | undefined;
+  /** Units with a running attempt. */
+  running(): readonly { unitId: string; attempt: number; startedAt: number }[];
+}
