@@ -112,16 +112,8 @@ export const ConfigSchema = z.strictObject({
   agent: AgentSchema.prefault({ kind: 'scripted' }),
   checks: ChecksSchema.default([]),
   rounds: z.strictObject({ max: z.int().min(1).max(1000).default(3) }).prefault({}),
-  // Serial for now: a batch size above 1 is refused rather than silently ignored.
-  merge: z
-    .strictObject({
-      batchSize: z
-        .int()
-        .min(1)
-        .max(1, { error: 'batched verification is not available yet: use 1 (serial)' })
-        .default(1),
-    })
-    .prefault({}),
+  // Candidates verified together (bisected on failure); 1 is serial.
+  merge: z.strictObject({ batchSize: z.int().min(1).max(64).default(1) }).prefault({}),
   // Bounds of the per-worker output buffer the screen shows; the log file keeps everything.
   ring: z
     .strictObject({

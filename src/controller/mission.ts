@@ -129,6 +129,7 @@ export class Mission {
       worktree,
       workspaces,
       checksFor,
+      batchSize: config.merge.batchSize,
       logDir: path.join(logDir, 'checks'),
       graceMs: config.killGraceMs,
       redact,

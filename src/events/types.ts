@@ -11,10 +11,23 @@ export type MergeStatus = 'queued' | 'rebasing' | 'verifying' | 'merged' | 'reje
 export type RejectClass = 'conflict' | 'red' | 'regression' | 'infrastructure' | 'agent-error';
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
+/** What a check's output said, read by the parser its config names (see src/health/parsers). */
+export interface ParsedOutput {
+  parser: string;
+  counts: { passed: number; failed: number; errors: number; warnings: number; skipped: number };
+  /** Failing tests or findings by name, sorted. */
+  failing: string[];
+  /** False when the output did not look like the tool's: the verdict then rests on the exit code alone. */
+  recognized: boolean;
+}
+
 export interface CheckResult {
   name: string;
   passed: boolean;
   gate: boolean;
+  parsed?: ParsedOutput;
+  /** Failed, then passed when run again on the same commit. */
+  flaky?: boolean;
   exitCode: number | null;
   outcome: 'exited' | 'timed-out' | 'killed' | 'spawn-failed';
   durationMs: number;
@@ -69,6 +82,8 @@ export interface GafferEvents {
   'merge:verifying': { runId: number; mergeId: number; unitId: string; candidate: string };
   'merge:merged': { runId: number; mergeId: number; unitId: string; commit: string };
   'merge:rejected': { runId: number; mergeId: number; unitId: string; class: RejectClass; detail: string };
+  /** A check failed and then passed on the same commit: accepted, and said out loud. */
+  'merge:flaky': { runId: number; mergeId: number; unitId: string; commit: string; checks: string[] };
   'branch:promoted': {
     runId: number;
     branch: string;

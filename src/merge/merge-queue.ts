@@ -1,22 +1,15 @@
 import path from 'node:path';
-import type { MergeStatus, RejectClass } from '../events/types.js';
-import { branchTips, updateRefs, type RefUpdate } from '../git/git.js';
-import type { CheckSpec } from '../health/run-checks.js';
-import {
-  checksKey,
-  failureDetail,
-  gatePassed,
-  infrastructureFailures,
-  runChecks,
-} from '../health/run-checks.js';
-import type { Snapshot } from '../store/health.js';
-import type { MergeRow } from '../store/merges.js';
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { UnitLedger } from '../controller/unit-ledger.js';
-import { Mutex } from '../util/mutex.js';
+import { branchTips, updateRefs, type RefUpdate } from '../git/git.js';
+import { checksKey, runChecks, type CheckSpec } from '../health/run-checks.js';
+import type { Snapshot } from '../store/health.js';
 import type { Workspaces } from '../workers/workspaces.js';
-import { assertMergeTransition } from './merge-machine.js';
+import { MergeBook, type MergeOutcome } from './merge-book.js';
 import type { QueueWorktree } from './queue-worktree.js';
+import { judge, type Verdict } from './verdict.js';
+
+export type { MergeOutcome } from './merge-book.js';
 
 export interface MergeQueueOptions {
   recorder: Recorder;
@@ -27,259 +20,322 @@ export interface MergeQueueOptions {
   worktree: QueueWorktree;
   workspaces: Workspaces;
   checksFor: (unitId: string) => readonly CheckSpec[];
+  /** Candidates verified together at most; 1 is serial. */
+  batchSize: number;
   logDir: string;
   graceMs: number;
   redact: (line: string) => string;
   signal: AbortSignal;
 }
 
-export type MergeOutcome =
-  | { status: 'merged'; commit: string }
-  | { status: 'rejected'; class: RejectClass }
-  | { status: 'interrupted' };
+interface Waiting {
+  mergeId: number;
+  races: number;
+  settle: (outcome: MergeOutcome) => void;
+}
 
-// A target that keeps moving under a verified candidate is a sign of another
-// writer; after this many re-verifications the request goes back to the queue.
+/** A candidate rebased onto the stack below it. */
+interface Stacked {
+  entry: Waiting;
+  commit: string;
+}
+
+// A target that keeps moving under verified candidates means another writer;
+// after this many re-verifications a request goes back to the queue.
 const MAX_TARGET_RACES = 3;
 
 /**
- * The merge queue, serial: for each request, rebase the attempt's branch onto
- * the working branch in the queue's own worktree, run the checks on exactly
- * that commit, and move the working branch (and green, when every check
- * passed) to it by compare-and-swap. On any failure the worktree is repaired
- * and the unit is routed by the failure's class.
+ * The merge queue. Waiting candidates are stacked (each rebased onto the one
+ * below, the first onto the working branch) up to `batchSize`, and the top of
+ * the stack is verified once. If it passes, the whole stack lands; if not, the
+ * stack is bisected: the first half is verified (and lands or splits again),
+ * then the rest on top of what landed, until each culprit stands alone and is
+ * rejected. A lone failure is run once more: passing then, it is flaky and
+ * lands, said out loud. Branches move only by compare-and-swap to verified
+ * commits: working to the top of what landed, green too when every check passed.
  */
 export class MergeQueue {
-  private readonly serial = new Mutex();
+  private readonly book: MergeBook;
+  private readonly waiting: Waiting[] = [];
+  private draining: Promise<void> | undefined;
   private knownTips: Map<string, string> | undefined;
   private verifications = 0;
 
-  constructor(private readonly options: MergeQueueOptions) {}
+  constructor(private readonly options: MergeQueueOptions) {
+    this.book = new MergeBook(options.recorder, options.ledger, options.runId, options.branches.working);
+  }
 
+  /** Check runs so far (targets and candidates, re-runs included). */
   get verificationCount(): number {
     return this.verifications;
   }
 
   enqueue(mergeId: number): Promise<MergeOutcome> {
-    return this.serial.run(() => this.process(mergeId));
-  }
-
-  private async process(mergeId: number): Promise<MergeOutcome> {
-    const { repo, branches, worktree } = this.options;
-    for (let race = 0; race < MAX_TARGET_RACES; race += 1) {
-      if (this.options.signal.aborted) return this.interrupt(mergeId, 'the supervisor is stopping');
-      const request = this.request(mergeId);
-      const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
-      // The queue is the only writer of working and green: what it last saw is current
-      // unless someone else moved them, and then the guarded ref update says so.
-      const tips = this.knownTips ?? (await branchTips(repo, [branches.working, branches.green]));
-      this.knownTips = tips;
-      const target = tips.get(branches.working);
-      // The attempt's tip was recorded when it ended; the branch is its fallback.
-      const tip = attempt?.head_commit ?? (await branchTips(repo, [request.branch])).get(request.branch);
-      if (!target || !tip || !attempt) {
-        const missing = !target ? branches.working : request.branch;
-        return this.reject(request, 'infrastructure', `branch ${missing} is missing`, false);
-      }
-      this.move(request, 'rebasing', [['merge:rebasing', this.ids(request, { onto: target })]], {
-        target_before: target,
+    return new Promise((settle) => {
+      this.waiting.push({ mergeId, races: 0, settle });
+      this.draining ??= this.drain().finally(() => {
+        this.draining = undefined;
       });
-      const rebased = await worktree.rebase(target, attempt.base_commit, tip);
-      if (!rebased.ok) {
-        if (rebased.conflicted.length === 0) {
-          // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
-          return this.reject(request, 'infrastructure', `rebase failed: ${rebased.message}`, false);
-        }
-        const paths = rebased.conflicted.join(', ');
-        return this.reject(
-          request,
-          'conflict',
-          `rebase onto ${branches.working} conflicted in: ${paths}`,
-          false,
-        );
-      }
-      const candidate = rebased.head;
-      const refs = {
-        target,
-        commit: candidate,
-        green: tips.get(branches.green) ?? null,
-        branchTip: tip,
-      };
-      if (candidate === target) {
-        // The target already holds these changes: nothing to verify.
-        const landed = await this.land(request, refs, undefined);
-        if (landed) return landed;
-        continue;
-      }
-      this.move(request, 'verifying', [['merge:verifying', this.ids(request, { candidate })]], { candidate });
-      const snapshot = await this.verify(request, candidate);
-      if (this.options.signal.aborted) return this.interrupt(mergeId, 'the supervisor is stopping');
-      const broken = infrastructureFailures(snapshot);
-      if (broken.length > 0) {
-        const names = broken.map((check) => `${check.name} (${check.outcome})`).join(', ');
-        const detail = `checks gave no verdict: ${names}\n${failureDetail(snapshot)}`;
-        return this.reject(request, 'infrastructure', detail, false);
-      }
-      if (!gatePassed(snapshot)) return this.reject(request, 'red', failureDetail(snapshot), true);
-      const outcome = await this.land(request, refs, snapshot);
-      if (outcome) return outcome;
-      // The working branch moved while the candidate was verified: rebase and verify again.
-    }
-    return this.interrupt(mergeId, `${branches.working} kept moving during verification`);
-  }
-
-  private async verify(request: MergeRow, candidate: string): Promise<Snapshot> {
-    const checks = this.options.checksFor(request.unit_id);
-    const cached = this.options.recorder.store.health.forCommit(candidate, checksKey(checks));
-    if (cached) return cached;
-    this.verifications += 1;
-    this.options.worktree.markUsed();
-    const snapshot = await runChecks({
-      cwd: this.options.worktree.path,
-      commit: candidate,
-      checks,
-      logDir: this.options.logDir,
-      logPrefix: `merge-${request.id}-${candidate.slice(0, 10)}`,
-      graceMs: this.options.graceMs,
-      redact: this.options.redact,
-      signal: this.options.signal,
     });
-    this.options.recorder.record(
-      [['health:snapshot', snapshotEvent(this.options.runId, null, 'candidate', snapshot)]],
-      () => this.options.recorder.store.health.insert(this.options.runId, null, 'candidate', snapshot),
-    );
-    return snapshot;
-  }
-
-  /**
-   * Moves working to the verified commit, green with it when every check
-   * passed, and deletes the attempt's branch, all in one ref transaction
-   * guarded by the values read before the rebase. Then the unit is done.
-   * Undefined when working moved in between (the caller verifies again).
-   */
-  private async land(
-    request: MergeRow,
-    refs: { target: string; commit: string; green: string | null; branchTip: string | undefined },
-    snapshot: Snapshot | undefined,
-  ): Promise<MergeOutcome | undefined> {
-    const { repo, branches } = this.options;
-    const { target, commit, green, branchTip } = refs;
-    const promoteGreen = snapshot?.passed === true && green !== commit;
-    const updates: RefUpdate[] = [];
-    if (commit !== target) updates.push({ ref: `refs/heads/${branches.working}`, to: commit, from: target });
-    if (promoteGreen) updates.push({ ref: `refs/heads/${branches.green}`, to: commit, from: green });
-    // Its merge ends here: the branch goes in the same transaction that lands its work.
-    if (branchTip) updates.push({ ref: `refs/heads/${request.branch}`, delete: true, from: branchTip });
-    if (updates.length > 0 && !(await updateRefs(repo, updates, `gaffer: merge ${request.unit_id}`))) {
-      this.knownTips = undefined;
-      const now = await branchTips(repo, [branches.working, request.branch]);
-      if (now.get(branches.working) !== target) return undefined;
-      // Green or the attempt branch moved under us: land working alone, keep the rest as it is.
-      if (now.has(request.branch)) await this.options.workspaces.deleteBranch(request.branch);
-      const working = updates.filter((update) => update.ref === `refs/heads/${branches.working}`);
-      if (working.length > 0 && !(await updateRefs(repo, working, `gaffer: merge ${request.unit_id}`)))
-        return undefined;
-      return this.record(request, refs, false);
-    }
-    this.knownTips = new Map([[branches.working, commit]]);
-    const greenNow = promoteGreen ? commit : green;
-    if (greenNow) this.knownTips.set(branches.green, greenNow);
-    return this.record(request, refs, promoteGreen);
   }
 
   /** The working branch's tip as the queue last moved it (new attempts start there). */
   async workingTip(): Promise<string | undefined> {
-    const { repo, branches } = this.options;
-    this.knownTips ??= await branchTips(repo, [branches.working, branches.green]);
-    return this.knownTips.get(branches.working);
+    return (await this.tips()).get(this.options.branches.working);
   }
 
-  private record(
-    request: MergeRow,
-    refs: { target: string; commit: string; green: string | null },
-    greenMoved: boolean,
-  ): MergeOutcome {
-    const { recorder, ledger, runId, branches } = this.options;
-    const { target, commit, green } = refs;
-    assertMergeTransition(request.id, this.request(request.id).status, 'merged');
-    const promoted: EventSpec[] = [];
-    if (commit !== target) {
-      promoted.push([
-        'branch:promoted',
-        { runId, branch: branches.working, role: 'working', from: target, to: commit },
-      ]);
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        if (this.options.signal.aborted) {
+          for (const entry of batch)
+            entry.settle(this.book.interrupt(entry.mergeId, 'the supervisor is stopping'));
+          continue;
+        }
+        await this.process(batch);
+      } catch (error) {
+        // An unexpected failure (git, the disk): the worktree is repaired, the requests go back to the queue.
+        this.options.worktree.markBroken();
+        const reason = `the merge queue failed: ${error instanceof Error ? error.message : String(error)}`;
+        for (const entry of batch) {
+          if (!this.isOpen(entry.mergeId)) continue;
+          entry.settle(this.book.reject(entry.mergeId, 'infrastructure', reason));
+        }
+      }
     }
-    if (greenMoved) {
-      promoted.push([
-        'branch:promoted',
-        { runId, branch: branches.green, role: 'green', from: green, to: commit },
-      ]);
+  }
+
+  /** The oldest waiting requests that share one set of checks, up to the batch size. */
+  private takeBatch(): Waiting[] {
+    const first = this.waiting[0];
+    if (!first) return [];
+    const key = checksKey(this.checksOf(first));
+    const batch: Waiting[] = [];
+    for (let index = 0; index < this.waiting.length && batch.length < this.options.batchSize;) {
+      const entry = this.waiting[index] as Waiting;
+      if (checksKey(this.checksOf(entry)) === key) {
+        batch.push(entry);
+        this.waiting.splice(index, 1);
+      } else index += 1;
     }
-    ledger.transition(request.unit_id, 'done', `merged into ${branches.working} at ${commit.slice(0, 10)}`, {
-      before: [['merge:merged', this.ids(request, { commit })], ...promoted],
-      write: () => recorder.store.merges.update(request.id, { status: 'merged', merged_commit: commit }),
-    });
-    return { status: 'merged', commit };
+    return batch;
   }
 
-  private reject(request: MergeRow, rejectClass: RejectClass, detail: string, strike: boolean): MergeOutcome {
-    const { ledger, recorder } = this.options;
-    const current = this.request(request.id);
-    assertMergeTransition(request.id, current.status, 'rejected');
-    const event: EventSpec = ['merge:rejected', this.ids(request, { class: rejectClass, detail })];
-    const write = (): void =>
-      recorder.store.merges.update(request.id, { status: 'rejected', reject_class: rejectClass, detail });
-    const feedback = `Attempt rejected by the merge queue (${rejectClass}):\n${detail}`;
-    if (strike)
-      ledger.charge(request.unit_id, `merge rejected: ${rejectClass}`, feedback, { before: [event], write });
-    else
-      ledger.requeueWithoutStrike(request.unit_id, `merge rejected: ${rejectClass} (no strike)`, {
-        feedback,
-        before: [event],
-        write,
-      });
-    return { status: 'rejected', class: rejectClass };
-  }
-
-  /** Not a failure: the request goes back to queued and the unit keeps merging, to be resumed. */
-  private interrupt(mergeId: number, reason: string): MergeOutcome {
-    const request = this.request(mergeId);
-    if (request.status !== 'queued') {
-      this.move(request, 'queued', [
-        [
-          'supervisor:warning',
-          { runId: this.options.runId, message: `merge of ${request.unit_id} paused: ${reason}` },
-        ],
-      ]);
+  private async process(batch: Waiting[]): Promise<void> {
+    const target = (await this.tips()).get(this.options.branches.working);
+    if (!target) {
+      for (const entry of batch)
+        entry.settle(
+          this.book.reject(entry.mergeId, 'infrastructure', `${this.options.branches.working} is missing`),
+        );
+      return;
     }
-    return { status: 'interrupted' };
+    const stack = await this.buildStack(batch, target);
+    if (stack.length > 0) await this.verifyStack(stack, target);
   }
 
-  private move(
-    request: MergeRow,
-    to: MergeStatus,
-    events: EventSpec[],
-    changes: Partial<MergeRow> = {},
-  ): void {
-    const current = this.request(request.id);
-    assertMergeTransition(request.id, current.status, to);
-    this.options.recorder.record(events, () =>
-      this.options.recorder.store.merges.update(request.id, { ...changes, status: to }),
+  /** Rebases each candidate onto the one below; one that does not apply is rejected on its own. */
+  private async buildStack(batch: readonly Waiting[], target: string): Promise<Stacked[]> {
+    const stack: Stacked[] = [];
+    let onto = target;
+    for (const entry of batch) {
+      const request = this.book.get(entry.mergeId);
+      const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
+      const tip =
+        attempt?.head_commit ?? (await branchTips(this.options.repo, [request.branch])).get(request.branch);
+      if (!attempt || !tip) {
+        entry.settle(
+          this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`),
+        );
+        continue;
+      }
+      this.book.rebasing(entry.mergeId, onto);
+      const rebased = await this.options.worktree.rebase(onto, attempt.base_commit, tip);
+      if (!rebased.ok) {
+        // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
+        const outcome =
+          rebased.conflicted.length > 0
+            ? this.book.reject(
+                entry.mergeId,
+                'conflict',
+                `rebase onto ${this.options.branches.working} conflicted in: ${rebased.conflicted.join(', ')}`,
+              )
+            : this.book.reject(entry.mergeId, 'infrastructure', `rebase failed: ${rebased.message}`);
+        entry.settle(outcome);
+        continue;
+      }
+      onto = rebased.head;
+      stack.push({ entry, commit: rebased.head });
+    }
+    return stack;
+  }
+
+  private async verifyStack(stack: Stacked[], target: string): Promise<void> {
+    const top = (stack.at(-1) as Stacked).commit;
+    const checks = this.checksOf(stack[0]?.entry as Waiting);
+    for (const item of stack) this.book.verifying(item.entry.mergeId, item.commit);
+    const before = await this.snapshot(target, checks, 'target');
+    let after = top === target ? before : await this.snapshot(top, checks, 'candidate');
+    let verdict = judge(before, after);
+    if (verdict.kind === 'infrastructure') {
+      // Once more without a strike: a slow or starved machine is not a red test.
+      after = await this.snapshot(top, checks, 'candidate', { fresh: true });
+      verdict = judge(before, after);
+    }
+    if (this.options.signal.aborted) return this.requeue(stack, 'the supervisor is stopping');
+    if (verdict.kind === 'pass') return this.land(stack, target, after, []);
+    if (verdict.kind === 'infrastructure') return this.rejectAll(stack, verdict);
+    if (stack.length === 1) {
+      const rerun = await this.snapshot(top, checks, 'candidate', { fresh: true });
+      if (judge(before, rerun).kind === 'pass') {
+        const flaky = after.checks.filter((check) => check.gate && !check.passed).map((check) => check.name);
+        return this.land(stack, target, markFlaky(rerun, flaky), flaky);
+      }
+      return this.rejectAll(stack, verdict);
+    }
+    const half = Math.ceil(stack.length / 2);
+    await this.verifyStack(stack.slice(0, half), target);
+    const rest = stack.slice(half).filter((item) => this.isOpen(item.entry.mergeId));
+    if (rest.length === 0) return;
+    const newTarget = (await this.tips()).get(this.options.branches.working) as string;
+    if (newTarget === stack[half - 1]?.commit) return this.verifyStack(rest, newTarget);
+    // Some of the first half did not land: the rest is stacked again on what did.
+    const rebuilt = await this.buildStack(
+      rest.map((item) => item.entry),
+      newTarget,
     );
+    if (rebuilt.length > 0) await this.verifyStack(rebuilt, newTarget);
   }
 
-  private request(mergeId: number): MergeRow {
-    const row = this.options.recorder.store.merges.get(mergeId);
-    if (!row) throw new Error(`unknown merge request ${mergeId}`);
-    return row;
+  /**
+   * One ref transaction, each ref guarded by the value it had: working to the
+   * verified top, green with it when every check passed, and the attempts'
+   * branches deleted (their merges end here). If working moved meanwhile, the
+   * stack goes back to the queue to be verified again on the new tip.
+   */
+  private async land(stack: Stacked[], target: string, snapshot: Snapshot, flaky: string[]): Promise<void> {
+    const { repo, branches, runId } = this.options;
+    const top = (stack.at(-1) as Stacked).commit;
+    const green = (await this.tips()).get(branches.green) ?? null;
+    const promoteGreen = snapshot.passed && green !== top;
+    const updates: RefUpdate[] = [];
+    if (top !== target) updates.push({ ref: `refs/heads/${branches.working}`, to: top, from: target });
+    if (promoteGreen) updates.push({ ref: `refs/heads/${branches.green}`, to: top, from: green });
+    const deletions: RefUpdate[] = [];
+    for (const item of stack) {
+      const request = this.book.get(item.entry.mergeId);
+      const head = this.options.recorder.store.attempts.get(request.attempt_id)?.head_commit;
+      if (head) deletions.push({ ref: `refs/heads/${request.branch}`, delete: true, from: head });
+    }
+    const reason = `gaffer: merge ${stack.map((item) => this.book.get(item.entry.mergeId).unit_id).join(', ')}`;
+    let greenMoved = promoteGreen;
+    if (!(await updateRefs(repo, [...updates, ...deletions], reason))) {
+      this.knownTips = undefined;
+      if ((await this.tips()).get(branches.working) !== target)
+        return this.requeue(stack, `${branches.working} moved`);
+      // Green or a branch moved under us: land working alone; the branches go one by one.
+      const working = updates.filter((update) => update.ref.endsWith(`/${branches.working}`));
+      if (working.length > 0 && !(await updateRefs(repo, working, reason)))
+        return this.requeue(stack, `${branches.working} moved`);
+      for (const item of stack)
+        await this.options.workspaces.deleteBranch(this.book.get(item.entry.mergeId).branch);
+      greenMoved = false;
+    }
+    this.knownTips = new Map([[branches.working, top]]);
+    const greenNow = greenMoved ? top : green;
+    if (greenNow) this.knownTips.set(branches.green, greenNow);
+    const promoted: EventSpec[] = [];
+    if (top !== target)
+      promoted.push([
+        'branch:promoted',
+        { runId, branch: branches.working, role: 'working', from: target, to: top },
+      ]);
+    if (greenMoved)
+      promoted.push([
+        'branch:promoted',
+        { runId, branch: branches.green, role: 'green', from: green, to: top },
+      ]);
+    stack.forEach((item, index) => {
+      const events = index === stack.length - 1 ? promoted : [];
+      item.entry.settle(
+        this.book.merged(item.entry.mergeId, item.commit, events, index === stack.length - 1 ? flaky : []),
+      );
+    });
   }
 
-  private ids<T extends object>(
-    request: MergeRow,
-    rest: T,
-  ): { runId: number; mergeId: number; unitId: string } & T {
-    return { runId: this.options.runId, mergeId: request.id, unitId: request.unit_id, ...rest };
+  private rejectAll(stack: Stacked[], verdict: Exclude<Verdict, { kind: 'pass' }>): void {
+    for (const item of stack)
+      item.entry.settle(this.book.reject(item.entry.mergeId, verdict.kind, verdict.detail));
   }
+
+  /** Back to the front of the queue (the target moved) or, past the limit or when stopping, paused for a resume. */
+  private requeue(stack: Stacked[], reason: string): void {
+    const again: Waiting[] = [];
+    for (const item of stack) {
+      item.entry.races += 1;
+      if (this.options.signal.aborted || item.entry.races >= MAX_TARGET_RACES) {
+        item.entry.settle(this.book.interrupt(item.entry.mergeId, reason));
+      } else again.push(item.entry);
+    }
+    this.waiting.unshift(...again);
+  }
+
+  /** The checks on `commit`, from the store when that commit was verified with the same checks. */
+  private async snapshot(
+    commit: string,
+    checks: readonly CheckSpec[],
+    label: 'target' | 'candidate',
+    options: { fresh?: boolean } = {},
+  ): Promise<Snapshot> {
+    const { recorder, runId, worktree } = this.options;
+    if (!options.fresh) {
+      const cached = recorder.store.health.forCommit(commit, checksKey(checks));
+      if (cached) return cached;
+    }
+    this.verifications += 1;
+    await worktree.checkout(commit);
+    worktree.markUsed();
+    const snapshot = await runChecks({
+      cwd: worktree.path,
+      commit,
+      checks,
+      logDir: this.options.logDir,
+      logPrefix: `${label}-${commit.slice(0, 10)}-${this.verifications}`,
+      graceMs: this.options.graceMs,
+      redact: this.options.redact,
+      signal: this.options.signal,
+    });
+    const stored = label === 'target' ? 'baseline' : 'candidate';
+    recorder.record([['health:snapshot', snapshotEvent(runId, null, stored, snapshot)]], () =>
+      recorder.store.health.insert(runId, null, stored, snapshot),
+    );
+    return snapshot;
+  }
+
+  private async tips(): Promise<Map<string, string>> {
+    const { repo, branches } = this.options;
+    // The queue is the only writer of working and green: what it last saw is current
+    // unless someone else moved them, and then the guarded ref update says so.
+    this.knownTips ??= await branchTips(repo, [branches.working, branches.green]);
+    return this.knownTips;
+  }
+
+  private checksOf(entry: Waiting): readonly CheckSpec[] {
+    return this.options.checksFor(this.book.get(entry.mergeId).unit_id);
+  }
+
+  private isOpen(mergeId: number): boolean {
+    const status = this.book.get(mergeId).status;
+    return status !== 'merged' && status !== 'rejected';
+  }
+}
+
+function markFlaky(snapshot: Snapshot, flaky: readonly string[]): Snapshot {
+  return {
+    ...snapshot,
+    checks: snapshot.checks.map((check) => (flaky.includes(check.name) ? { ...check, flaky: true } : check)),
+  };
 }
 
 export function snapshotEvent(

@@ -51,6 +51,7 @@ export class QueueWorktree {
 
   async checkout(commit: string): Promise<void> {
     await this.repairIfNeeded();
+    if ((await this.head()) === commit) return;
     await this.guard(async () => {
       await git(this.path, ['checkout', '--detach', commit]);
     });
@@ -66,6 +67,11 @@ export class QueueWorktree {
     this.needsRepair = true;
     await this.repairIfNeeded();
     return { ok: false, conflicted, message: (result.stderr || result.stdout).trim() };
+  }
+
+  /** Something failed mid-operation: repair before the next use. */
+  markBroken(): void {
+    this.needsRepair = true;
   }
 
   /** The checks may have written anything: the next operation looks, and cleans up if they did. */

@@ -89,6 +89,12 @@ export function formatEvent(event: GafferEvent): string {
         event.payload.unitId,
         `rejected (${event.payload.class}): ${firstLine(event.payload.detail)}`,
       );
+    case 'merge:flaky':
+      return line(
+        'merge',
+        event.payload.unitId,
+        `FLAKY at ${short(event.payload.commit)}: ${event.payload.checks.join(', ')} failed, then passed on the same commit; accepted`,
+      );
     case 'branch:promoted':
       return line(
         'branch',

@@ -39,6 +39,7 @@ const samples = {
   'merge:verifying': { runId: 1, mergeId: 4, unitId: 'parser', candidate: SHA },
   'merge:merged': { runId: 1, mergeId: 4, unitId: 'parser', commit: SHA },
   'merge:rejected': { runId: 1, mergeId: 4, unitId: 'parser', class: 'red', detail: 'test failed' },
+  'merge:flaky': { runId: 1, mergeId: 4, unitId: 'parser', commit: SHA, checks: ['test'] },
   'branch:promoted': { runId: 1, branch: 'gaffer/green', role: 'green', from: null, to: SHA },
   'health:snapshot': {
     runId: 1,
