@@ -171,7 +171,19 @@ export class MergeQueue {
     return stack;
   }
 
-  private async verifyStack(stack: Stacked[], target: string): Promise<void> {
+  /**
+   * Verifies a stack and lands it, or bisects it. `parentFailure` is the
+   * failed snapshot of the larger stack this one came from: a failure that
+   * shows again here has reproduced (no re-run needed). `inferredBad` marks
+   * the second half of a failed stack whose first half passed: it must hold a
+   * culprit, so it is split without being verified whole.
+   */
+  private async verifyStack(
+    stack: Stacked[],
+    target: string,
+    context: { parentFailure?: Snapshot; inferredBad?: boolean } = {},
+  ): Promise<void> {
+    if (context.inferredBad && stack.length > 1) return this.bisect(stack, target, context.parentFailure);
     const top = (stack.at(-1) as Stacked).commit;
     const checks = this.checksOf(stack[0]?.entry as Waiting);
     for (const item of stack) this.book.verifying(item.entry.mergeId, item.commit);
@@ -184,28 +196,42 @@ export class MergeQueue {
       verdict = judge(before, after);
     }
     if (this.options.signal.aborted) return this.requeue(stack, 'the supervisor is stopping');
-    if (verdict.kind === 'pass') return this.land(stack, target, after, []);
+    if (verdict.kind === 'pass') {
+      // Alone it passes although the stack it came from failed: that failure did not reproduce.
+      const flaky = context.inferredBad && context.parentFailure ? failingGates(context.parentFailure) : [];
+      return this.land(stack, target, flaky.length > 0 ? markFlaky(after, flaky) : after, flaky);
+    }
     if (verdict.kind === 'infrastructure') return this.rejectAll(stack, verdict);
-    if (stack.length === 1) {
+    if (stack.length > 1) return this.bisect(stack, target, after);
+    if (!context.parentFailure) {
+      // A lone failure seen once: run it again to tell a flaky check from a real one.
       const rerun = await this.snapshot(top, checks, 'candidate', { fresh: true });
       if (judge(before, rerun).kind === 'pass') {
-        const flaky = after.checks.filter((check) => check.gate && !check.passed).map((check) => check.name);
+        const flaky = failingGates(after);
         return this.land(stack, target, markFlaky(rerun, flaky), flaky);
       }
-      return this.rejectAll(stack, verdict);
     }
+    return this.rejectAll(stack, verdict);
+  }
+
+  /** The first half, then the rest on top of what landed. */
+  private async bisect(stack: Stacked[], target: string, failure: Snapshot | undefined): Promise<void> {
     const half = Math.ceil(stack.length / 2);
-    await this.verifyStack(stack.slice(0, half), target);
+    const first = stack.slice(0, half);
+    await this.verifyStack(first, target, { parentFailure: failure });
     const rest = stack.slice(half).filter((item) => this.isOpen(item.entry.mergeId));
     if (rest.length === 0) return;
     const newTarget = (await this.tips()).get(this.options.branches.working) as string;
-    if (newTarget === stack[half - 1]?.commit) return this.verifyStack(rest, newTarget);
+    if (newTarget === first.at(-1)?.commit) {
+      // All of the first half landed, so the culprit is in the rest.
+      return this.verifyStack(rest, newTarget, { parentFailure: failure, inferredBad: true });
+    }
     // Some of the first half did not land: the rest is stacked again on what did.
     const rebuilt = await this.buildStack(
       rest.map((item) => item.entry),
       newTarget,
     );
-    if (rebuilt.length > 0) await this.verifyStack(rebuilt, newTarget);
+    if (rebuilt.length > 0) await this.verifyStack(rebuilt, newTarget, { parentFailure: failure });
   }
 
   /**
@@ -329,6 +355,10 @@ export class MergeQueue {
     const status = this.book.get(mergeId).status;
     return status !== 'merged' && status !== 'rejected';
   }
+}
+
+function failingGates(snapshot: Snapshot): string[] {
+  return snapshot.checks.filter((check) => check.gate && !check.passed).map((check) => check.name);
 }
 
 function markFlaky(snapshot: Snapshot, flaky: readonly string[]): Snapshot {

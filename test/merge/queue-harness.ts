@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Recorder } from '../../src/controller/recorder.js';
+import { openRun } from '../../src/controller/run-setup.js';
+import { UnitLedger } from '../../src/controller/unit-ledger.js';
+import { EventBus } from '../../src/events/bus.js';
+import type { GafferEvent } from '../../src/events/types.js';
+import type { CheckSpec } from '../../src/health/run-checks.js';
+import { MergeQueue, type MergeOutcome } from '../../src/merge/merge-queue.js';
+import { QueueWorktree } from '../../src/merge/queue-worktree.js';
+import { parsePlan } from '../../src/plan/load.js';
+import { Store } from '../../src/store/store.js';
+import { Workspaces } from '../../src/workers/workspaces.js';
+import { git } from '../integration/mission-fixture.js';
+
+export interface Candidate {
+  id: string;
+  /** Files the candidate's one commit writes (path → content). */
+  files: Record<string, string>;
+}
+
+export interface QueueHarness {
+  repo: string;
+  store: Store;
+  queue: MergeQueue;
+  events: GafferEvent[];
+  /** Enqueues every candidate at once (so they can form one batch) and waits for all. */
+  mergeAll(): Promise<Map<string, MergeOutcome>>;
+  close(): void;
+}
+
+/**
+ * A real merge queue on a real repository, fed directly: each candidate is a
+ * branch with one commit on `main`, recorded as a finished attempt whose unit
+ * is merging. No agents run, so a test controls exactly what waits together.
+ */
+export async function queueHarness(
+  repo: string,
+  candidates: readonly Candidate[],
+  checks: readonly CheckSpec[],
+  batchSize: number,
+): Promise<QueueHarness> {
+  const stateDir = path.join(repo, '.gaffer');
+  const store = Store.open(path.join(stateDir, 'state.db'));
+  const events: GafferEvent[] = [];
+  const bus = new EventBus();
+  bus.onAny((event) => events.push(event));
+  const recorder = new Recorder(store, bus);
+  const plan = parsePlan(
+    { units: candidates.map((c) => ({ id: c.id, title: c.id, prompt: 'fixture' })) },
+    'harness',
+  );
+  const { runId } = openRun(store, { plan, repo, configJson: '{}', maxRounds: 1, fresh: true });
+  const ledger = new UnitLedger(recorder, runId, 3, store.units.dependencies(runId));
+  const base = git(repo, 'rev-parse', 'main');
+  git(repo, 'branch', 'gaffer/working', base);
+  git(repo, 'branch', 'gaffer/green', base);
+  const mergeIds: [string, number][] = [];
+  for (const candidate of candidates) {
+    const branch = `gaffer/run-${runId}/${candidate.id}/attempt-1`;
+    const dir = path.join(stateDir, 'fixture-worktrees', candidate.id);
+    git(repo, 'worktree', 'add', '-q', '-b', branch, dir, base);
+    for (const [file, content] of Object.entries(candidate.files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', candidate.id);
+    const head = git(dir, 'rev-parse', 'HEAD');
+    git(repo, 'worktree', 'remove', '--force', dir);
+    ledger.transition(candidate.id, 'running', 'fixture');
+    let mergeId = 0;
+    ledger.transition(candidate.id, 'merging', 'fixture', {
+      write: () => {
+        const attemptId = store.attempts.start({
+          runId,
+          unitId: candidate.id,
+          number: 1,
+          round: 1,
+          branch,
+          worktree: dir,
+          baseCommit: base,
+          logPath: '/dev/null',
+        });
+        store.attempts.end(attemptId, {
+          outcome: 'handed-off',
+          head,
+          exitCode: 0,
+          signal: null,
+          handoff: 'missing',
+          handoffJson: null,
+          commits: 1,
+          reason: 'fixture',
+        });
+        mergeId = store.merges.enqueue({ runId, unitId: candidate.id, attemptId, branch });
+      },
+    });
+    mergeIds.push([candidate.id, mergeId]);
+  }
+  const workspaces = new Workspaces(repo, stateDir);
+  const worktree = new QueueWorktree(repo, stateDir, workspaces.repoLock);
+  await worktree.ensure(base);
+  const queue = new MergeQueue({
+    recorder,
+    ledger,
+    runId,
+    repo,
+    branches: { working: 'gaffer/working', green: 'gaffer/green' },
+    worktree,
+    workspaces,
+    checksFor: () => checks,
+    batchSize,
+    logDir: path.join(stateDir, 'logs'),
+    graceMs: 300,
+    redact: (line) => line,
+    signal: new AbortController().signal,
+  });
+  return {
+    repo,
+    store,
+    queue,
+    events,
+    mergeAll: async () => {
+      const outcomes = await Promise.all(mergeIds.map(([, mergeId]) => queue.enqueue(mergeId)));
+      return new Map(mergeIds.map(([id], index) => [id, outcomes[index] as MergeOutcome]));
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Every commit the branch ever pointed at, from its reflog (oldest last). */
+export function reflog(repo: string, branch: string): string[] {
+  return git(repo, 'reflog', 'show', '--format=%H', `refs/heads/${branch}`)
+    .split('\n')
+    .filter((line) => line !== '');
+}
