@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { CheckConfig } from '../config/schema.js';
 import type { CheckResult } from '../events/types.js';
 import type { Snapshot } from '../store/health.js';
+import { parseCheckOutput } from './parsers/index.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import { runSupervised } from '../workers/supervised-process.js';
 
@@ -13,7 +15,8 @@ const TAIL_LINES = 40;
 /** Identifies a set of checks, so a snapshot is reused only for the same checks. */
 export function checksKey(checks: readonly CheckSpec[]): string {
   const digest = createHash('sha256');
-  for (const check of checks) digest.update(JSON.stringify([check.name, check.command, check.gate]));
+  for (const check of checks)
+    digest.update(JSON.stringify([check.name, check.command, check.gate, check.parser]));
   return digest.digest('hex').slice(0, 16);
 }
 
@@ -53,12 +56,16 @@ export async function runChecks(options: RunChecksOptions): Promise<Snapshot> {
       signal: options.signal,
     });
     const tail = ring.lines();
+    const parsed = parseCheckOutput(check.parser, await readOutput(logPath), result.exitCode, {
+      cwd: options.cwd,
+    });
     if (result.outcome === 'spawn-failed') tail.push(result.spawnError ?? 'the check could not be started');
     if (result.outcome === 'timed-out') tail.push(`timed out after ${check.timeoutMs} ms`);
     results.push({
       name: check.name,
       passed: result.outcome === 'exited' && result.exitCode === 0,
       gate: check.gate,
+      parsed,
       exitCode: result.exitCode,
       outcome: result.outcome,
       durationMs: Math.round(result.durationMs),
@@ -72,6 +79,26 @@ export async function runChecks(options: RunChecksOptions): Promise<Snapshot> {
     passed: results.every((check) => check.passed),
     checks: results,
   };
+}
+
+// Parsers read the end of a huge output: summaries and failure lists come last.
+const MAX_PARSED_BYTES = 16 * 1024 * 1024;
+
+async function readOutput(logPath: string): Promise<string> {
+  try {
+    const handle = await fs.promises.open(logPath, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, MAX_PARSED_BYTES);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
 }
 
 /** Gating checks decide whether a candidate merges; every check must pass for green. */

@@ -85,6 +85,8 @@ export class MergeQueue {
   }
 
   private async drain(): Promise<void> {
+    // Let the requests enqueued in this same turn join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
       const batch = this.takeBatch();
       try {
@@ -241,7 +243,10 @@ export class MergeQueue {
    * stack goes back to the queue to be verified again on the new tip.
    */
   private async land(stack: Stacked[], target: string, snapshot: Snapshot, flaky: string[]): Promise<void> {
-    const { repo, branches, runId } = this.options;
+    const { repo, branches, runId, recorder } = this.options;
+    // The passing run, with the checks that failed first marked flaky: the record shows it, never hides it.
+    if (flaky.length > 0)
+      recorder.record([], () => recorder.store.health.insert(runId, null, 'candidate', snapshot));
     const top = (stack.at(-1) as Stacked).commit;
     const green = (await this.tips()).get(branches.green) ?? null;
     const promoteGreen = snapshot.passed && green !== top;

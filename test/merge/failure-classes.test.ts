@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { CheckSpec } from '../../src/health/run-checks.js';
+import { cleanup, git, makeRepo } from '../integration/mission-fixture.js';
+import { queueHarness, type QueueHarness } from './queue-harness.js';
+
+let repo = '';
+let outside = '';
+let harness: QueueHarness | undefined;
+afterEach(() => {
+  harness?.close();
+  harness = undefined;
+  cleanup(repo);
+  if (outside) fs.rmSync(outside, { recursive: true, force: true });
+});
+
+function commitFiles(files: Record<string, string>): void {
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.writeFileSync(path.join(repo, file), content);
+  }
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'fixture');
+}
+
+function check(name: string, command: string[], extra: Partial<CheckSpec> = {}): CheckSpec {
+  return { name, command, timeoutMs: 30_000, gate: true, parser: 'exit-code', ...extra };
+}
+
+const nodeTest = (name: string) =>
+  `import test from 'node:test';\nimport assert from 'node:assert/strict';\ntest('${name}', () => assert.equal(1, 1));\n`;
+
+it('a check killed by its timeout is infrastructure: verified once more, then requeued without a strike', async () => {
+  repo = makeRepo();
+  commitFiles({
+    'slow.mjs':
+      "import fs from 'node:fs';\nif (fs.existsSync('files/slow.txt')) setTimeout(() => {}, 30_000);\n",
+  });
+  harness = await queueHarness(
+    repo,
+    [{ id: 'slow', files: { 'files/slow.txt': 'x' } }],
+    [check('slow', [process.execPath, 'slow.mjs'], { timeoutMs: 500 })],
+    1,
+  );
+  const outcomes = await harness.mergeAll();
+  expect(outcomes.get('slow')).toEqual({ status: 'rejected', class: 'infrastructure' });
+  // The target once, the candidate twice: a timeout is never taken for a red test on first sight.
+  expect(harness.queue.verificationCount).toBe(3);
+  expect(harness.store.units.get(1, 'slow')).toMatchObject({ status: 'pending', strikes: 0 });
+});
+
+it('a check that fails and then passes on the same commit is flaky: accepted, and said', async () => {
+  repo = makeRepo();
+  outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-flaky-'));
+  const counter = path.join(outside, 'runs');
+  // Fails on every other run, counted in a file outside the repository.
+  commitFiles({
+    'flaky.mjs': `import fs from 'node:fs';\nconst f = ${JSON.stringify(counter)};\nconst n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) + 1 : 1;\nfs.writeFileSync(f, String(n));\nprocess.exit(n % 2 === 0 ? 1 : 0);\n`,
+  });
+  harness = await queueHarness(
+    repo,
+    [{ id: 'lucky', files: { 'files/lucky.txt': 'x' } }],
+    [check('flaky', [process.execPath, 'flaky.mjs'])],
+    1,
+  );
+  const outcomes = await harness.mergeAll();
+  expect(outcomes.get('lucky')?.status).toBe('merged');
+  const flaky = harness.events.find((event) => event.type === 'merge:flaky');
+  expect(flaky?.payload).toMatchObject({ unitId: 'lucky', checks: ['flaky'] });
+  expect(harness.store.health.forRun(1).some((row) => row.checks_json.includes('"flaky":true'))).toBe(true);
+});
+
+it('deleting tests is a regression even though every remaining test passes', async () => {
+  repo = makeRepo();
+  commitFiles({ 'test/a.test.mjs': nodeTest('a'), 'test/b.test.mjs': nodeTest('b') });
+  const tests = check('tests', [process.execPath, '--test', 'test/'], { parser: 'node-test' });
+  harness = await queueHarness(
+    repo,
+    [{ id: 'shrink', files: { 'test/b.test.mjs': '// emptied\n' } }],
+    [tests],
+    1,
+  );
+  const outcomes = await harness.mergeAll();
+  expect(outcomes.get('shrink')).toEqual({ status: 'rejected', class: 'regression' });
+  const rejected = harness.events.find((event) => event.type === 'merge:rejected');
+  expect(rejected?.type === 'merge:rejected' && rejected.payload.detail).toContain(
+    'fewer tests run: 2 before, 1 after',
+  );
+  expect(harness.store.units.get(1, 'shrink')).toMatchObject({ status: 'pending', strikes: 1 });
+});
+
+it('a test that now fails is red; a failure the target already had blocks no one', async () => {
+  repo = makeRepo();
+  commitFiles({
+    'test/a.test.mjs': nodeTest('a'),
+    'test/old.test.mjs':
+      "import test from 'node:test';\ntest('already broken', () => { throw new Error('old'); });\n",
+  });
+  const tests = check('tests', [process.execPath, '--test', 'test/'], { parser: 'node-test' });
+  harness = await queueHarness(
+    repo,
+    [
+      { id: 'innocent', files: { 'files/innocent.txt': 'x' } },
+      {
+        id: 'breaker',
+        files: {
+          'test/a.test.mjs': "import test from 'node:test';\ntest('a', () => { throw new Error('new'); });\n",
+        },
+      },
+    ],
+    [tests],
+    1,
+  );
+  const outcomes = await harness.mergeAll();
+  // The target was already red: the innocent unit lands on working, green stays where it was.
+  expect(outcomes.get('innocent')?.status).toBe('merged');
+  expect(git(repo, 'rev-parse', 'gaffer/green')).toBe(git(repo, 'rev-parse', 'main'));
+  expect(outcomes.get('breaker')).toEqual({ status: 'rejected', class: 'regression' });
+  const rejected = harness.events.find((event) => event.type === 'merge:rejected');
+  expect(rejected?.type === 'merge:rejected' && rejected.payload.detail).toMatch(/test now fails: .*a/);
+});
