@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PARSER_NAMES } from '../health/parsers/types.js';
 
 /**
  * The config file format (gaffer.json / config.example.json). Defaults live
@@ -76,6 +77,8 @@ export const CheckSchema = z.strictObject({
   timeoutMs: z.int().positive().default(600_000),
   // A non-gating check is measured in health snapshots but never blocks a merge.
   gate: z.boolean().default(true),
+  // Which tool's output format to read counts and failing names from; exit-code reads none.
+  parser: z.enum(PARSER_NAMES).default('exit-code'),
 });
 
 export const ChecksSchema = z.array(CheckSchema).superRefine((checks, ctx) => {

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     expect(config.stateDir).toBe(path.join(dir, 'target', 'state'));
     expect(config.branches).toEqual({ base: 'trunk', working: 'gaffer/working', green: 'gaffer/green' });
     expect(config.checks).toEqual([
-      { name: 'lint', command: ['npx', 'eslint', '.'], timeoutMs: 600_000, gate: false },
+      { name: 'lint', command: ['npx', 'eslint', '.'], timeoutMs: 600_000, gate: false, parser: 'exit-code' },
     ]);
   });
 
@@ -78,6 +78,7 @@ describe('loadConfig', () => {
       command: ['npx', 'tsc', '--noEmit'],
       timeoutMs: 600_000,
       gate: true,
+      parser: 'tsc',
     });
   });
 });
