@@ -205,7 +205,9 @@ export function sampleConfig(): ConfigInput {
     maxAttempts: 3,
     attemptTimeoutMs: 60_000,
     agent: { kind: 'scripted' },
-    checks: [{ name: 'tests', command: [process.execPath, '--test'], timeoutMs: 60_000 }],
+    checks: [
+      { name: 'tests', command: [process.execPath, '--test'], timeoutMs: 60_000, parser: 'node-test' },
+    ],
     rounds: { max: 3 },
   };
 }

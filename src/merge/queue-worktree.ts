@@ -3,6 +3,30 @@ import path from 'node:path';
 import { git, tryGit } from '../git/git.js';
 import type { Mutex } from '../util/mutex.js';
 
+const LOCK_WAIT_MS = 5000;
+
+/** Live git processes whose working folder is inside `folder` (Linux /proc; elsewhere none are seen). */
+export function gitProcessesIn(folder: string): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'git') continue;
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === folder || cwd.startsWith(`${folder}/`)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
 export type RebaseResult = { ok: true; head: string } | { ok: false; conflicted: string[]; message: string };
 
 /**
@@ -91,9 +115,7 @@ export class QueueWorktree {
     if (fs.existsSync(path.join(gitDir, 'MERGE_HEAD'))) await tryGit(this.path, ['merge', '--abort']);
     if (fs.existsSync(path.join(gitDir, 'CHERRY_PICK_HEAD')))
       await tryGit(this.path, ['cherry-pick', '--abort']);
-    // The queue is the only writer in this worktree and it is between operations:
-    // a lock file here was left by a git process that died.
-    fs.rmSync(path.join(gitDir, 'index.lock'), { force: true });
+    await this.removeStaleLock(path.join(gitDir, 'index.lock'));
     await git(this.path, ['reset', '--hard', '--quiet']);
     await git(this.path, ['clean', '-fd', '--quiet']);
     this.needsRepair = false;
@@ -101,6 +123,24 @@ export class QueueWorktree {
   }
 
   /** HEAD is detached here, so its file holds the commit: read it rather than spawn git. */
+  /**
+   * A lock file left by a git process that died is removed; one that a live git
+   * process holds (in this worktree) is waited for, then reported, never broken.
+   */
+  private async removeStaleLock(lock: string): Promise<void> {
+    if (!fs.existsSync(lock)) return;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    while (gitProcessesIn(this.path).length > 0) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${lock} is held by a running git process (pid ${gitProcessesIn(this.path).join(', ')})`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    fs.rmSync(lock, { force: true });
+  }
+
   async head(): Promise<string> {
     this.gitDir ??= (await git(this.path, ['rev-parse', '--absolute-git-dir'])).trim();
     const content = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();

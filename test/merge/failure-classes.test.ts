@@ -78,7 +78,12 @@ it('skipping tests is a regression even though every remaining test passes', asy
   const tests = check('tests', [process.execPath, '--test', 'test/'], { parser: 'node-test' });
   harness = await queueHarness(
     repo,
-    [{ id: 'shrink', files: { 'test/b.test.mjs': "import test from 'node:test';\ntest.skip('b', () => {});\n" } }],
+    [
+      {
+        id: 'shrink',
+        files: { 'test/b.test.mjs': "import test from 'node:test';\ntest.skip('b', () => {});\n" },
+      },
+    ],
     [tests],
     1,
   );
