@@ -9,6 +9,7 @@ import { BenchFailure, BenchUsageError, cleanup, type Benchmark } from './lib.js
 /** The registry: name → loader, so one benchmark's imports never slow another. */
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   overhead: async () => (await import('./overhead.js')).overhead,
+  'ui-flood': async () => (await import('./ui-flood.js')).uiFlood,
   'merge-queue': async () => (await import('./merge-queue.js')).mergeQueue,
 };
 

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { UiHandle } from '../../components/render.js';
 import { loadConfig, parseConfig, resolveConfigPaths } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createSample } from '../demo/sample.js';
@@ -36,19 +38,32 @@ export async function demoCommand(flags: Flags): Promise<number> {
 }
 
 async function runMission(config: Config, plan: Plan, flags: Flags): Promise<number> {
+  const finishLagReport = startLagReport();
+  // The live UI, loaded only when it will draw: a terminal on both ends, no --headless/--json, not CI.
+  const ui = wantsLiveUi(flags) ? await loadUi() : undefined;
+  let screen: Promise<UiHandle> | undefined;
+  const closeScreen = async (): Promise<void> => {
+    const pending = screen;
+    screen = undefined;
+    if (pending) (await pending).unmount();
+  };
   const stop = new AbortController();
   let interrupts = 0;
+  const forceQuit = (): never => {
+    void closeScreen();
+    process.stderr.write('gaffer: forced to quit\n');
+    process.exit(130);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts += 1;
-    if (interrupts === 1) {
+    if (interrupts > 1) forceQuit();
+    // With the UI up, its header tells the story; a stderr line would tear the frame.
+    if (!screen) {
       process.stderr.write(
         `\ngaffer: ${signal}: stopping (attempts end, state stays resumable); press Ctrl-C again to force\n`,
       );
-      stop.abort();
-    } else {
-      process.stderr.write('gaffer: forced to quit\n');
-      process.exit(130);
     }
+    stop.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -59,9 +74,23 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
       plan,
       signal: stop.signal,
       fresh: flags.fresh,
-      subscribe: (bus) => attachHeadlessReporter(bus, { json: flags.json, verbose: flags.verbose, write }),
-      onListenerError: (error) => process.stderr.write(`gaffer: a reporter failed: ${String(error)}\n`),
-    });
+      subscribe: ui
+        ? undefined
+        : (bus) => attachHeadlessReporter(bus, { json: flags.json, verbose: flags.verbose, write }),
+      attach: ui
+        ? (bus, control, info) => {
+            // runUi subscribes to the bus before its first await: no event is missed.
+            screen = ui.runUi({
+              bus,
+              control,
+              info: { ...info, concurrency: config.concurrency, maxAttempts: config.maxAttempts },
+              onForceQuit: forceQuit,
+            });
+          }
+        : undefined,
+      onListenerError: (error) =>
+        screen ? undefined : process.stderr.write(`gaffer: a reporter failed: ${String(error)}\n`),
+    }).finally(closeScreen);
     try {
       const summary = summarizeRun(result.store, result.runId, {
         greenCommit: (await branchTip(config.repo, config.branches.green)) ?? null,
@@ -84,5 +113,53 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    finishLagReport?.(ui !== undefined);
   }
+}
+
+/**
+ * React picks its build when it loads: without NODE_ENV it is the development
+ * build, several times the CPU per frame. Production while the UI loads, then
+ * the variable as it was, so agents and checks inherit the user's environment.
+ */
+async function loadUi(): Promise<typeof import('../../components/render.js')> {
+  const unset = process.env.NODE_ENV === undefined;
+  if (unset) process.env.NODE_ENV = 'production';
+  try {
+    return await import('../../components/render.js');
+  } finally {
+    if (unset) delete process.env.NODE_ENV;
+  }
+}
+
+/** The Ink UI needs a terminal for its frames and one for its keys; --headless, --json and CI say no. */
+function wantsLiveUi(flags: Flags): boolean {
+  if (flags.headless || flags.json) return false;
+  const ci = process.env.CI;
+  if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') return false;
+  return process.stdout.isTTY === true && process.stdin.isTTY === true;
+}
+
+/**
+ * GAFFER_LAG_REPORT=<file>: at the end of the run, write the event loop's lag
+ * (p99 and max, ms) and the peak RSS (MB) to that file as JSON. The ui-flood
+ * benchmark reads it; it costs nothing when the variable is unset.
+ */
+function startLagReport(): ((ui: boolean) => void) | undefined {
+  const file = process.env.GAFFER_LAG_REPORT;
+  if (!file) return undefined;
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  return (ui) => {
+    lag.disable();
+    const report = {
+      ui,
+      lagP99Ms: lag.percentile(99) / 1e6,
+      lagMaxMs: lag.max / 1e6,
+      lagMeanMs: lag.mean / 1e6,
+      // maxRSS is the true peak, in KiB.
+      peakRssMb: (process.resourceUsage().maxRSS * 1024) / (1024 * 1024),
+    };
+    fs.writeFileSync(file, `${JSON.stringify(report)}\n`);
+  };
 }
