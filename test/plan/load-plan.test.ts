@@ -65,7 +65,13 @@ describe('loadPlan', () => {
       autoCommit: true,
     });
     expect(plan.units[1]?.checks).toEqual([
-      { name: 'api-tests', command: ['npm', 'run', 'test:api'], timeoutMs: 600_000, gate: true },
+      {
+        name: 'api-tests',
+        command: ['npm', 'run', 'test:api'],
+        timeoutMs: 600_000,
+        gate: true,
+        parser: 'exit-code',
+      },
     ]);
   });
 

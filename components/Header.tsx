@@ -1,0 +1,41 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { formatDuration, shortSha } from './format.js';
+import { useUi } from './use-ui.js';
+import type { HeaderView } from './view-model/types.js';
+
+/** Plan, round, elapsed time, unit counts, the green commit, paused or not. */
+export const Header = memo(function Header({ header, now }: { header: HeaderView; now: number }) {
+  const { theme } = useUi();
+  const elapsed = formatDuration((header.endedAt ?? now) - header.startedAt);
+  const c = header.counts;
+  let state: { text: string; color: string | undefined } = { text: 'running', color: theme.ok };
+  if (header.ended)
+    state = { text: header.ended.status, color: header.ended.status === 'completed' ? theme.ok : theme.warn };
+  else if (header.stopping) state = { text: 'STOPPING', color: theme.warn };
+  else if (header.paused) state = { text: 'PAUSED', color: theme.warn };
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        <Text bold color={theme.accent}>
+          gaffer
+        </Text>
+        {` ${header.planName} · run #${header.runId} · round ${header.round}/${header.maxRounds} · ${elapsed} · green ${shortSha(header.greenCommit)} · `}
+        <Text bold color={state.color}>
+          {state.text}
+        </Text>
+      </Text>
+      <Text wrap="truncate-end">
+        {`${c.pending} pending · `}
+        <Text color={c.running > 0 ? theme.accent : undefined}>{`${c.running} running`}</Text>
+        {` · ${c.merging} merging · `}
+        <Text color={c.done > 0 ? theme.ok : undefined}>{`${c.done} done`}</Text>
+        {' · '}
+        <Text color={c.failed > 0 ? theme.bad : undefined}>{`${c.failed} failed`}</Text>
+        {' · '}
+        <Text color={c.blocked > 0 ? theme.warn : undefined}>{`${c.blocked} blocked`}</Text>
+        {c.killed > 0 ? <Text color={theme.warn}>{` · ${c.killed} killed`}</Text> : null}
+      </Text>
+    </Box>
+  );
+});

@@ -1,0 +1,61 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { shortSha } from './format.js';
+import { PaneTitle } from './PaneTitle.js';
+import { useUi } from './use-ui.js';
+import { stateColor } from './WorkersPane.js';
+import type { CheckChange, HealthView } from './view-model/types.js';
+
+const CHANGE_TEXT: Record<CheckChange, string> = {
+  new: '',
+  same: '',
+  fixed: '↑ fixed',
+  broke: '↓ broke',
+  gone: 'gone',
+};
+
+/** The working branch's latest snapshot, check by check, with the change against the previous one. */
+export const HealthPane = memo(function HealthPane({
+  health,
+  height,
+  width,
+}: {
+  health: HealthView;
+  height: number;
+  width: number;
+}) {
+  const { theme } = useUi();
+  if (height <= 0) return null;
+  const shown = health.checks.slice(0, Math.max(0, height - 2));
+  return (
+    <Box flexDirection="column" width={width} height={height} flexShrink={0}>
+      <PaneTitle
+        title="Health"
+        detail={health.commit ? `${health.label} @${shortSha(health.commit)}` : undefined}
+      />
+      {health.commit === null ? (
+        <Text dimColor>no snapshot yet</Text>
+      ) : (
+        <Text wrap="truncate-end">
+          <Text color={health.passed > 0 ? theme.ok : undefined}>{`${health.passed} passed`}</Text>
+          {' · '}
+          <Text color={health.failed > 0 ? theme.bad : undefined}>{`${health.failed} failed`}</Text>
+          {' · '}
+          <Text color={health.errors > 0 ? theme.bad : undefined}>{`${health.errors} errors`}</Text>
+        </Text>
+      )}
+      {shown.map((check) => (
+        <Text key={check.name} wrap="truncate-end">
+          {`${check.name} `}
+          <Text color={stateColor(check.state, theme)}>{check.state}</Text>
+          {check.state === 'failed' && check.exitCode !== null ? ` (exit ${check.exitCode})` : ''}
+          {CHANGE_TEXT[check.change] ? (
+            <Text
+              color={check.change === 'fixed' ? theme.ok : theme.bad}
+            >{` ${CHANGE_TEXT[check.change]}`}</Text>
+          ) : null}
+        </Text>
+      ))}
+    </Box>
+  );
+});

@@ -1,0 +1,44 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { shortSha } from './format.js';
+import { PaneTitle } from './PaneTitle.js';
+import { useUi } from './use-ui.js';
+import { stateColor } from './WorkersPane.js';
+import type { MergeRow } from './view-model/types.js';
+
+/** Merges in flight (by position), then the newest ended ones: merged, or rejected with its class. */
+export const MergeQueuePane = memo(function MergeQueuePane({
+  merges,
+  height,
+  width,
+}: {
+  merges: readonly MergeRow[];
+  height: number;
+  width: number;
+}) {
+  const { theme } = useUi();
+  if (height <= 0) return null;
+  const inFlight = merges.filter((row) => row.position !== null);
+  const ended = merges.filter((row) => row.position === null).reverse();
+  const shown = [...inFlight, ...ended].slice(0, Math.max(0, height - 1));
+  return (
+    <Box flexDirection="column" width={width} height={height} flexShrink={0} paddingRight={1}>
+      <PaneTitle title="Merge queue" detail={`${inFlight.length} in flight`} />
+      {merges.length === 0 ? <Text dimColor>empty</Text> : null}
+      {shown.map((row) => {
+        const state =
+          row.state === 'rejected'
+            ? `rejected (${row.rejectClass ?? '?'})`
+            : row.state === 'merged'
+              ? `merged ${shortSha(row.commit)}`
+              : row.state;
+        return (
+          <Text key={row.mergeId} wrap="truncate-end">
+            {`${row.position === null ? ' -' : String(row.position).padStart(2)} ${row.unitId} `}
+            <Text color={stateColor(row.state, theme)}>{state}</Text>
+          </Text>
+        );
+      })}
+    </Box>
+  );
+});

@@ -1,0 +1,58 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { visibleWindow } from './format.js';
+import { PaneTitle } from './PaneTitle.js';
+import { useUi } from './use-ui.js';
+import { stateColor } from './WorkersPane.js';
+import type { UnitRow } from './view-model/types.js';
+
+interface Props {
+  units: readonly UnitRow[];
+  selected: number;
+  focused: boolean;
+  height: number;
+  width: number;
+}
+
+/** Failed, blocked and killed units: what `r` can send back to work (Tab selects here). */
+export const UnitsPane = memo(function UnitsPane({ units, selected, focused, height, width }: Props) {
+  const { theme } = useUi();
+  if (height <= 0) return null;
+  const rows = height - 1;
+  const { start, end } = visibleWindow(units.length, rows, Math.max(0, selected));
+  return (
+    <Box flexDirection="column" height={height}>
+      <PaneTitle
+        title="Units to retry"
+        focused={focused}
+        detail={units.length > rows ? `${start + 1}-${end} of ${units.length}` : undefined}
+      />
+      {units.length === 0 ? <Text dimColor>none: no unit is failed, blocked or killed</Text> : null}
+      {units.slice(start, end).map((unit, offset) => {
+        const isSelected = focused && start + offset === selected;
+        return (
+          <Box key={unit.id} width={width}>
+            <Box width={2} flexShrink={0}>
+              <Text bold color={isSelected ? theme.accent : undefined}>
+                {isSelected ? '›' : ' '}
+              </Text>
+            </Box>
+            <Box width={18} flexShrink={0}>
+              <Text wrap="truncate-end" bold={isSelected}>
+                {unit.id}
+              </Text>
+            </Box>
+            <Box width={8} flexShrink={0}>
+              <Text color={stateColor(unit.status, theme)}>{unit.status}</Text>
+            </Box>
+            <Box flexGrow={1} flexShrink={1}>
+              <Text wrap="truncate-end" dimColor>
+                {unit.reason}
+              </Text>
+            </Box>
+          </Box>
+        );
+      })}
+    </Box>
+  );
+});

@@ -1,0 +1,110 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { formatDuration, visibleWindow } from './format.js';
+import { PaneTitle } from './PaneTitle.js';
+import type { Theme } from './theme.js';
+import { useUi } from './use-ui.js';
+import type { WorkerRow } from './view-model/types.js';
+
+interface Props {
+  workers: readonly WorkerRow[];
+  /** The selected row, or -1 when the other pane has the focus. */
+  selected: number;
+  focused: boolean;
+  height: number;
+  width: number;
+  now: number;
+  maxAttempts: number | null;
+}
+
+/** A row per slot: unit, attempt k of max, state, elapsed time, the newest output line. */
+export const WorkersPane = memo(function WorkersPane(props: Props) {
+  const { theme } = useUi();
+  const { workers, selected, focused, height, width, now, maxAttempts } = props;
+  if (height <= 0) return null;
+  const rows = height - 1;
+  const { start, end } = visibleWindow(workers.length, rows, Math.max(0, selected));
+  const busy = workers.filter((worker) => worker.running).length;
+  const showTitle = width >= 100;
+  return (
+    <Box flexDirection="column" height={height}>
+      <PaneTitle
+        title="Workers"
+        focused={focused}
+        detail={`${busy}/${workers.length} busy${workers.length > rows ? ` · ${start + 1}-${end} of ${workers.length}` : ''}`}
+      />
+      {workers.length === 0 ? <Text dimColor>no attempt has started yet</Text> : null}
+      {workers.slice(start, end).map((worker, offset) => {
+        const index = start + offset;
+        const isSelected = index === selected;
+        // k of max while strikes count; a retried unit starts afresh, so a higher k is shown plainly.
+        const attempt =
+          worker.unitId === null
+            ? ''
+            : maxAttempts && worker.attempt <= maxAttempts
+              ? `${worker.attempt}/${maxAttempts}`
+              : `#${worker.attempt}`;
+        const elapsed =
+          worker.unitId === null ? '' : formatDuration((worker.endedAt ?? now) - worker.startedAt);
+        return (
+          <Box key={worker.slot} width={width}>
+            <Box width={4} flexShrink={0}>
+              <Text bold={isSelected} color={isSelected ? theme.accent : undefined}>
+                {`${isSelected ? '›' : ' '}${String(worker.slot).padStart(2)} `}
+              </Text>
+            </Box>
+            <Box width={16} flexShrink={0}>
+              <Text wrap="truncate-end" bold={isSelected}>
+                {worker.unitId ?? '(idle)'}
+              </Text>
+            </Box>
+            {showTitle ? (
+              <Box width={22} flexShrink={0} marginLeft={1}>
+                <Text wrap="truncate-end" dimColor>
+                  {worker.title}
+                </Text>
+              </Box>
+            ) : null}
+            <Box width={6} flexShrink={0} marginLeft={1}>
+              <Text wrap="truncate-end">{attempt}</Text>
+            </Box>
+            <Box width={8} flexShrink={0}>
+              <Text wrap="truncate-end" color={stateColor(worker.state, theme)}>
+                {worker.state}
+              </Text>
+            </Box>
+            <Box width={7} flexShrink={0}>
+              <Text wrap="truncate-end">{elapsed}</Text>
+            </Box>
+            <Box flexGrow={1} flexShrink={1}>
+              <Text wrap="truncate-end" dimColor={!worker.running}>
+                {worker.lastLine}
+              </Text>
+            </Box>
+          </Box>
+        );
+      })}
+    </Box>
+  );
+});
+
+export function stateColor(state: string, theme: Theme): string | undefined {
+  switch (state) {
+    case 'running':
+    case 'merging':
+      return theme.accent;
+    case 'done':
+    case 'merged':
+    case 'passed':
+      return theme.ok;
+    case 'failed':
+    case 'rejected':
+    case 'error':
+      return theme.bad;
+    case 'killed':
+    case 'blocked':
+      return theme.warn;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,472 @@
+/**
+ * The mission as the screen knows it: a reducer over GafferEvents into
+ * mutable, bounded state, and builders that copy each section into the
+ * immutable rows of a ViewSnapshot. apply() says which sections an event
+ * changed, so the store rebuilds only those and the panes whose props did not
+ * change keep their references (and skip re-rendering).
+ *
+ * Cost per event is O(1) except for state changes of units and merges, which
+ * are rare; worker:output, the flood, only stores a reference to the newest line.
+ */
+import type { GafferEvent, GafferEvents, UnitStatus } from '../../src/events/types.js';
+import { screenText } from './screen-text.js';
+import type {
+  CheckChange,
+  CheckState,
+  HealthRow,
+  HealthView,
+  MergeRow,
+  MissionInfo,
+  RoundRow,
+  UnitCounts,
+  UnitRow,
+  WorkerRow,
+} from './types.js';
+
+export type Section = 'header' | 'rounds' | 'workers' | 'attention' | 'merges' | 'health' | 'messages';
+
+/** Bounds: the screen never shows more, and memory never holds more. */
+export const MAX_ROUNDS_KEPT = 50;
+export const MAX_ENDED_MERGES_KEPT = 20;
+
+interface UnitState {
+  id: string;
+  title: string;
+  status: UnitStatus;
+  attempts: number;
+  logPath: string | null;
+  reason: string;
+}
+
+interface SlotState {
+  unitId: string | null;
+  attempt: number;
+  running: boolean;
+  outcome: WorkerRow['outcome'];
+  startedAt: number;
+  endedAt: number | null;
+  /** The newest line as it came (sanitized only when a snapshot is built). */
+  rawLine: string;
+  lines: number;
+  logPath: string | null;
+}
+
+interface CheckEntry {
+  state: CheckState;
+  exitCode: number | null;
+}
+
+type SnapshotPayload = GafferEvents['health:snapshot'];
+
+export class MissionState {
+  planName: string;
+  runId: number;
+  maxRounds: number;
+  round = 0;
+  startedAt: number;
+  endedAt: number | null = null;
+  ended: { status: GafferEvents['run:ended']['status']; reason: string } | null = null;
+  paused = false;
+  greenCommit: string | null = null;
+  readonly maxAttempts: number | undefined;
+
+  private readonly units = new Map<string, UnitState>();
+  private readonly slots: SlotState[] = [];
+  /** Running attempts: unit id → slot index. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly rounds: RoundRow[] = [];
+  private readonly merges = new Map<number, MergeRow>();
+  private health = new Map<string, CheckEntry>();
+  private previousHealth = new Map<string, CheckEntry>();
+  private healthCommit: string | null = null;
+  private healthLabel = 'no snapshot yet';
+  /** Passing checks in the last round's (or the baseline's) snapshot, for the rounds' delta. */
+  private lastRoundPassed: number | null = null;
+  /** The newest candidate snapshot: it becomes the working branch's health if its commit lands. */
+  private candidate: SnapshotPayload | null = null;
+
+  constructor(info: MissionInfo, now: number) {
+    this.planName = info.planName;
+    this.runId = info.runId;
+    this.maxRounds = info.maxRounds;
+    this.startedAt = now;
+    this.maxAttempts = info.maxAttempts;
+    for (const unit of info.units) {
+      this.units.set(unit.id, {
+        id: unit.id,
+        title: unit.title,
+        status: unit.status ?? 'pending',
+        attempts: 0,
+        logPath: null,
+        reason: '',
+      });
+    }
+    for (let slot = 0; slot < (info.concurrency ?? 0); slot += 1) this.slots.push(emptySlot());
+  }
+
+  /** Reduces one event; returns the sections it changed (empty: nothing visible changed). */
+  apply(event: GafferEvent): readonly Section[] {
+    switch (event.type) {
+      case 'worker:output': {
+        const p = event.payload;
+        const slot = this.runningSlot(p.unitId, p.attempt);
+        if (!slot) return NONE; // late line from an ended attempt: dropped by attempt number
+        slot.rawLine = p.line;
+        slot.lines += 1;
+        return WORKERS;
+      }
+      case 'run:started': {
+        const p = event.payload;
+        this.runId = p.runId;
+        this.planName = p.planName;
+        this.maxRounds = p.maxRounds;
+        this.startedAt = Date.parse(event.at);
+        return HEADER;
+      }
+      case 'run:ended':
+        this.ended = { status: event.payload.status, reason: event.payload.reason };
+        this.endedAt = Date.parse(event.at);
+        return HEADER;
+      case 'round:started':
+        this.round = event.payload.round;
+        if (this.round > this.maxRounds) this.maxRounds = this.round;
+        this.rounds.push({
+          round: event.payload.round,
+          done: 0,
+          failed: 0,
+          merged: 0,
+          rejected: 0,
+          checksPassed: null,
+          checksTotal: null,
+          healthDelta: null,
+          startedAt: Date.parse(event.at),
+          durationMs: null,
+        });
+        if (this.rounds.length > MAX_ROUNDS_KEPT) this.rounds.shift();
+        return HEADER_ROUNDS;
+      case 'round:ended': {
+        const p = event.payload;
+        const row = this.roundRow(p.round);
+        if (!row) return NONE;
+        Object.assign(row, { done: p.done, failed: p.failed, merged: p.merged, rejected: p.rejected });
+        row.durationMs = Math.max(0, Date.parse(event.at) - row.startedAt);
+        return ROUNDS;
+      }
+      case 'unit:state':
+        return this.applyUnitState(event.payload);
+      case 'attempt:started':
+        return this.applyAttemptStarted(event.payload, Date.parse(event.at));
+      case 'attempt:ended': {
+        const p = event.payload;
+        const index = this.slotOf.get(p.unitId);
+        const slot = index === undefined ? undefined : this.slots[index];
+        if (!slot || slot.attempt !== p.attempt) return NONE;
+        this.slotOf.delete(p.unitId);
+        slot.running = false;
+        slot.outcome = p.outcome;
+        slot.endedAt = Date.parse(event.at);
+        return WORKERS;
+      }
+      case 'merge:queued': {
+        const p = event.payload;
+        this.merges.set(p.mergeId, {
+          mergeId: p.mergeId,
+          unitId: p.unitId,
+          attempt: p.attempt,
+          state: 'queued',
+          position: null,
+          rejectClass: null,
+          commit: null,
+          detail: '',
+        });
+        this.pruneMerges();
+        return MERGES;
+      }
+      case 'merge:rebasing':
+        return this.updateMerge(event.payload.mergeId, event.payload.unitId, { state: 'rebasing' });
+      case 'merge:verifying':
+        return this.updateMerge(event.payload.mergeId, event.payload.unitId, { state: 'verifying' });
+      case 'merge:merged': {
+        const p = event.payload;
+        const changed = this.updateMerge(p.mergeId, p.unitId, { state: 'merged', commit: p.commit });
+        // The verified candidate is now the working branch: its snapshot is the working branch's health.
+        if (this.candidate?.commit === p.commit) {
+          this.takeHealth(this.candidate, 'merged');
+          this.candidate = null;
+          return [...changed, 'health'];
+        }
+        return changed;
+      }
+      case 'merge:rejected': {
+        const p = event.payload;
+        return this.updateMerge(p.mergeId, p.unitId, {
+          state: 'rejected',
+          rejectClass: p.class,
+          detail: screenText(p.detail, 200),
+        });
+      }
+      case 'merge:flaky': {
+        const p = event.payload;
+        return this.updateMerge(p.mergeId, p.unitId, { detail: `flaky: ${p.checks.join(', ')}` });
+      }
+      case 'branch:promoted':
+        if (event.payload.role !== 'green') return NONE;
+        this.greenCommit = event.payload.to;
+        return HEADER;
+      case 'health:snapshot':
+        return this.applySnapshot(event.payload);
+      case 'supervisor:paused':
+        if (this.paused === event.payload.paused) return NONE;
+        this.paused = event.payload.paused;
+        return HEADER;
+      case 'supervisor:warning':
+      case 'supervisor:command':
+        return NONE; // messages are the store's
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+
+  private applyUnitState(p: GafferEvents['unit:state']): readonly Section[] {
+    let unit = this.units.get(p.unitId);
+    if (!unit) {
+      unit = { id: p.unitId, title: p.unitId, status: p.to, attempts: 0, logPath: null, reason: '' };
+      this.units.set(p.unitId, unit);
+    }
+    unit.status = p.to;
+    unit.reason = screenText(p.reason, 200);
+    return HEADER_WORKERS_ATTENTION;
+  }
+
+  private applyAttemptStarted(p: GafferEvents['attempt:started'], at: number): readonly Section[] {
+    const unit = this.units.get(p.unitId);
+    if (unit) {
+      unit.attempts = Math.max(unit.attempts, p.attempt);
+      unit.logPath = p.logPath;
+    }
+    // The slot that last ran this unit, else the first free one, else a new one.
+    let index = this.slots.findIndex((slot) => slot.unitId === p.unitId && !slot.running);
+    if (index === -1) index = this.slots.findIndex((slot) => slot.unitId === null);
+    if (index === -1) index = this.slots.findIndex((slot) => !slot.running);
+    if (index === -1) index = this.slots.push(emptySlot()) - 1;
+    const previous = this.slotOf.get(p.unitId);
+    if (previous !== undefined && previous !== index) {
+      const stale = this.slots[previous];
+      if (stale) stale.running = false;
+    }
+    this.slots[index] = {
+      unitId: p.unitId,
+      attempt: p.attempt,
+      running: true,
+      outcome: null,
+      startedAt: at,
+      endedAt: null,
+      rawLine: '',
+      lines: 0,
+      logPath: p.logPath,
+    };
+    this.slotOf.set(p.unitId, index);
+    return WORKERS_ATTENTION;
+  }
+
+  private applySnapshot(p: SnapshotPayload): readonly Section[] {
+    if (p.label === 'candidate') {
+      this.candidate = p;
+      return NONE;
+    }
+    this.takeHealth(p, p.label === 'baseline' ? 'baseline' : `round ${p.round ?? '?'}`);
+    const passed = p.checks.filter((check) => check.passed).length;
+    if (p.label === 'round' && p.round !== null) {
+      const row = this.roundRow(p.round);
+      if (row) {
+        row.checksPassed = passed;
+        row.checksTotal = p.checks.length;
+        row.healthDelta = this.lastRoundPassed === null ? null : passed - this.lastRoundPassed;
+      }
+    }
+    this.lastRoundPassed = passed;
+    return HEALTH_ROUNDS;
+  }
+
+  private takeHealth(p: SnapshotPayload, label: string): void {
+    this.previousHealth = this.health;
+    this.health = new Map(
+      p.checks.map((check) => [
+        check.name,
+        {
+          state: check.outcome !== 'exited' ? 'error' : check.passed ? 'passed' : 'failed',
+          exitCode: check.exitCode,
+        },
+      ]),
+    );
+    this.healthCommit = p.commit;
+    this.healthLabel = label;
+  }
+
+  private runningSlot(unitId: string, attempt: number): SlotState | undefined {
+    const index = this.slotOf.get(unitId);
+    const slot = index === undefined ? undefined : this.slots[index];
+    return slot?.running && slot.attempt === attempt ? slot : undefined;
+  }
+
+  private roundRow(round: number): RoundRow | undefined {
+    for (let i = this.rounds.length - 1; i >= 0; i -= 1)
+      if (this.rounds[i]?.round === round) return this.rounds[i];
+    return undefined;
+  }
+
+  private updateMerge(mergeId: number, unitId: string, changes: Partial<MergeRow>): readonly Section[] {
+    let row = this.merges.get(mergeId);
+    if (!row) {
+      // A merge resumed from an earlier supervisor: it was queued before this screen existed.
+      row = {
+        mergeId,
+        unitId,
+        attempt: 0,
+        state: 'queued',
+        position: null,
+        rejectClass: null,
+        commit: null,
+        detail: '',
+      };
+      this.merges.set(mergeId, row);
+    }
+    Object.assign(row, changes);
+    this.pruneMerges();
+    return MERGES;
+  }
+
+  /** Keeps every merge in flight and the newest ended ones. */
+  private pruneMerges(): void {
+    let ended = 0;
+    for (const row of this.merges.values())
+      if (row.state === 'merged' || row.state === 'rejected') ended += 1;
+    for (const [id, row] of this.merges) {
+      if (ended <= MAX_ENDED_MERGES_KEPT) break;
+      if (row.state === 'merged' || row.state === 'rejected') {
+        this.merges.delete(id);
+        ended -= 1;
+      }
+    }
+  }
+
+  // Builders: fresh immutable rows for a snapshot.
+
+  counts(): UnitCounts {
+    const counts: UnitCounts = {
+      pending: 0,
+      running: 0,
+      merging: 0,
+      done: 0,
+      failed: 0,
+      blocked: 0,
+      killed: 0,
+    };
+    for (const unit of this.units.values()) counts[unit.status] += 1;
+    return counts;
+  }
+
+  buildRounds(): RoundRow[] {
+    return this.rounds.map((row) => ({ ...row }));
+  }
+
+  buildWorkers(): WorkerRow[] {
+    return this.slots.map((slot, index) => {
+      const unit = slot.unitId === null ? undefined : this.units.get(slot.unitId);
+      return {
+        slot: index + 1,
+        unitId: slot.unitId,
+        title: unit?.title ?? '',
+        attempt: slot.attempt,
+        state: slot.running ? 'running' : (unit?.status ?? 'idle'),
+        outcome: slot.outcome,
+        running: slot.running,
+        startedAt: slot.startedAt,
+        endedAt: slot.endedAt,
+        lastLine: screenText(slot.rawLine, 300),
+        lines: slot.lines,
+        logPath: slot.logPath,
+      };
+    });
+  }
+
+  buildAttention(): UnitRow[] {
+    const rows: UnitRow[] = [];
+    for (const unit of this.units.values()) {
+      if (unit.status === 'failed' || unit.status === 'blocked' || unit.status === 'killed')
+        rows.push({ ...unit });
+    }
+    return rows;
+  }
+
+  buildMerges(): MergeRow[] {
+    let position = 0;
+    return [...this.merges.values()].map((row) => {
+      const inFlight = row.state !== 'merged' && row.state !== 'rejected';
+      return { ...row, position: inFlight ? (position += 1) : null };
+    });
+  }
+
+  buildHealth(): HealthView {
+    const checks: HealthRow[] = [];
+    let passed = 0;
+    let failed = 0;
+    let errors = 0;
+    for (const [name, entry] of this.health) {
+      const previous = this.previousHealth.get(name)?.state ?? null;
+      checks.push({
+        name,
+        state: entry.state,
+        exitCode: entry.exitCode,
+        change: changeOf(previous, entry.state),
+        previous,
+      });
+      if (entry.state === 'passed') passed += 1;
+      else if (entry.state === 'failed') failed += 1;
+      else errors += 1;
+    }
+    for (const [name, entry] of this.previousHealth) {
+      if (!this.health.has(name))
+        checks.push({
+          name,
+          state: entry.state,
+          exitCode: entry.exitCode,
+          change: 'gone',
+          previous: entry.state,
+        });
+    }
+    return { commit: this.healthCommit, label: this.healthLabel, checks, passed, failed, errors };
+  }
+}
+
+function changeOf(previous: CheckState | null, now: CheckState): CheckChange {
+  if (previous === null) return 'new';
+  if (previous === now) return 'same';
+  return now === 'passed' ? 'fixed' : 'broke';
+}
+
+function emptySlot(): SlotState {
+  return {
+    unitId: null,
+    attempt: 0,
+    running: false,
+    outcome: null,
+    startedAt: 0,
+    endedAt: null,
+    rawLine: '',
+    lines: 0,
+    logPath: null,
+  };
+}
+
+const NONE: readonly Section[] = [];
+const WORKERS: readonly Section[] = ['workers'];
+const HEADER: readonly Section[] = ['header'];
+const ROUNDS: readonly Section[] = ['rounds'];
+const MERGES: readonly Section[] = ['merges'];
+const HEADER_ROUNDS: readonly Section[] = ['header', 'rounds'];
+const HEALTH_ROUNDS: readonly Section[] = ['health', 'rounds'];
+const WORKERS_ATTENTION: readonly Section[] = ['workers', 'attention'];
+const HEADER_WORKERS_ATTENTION: readonly Section[] = ['header', 'workers', 'attention'];

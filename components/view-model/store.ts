@@ -1,0 +1,246 @@
+/**
+ * The UI's view model: events in, one immutable ViewSnapshot out, read by the
+ * components through useSyncExternalStore.
+ *
+ * - Coalesced: events only mark sections dirty; one timer (~50 ms) publishes
+ *   a new snapshot and notifies once, however many events came in between.
+ *   A flood of worker output costs one notification per window, never one
+ *   React update per line.
+ * - Stable: getSnapshot returns the same reference until something visible
+ *   changed, and unchanged sections keep their references.
+ * - Bounded: see MissionState; output keeps only each worker's last line.
+ * - The operator's actions (selection, overlays, command messages) publish at
+ *   once: a key press is answered on the next frame.
+ *
+ * Pure TypeScript: no React, no Ink, no git, processes or database.
+ */
+import type { EventBus } from '../../src/events/bus.js';
+import type { GafferEvent } from '../../src/events/types.js';
+import { MissionState, type Section } from './mission-state.js';
+import { screenText } from './screen-text.js';
+import type { Message, MissionInfo, Overlay, Pane, Selection, ViewSnapshot } from './types.js';
+
+export const DEFAULT_COALESCE_MS = 50;
+export const MAX_MESSAGES = 5;
+/** The same message twice within this window is one message (a command's result and its event). */
+const DUPLICATE_WINDOW_MS = 2000;
+
+export interface ViewModelOptions {
+  coalesceMs?: number;
+  now?: () => number;
+}
+
+type Dirty = Record<Section | 'ui', boolean>;
+
+export class ViewModelStore {
+  private readonly state: MissionState;
+  private readonly coalesceMs: number;
+  private readonly now: () => number;
+  private readonly listeners = new Set<() => void>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dirty: Dirty = clean();
+  private snapshot: ViewSnapshot;
+  private messages: Message[] = [];
+  private nextMessageId = 1;
+  private pane: Pane = 'workers';
+  private index = { workers: 0, units: 0 };
+  private overlay: Overlay = 'none';
+  private stopping = false;
+  private disposed = false;
+
+  constructor(info: MissionInfo, options: ViewModelOptions = {}) {
+    this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+    this.now = options.now ?? Date.now;
+    this.state = new MissionState(info, this.now());
+    const workers = this.state.buildWorkers();
+    const attention = this.state.buildAttention();
+    this.snapshot = {
+      version: 0,
+      header: this.buildHeader(),
+      rounds: this.state.buildRounds(),
+      workers,
+      attention,
+      merges: this.state.buildMerges(),
+      health: this.state.buildHealth(),
+      messages: [],
+      selection: { pane: 'workers', index: 0, unitId: workers[0]?.unitId ?? null },
+      overlay: 'none',
+    };
+  }
+
+  /** For useSyncExternalStore: stable function identities. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): ViewSnapshot => this.snapshot;
+
+  /** Follows the bus; returns the unsubscribe. */
+  attach(bus: EventBus): () => void {
+    return bus.onAny((event) => this.apply(event));
+  }
+
+  apply(event: GafferEvent): void {
+    if (this.disposed) return;
+    const sections = this.state.apply(event);
+    if (event.type === 'supervisor:warning') this.pushMessage(event.payload.message, 'warning');
+    else if (event.type === 'supervisor:command')
+      this.pushMessage(event.payload.message, event.payload.ok ? 'ok' : 'refused');
+    else if (event.type === 'merge:flaky')
+      this.pushMessage(
+        `${event.payload.unitId}: flaky ${event.payload.checks.join(', ')} (failed, then passed on the same commit)`,
+        'warning',
+      );
+    else if (event.type === 'run:ended')
+      this.pushMessage(`run ${event.payload.status}: ${event.payload.reason}`, 'info');
+    if (sections.length === 0 && !this.dirty.messages) return;
+    for (const section of sections) this.dirty[section] = true;
+    this.schedule();
+  }
+
+  /** Publishes now whatever is pending (the UI's last frame before it unmounts). */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.publish();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.listeners.clear();
+  }
+
+  // The operator's actions: published at once.
+
+  moveSelection(delta: number): void {
+    const size = this.pane === 'workers' ? this.snapshot.workers.length : this.snapshot.attention.length;
+    if (size === 0) return;
+    const current = this.index[this.pane];
+    this.index[this.pane] = (((current + delta) % size) + size) % size;
+    this.act();
+  }
+
+  cycleFocus(): void {
+    this.pane = this.pane === 'workers' ? 'units' : 'workers';
+    this.act();
+  }
+
+  setOverlay(overlay: Overlay): void {
+    if (this.overlay === overlay) return;
+    this.overlay = overlay;
+    this.act();
+  }
+
+  /** A command's answer, or the UI's own word (e.g. "select a worker first"). */
+  showMessage(text: string, kind: Message['kind']): void {
+    this.pushMessage(text, kind);
+    this.act();
+  }
+
+  setStopping(): void {
+    this.stopping = true;
+    this.dirty.header = true;
+    this.act();
+  }
+
+  private act(): void {
+    this.dirty.ui = true;
+    this.flush();
+  }
+
+  private pushMessage(text: string, kind: Message['kind']): void {
+    const clean = screenText(text, 300);
+    const at = this.now();
+    const last = this.messages.at(-1);
+    if (last && last.text === clean && at - last.at < DUPLICATE_WINDOW_MS) {
+      if (last.kind !== kind) this.messages[this.messages.length - 1] = { ...last, kind };
+      this.dirty.messages = true;
+      return;
+    }
+    this.messages = [
+      ...this.messages.slice(-(MAX_MESSAGES - 1)),
+      { id: this.nextMessageId++, text: clean, kind, at },
+    ];
+    this.dirty.messages = true;
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.publish();
+    }, this.coalesceMs);
+    // A pending frame never keeps the process alive on its own.
+    this.timer.unref?.();
+  }
+
+  private publish(): void {
+    const d = this.dirty;
+    if (!Object.values(d).some(Boolean)) return;
+    const previous = this.snapshot;
+    const workers = d.workers ? this.state.buildWorkers() : previous.workers;
+    const attention = d.attention ? this.state.buildAttention() : previous.attention;
+    this.snapshot = {
+      version: previous.version + 1,
+      header: d.header ? this.buildHeader() : previous.header,
+      rounds: d.rounds ? this.state.buildRounds() : previous.rounds,
+      workers,
+      attention,
+      merges: d.merges ? this.state.buildMerges() : previous.merges,
+      health: d.health ? this.state.buildHealth() : previous.health,
+      messages: d.messages ? this.messages : previous.messages,
+      selection: this.buildSelection(workers, attention, previous.selection),
+      overlay: this.overlay,
+    };
+    this.dirty = clean();
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private buildSelection(
+    workers: ViewSnapshot['workers'],
+    attention: ViewSnapshot['attention'],
+    previous: Selection,
+  ): Selection {
+    const rows = this.pane === 'workers' ? workers.length : attention.length;
+    const index = rows === 0 ? 0 : Math.min(this.index[this.pane], rows - 1);
+    this.index[this.pane] = index;
+    const unitId = (this.pane === 'workers' ? workers[index]?.unitId : attention[index]?.id) ?? null;
+    if (previous.pane === this.pane && previous.index === index && previous.unitId === unitId)
+      return previous;
+    return { pane: this.pane, index, unitId };
+  }
+
+  private buildHeader(): ViewSnapshot['header'] {
+    const s = this.state;
+    return {
+      planName: s.planName,
+      runId: s.runId,
+      round: s.round,
+      maxRounds: s.maxRounds,
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+      counts: s.counts(),
+      greenCommit: s.greenCommit,
+      paused: s.paused,
+      ended: s.ended,
+      stopping: this.stopping,
+      maxAttempts: s.maxAttempts ?? null,
+    };
+  }
+}
+
+function clean(): Dirty {
+  return {
+    header: false,
+    rounds: false,
+    workers: false,
+    attention: false,
+    merges: false,
+    health: false,
+    messages: false,
+    ui: false,
+  };
+}

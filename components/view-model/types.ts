@@ -1,0 +1,169 @@
+/**
+ * What the screen shows, as plain data. The store (store.ts) reduces the
+ * controller's events into one immutable ViewSnapshot; components read it
+ * through useSyncExternalStore and never see events themselves.
+ *
+ * Every collection here is bounded (slots, plan units, the last rounds,
+ * merges and messages): output never grows it, since a worker keeps only its
+ * last line. The Output pane reads the controller's ring buffer at render time.
+ */
+import type {
+  AttemptOutcome,
+  MergeStatus,
+  RejectClass,
+  RunStatus,
+  UnitStatus,
+} from '../../src/events/types.js';
+
+/** What the CLI hands the UI about the run before its first event (supervise's attach). */
+export interface MissionInfo {
+  runId: number;
+  planName: string;
+  maxRounds: number;
+  units: readonly { id: string; title: string; dependsOn: readonly string[]; status?: UnitStatus }[];
+  logDir: string;
+  /** Slots to show from the start; without it the Workers pane grows as attempts start. */
+  concurrency?: number;
+  /** Shown as "attempt k/max"; without it "#k". */
+  maxAttempts?: number;
+}
+
+export type Pane = 'workers' | 'units';
+export type Overlay = 'none' | 'help' | 'confirm-quit';
+
+export interface UnitCounts {
+  pending: number;
+  running: number;
+  merging: number;
+  done: number;
+  failed: number;
+  blocked: number;
+  killed: number;
+}
+
+export interface HeaderView {
+  planName: string;
+  runId: number;
+  round: number;
+  maxRounds: number;
+  /** Epoch ms of run:started (or of the UI's start before it). */
+  startedAt: number;
+  /** Epoch ms of run:ended; elapsed time stops there. */
+  endedAt: number | null;
+  counts: UnitCounts;
+  greenCommit: string | null;
+  paused: boolean;
+  /** The run's end, once it came: "completed", "interrupted: …". */
+  ended: { status: RunStatus; reason: string } | null;
+  /** The operator asked to quit and the mission is winding down. */
+  stopping: boolean;
+  maxAttempts: number | null;
+}
+
+export interface RoundRow {
+  round: number;
+  done: number;
+  failed: number;
+  merged: number;
+  rejected: number;
+  /** Checks passing after the round / checks in the snapshot; null without a snapshot. */
+  checksPassed: number | null;
+  checksTotal: number | null;
+  /** Passing checks compared with the previous snapshot of the working branch. */
+  healthDelta: number | null;
+  startedAt: number;
+  durationMs: number | null;
+}
+
+export interface WorkerRow {
+  slot: number;
+  /** The unit in the slot now, or the last one it ran (null: never used). */
+  unitId: string | null;
+  title: string;
+  attempt: number;
+  /** running while its attempt runs; afterwards the unit's status (merging, done, killed, …). */
+  state: UnitStatus | 'idle';
+  /** How the last attempt in the slot ended, once it ended. */
+  outcome: AttemptOutcome | null;
+  running: boolean;
+  startedAt: number;
+  endedAt: number | null;
+  /** The newest output line, control characters removed, cut to a screen line. */
+  lastLine: string;
+  /** Output lines seen from this attempt. */
+  lines: number;
+  logPath: string | null;
+}
+
+export interface UnitRow {
+  id: string;
+  title: string;
+  status: UnitStatus;
+  attempts: number;
+  logPath: string | null;
+  /** Why it stopped (the last transition's reason). */
+  reason: string;
+}
+
+export interface MergeRow {
+  mergeId: number;
+  unitId: string;
+  attempt: number;
+  state: MergeStatus;
+  /** 1-based place among merges still in flight; null once ended. */
+  position: number | null;
+  rejectClass: RejectClass | null;
+  commit: string | null;
+  detail: string;
+}
+
+export type CheckState = 'passed' | 'failed' | 'error';
+export type CheckChange = 'new' | 'same' | 'fixed' | 'broke' | 'gone';
+
+export interface HealthRow {
+  name: string;
+  state: CheckState;
+  exitCode: number | null;
+  /** Against the previous snapshot of the working branch. */
+  change: CheckChange;
+  previous: CheckState | null;
+}
+
+export interface HealthView {
+  commit: string | null;
+  label: string;
+  checks: readonly HealthRow[];
+  passed: number;
+  failed: number;
+  errors: number;
+}
+
+export interface Message {
+  id: number;
+  text: string;
+  kind: 'ok' | 'refused' | 'warning' | 'info';
+  at: number;
+}
+
+export interface Selection {
+  pane: Pane;
+  /** Index into workers (pane workers) or into attention (pane units). */
+  index: number;
+  /** The unit the commands act on, if the selected row has one. */
+  unitId: string | null;
+}
+
+export interface ViewSnapshot {
+  /** Bumped on every published change; equal versions mean equal snapshots. */
+  version: number;
+  header: HeaderView;
+  rounds: readonly RoundRow[];
+  workers: readonly WorkerRow[];
+  /** Failed, blocked and killed units: the ones `r` can send back. */
+  attention: readonly UnitRow[];
+  merges: readonly MergeRow[];
+  health: HealthView;
+  messages: readonly Message[];
+  selection: Selection;
+  overlay: Overlay;
+}

@@ -1,0 +1,218 @@
+/**
+ * The UI end to end in a real terminal: the built CLI runs in a detached tmux
+ * session (120x40), the screen is read with `tmux capture-pane`, keys go in
+ * with `tmux send-keys`, and `gaffer status --json` confirms each command in
+ * the database. Every wait polls with a deadline; nothing sleeps blindly.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI_PATH, git, makeRepo, makeTempDir, removeTempDir, writeJson } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface StatusJson {
+  run: { status: string; reason: string };
+  units: {
+    id: string;
+    status: string;
+    strikes: number;
+    attempts: { number: number; outcome: string }[];
+  }[];
+}
+
+let tmux: Tmux | undefined;
+let root: string | undefined;
+
+afterEach(() => {
+  tmux?.killServer();
+  tmux = undefined;
+  removeTempDir(root);
+  root = undefined;
+});
+
+/** A tmux server of our own (its own socket), so nothing touches the user's sessions. */
+class Tmux {
+  private readonly socket = `gaffer-e2e-${process.pid}-${Date.now()}`;
+
+  constructor(script: string) {
+    this.run(['-f', '/dev/null', 'new-session', '-d', '-s', 'e2e', '-x', '120', '-y', '40', script]);
+    // Keep the pane after gaffer exits, so its last screen can still be read.
+    this.run(['set-option', '-t', 'e2e', 'remain-on-exit', 'on']);
+  }
+
+  screen(): string {
+    return this.run(['capture-pane', '-p', '-t', 'e2e']);
+  }
+
+  send(key: string): void {
+    this.run(['send-keys', '-t', 'e2e', key]);
+  }
+
+  /** Polls the screen until `probe` accepts it; the timeout message shows the last screen. */
+  async waitForScreen(what: string, probe: (screen: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    let last = '';
+    try {
+      return await waitFor(
+        what,
+        () => {
+          last = this.screen();
+          return probe(last) ? last : undefined;
+        },
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the screen was:\n${last}`);
+    }
+  }
+
+  killServer(): void {
+    try {
+      this.run(['kill-server']);
+    } catch {
+      // already gone
+    }
+  }
+
+  private run(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+}
+
+/** A shell script that runs gaffer in the terminal and records its exit code. */
+function launcher(dir: string, args: string[]): string {
+  const script = path.join(dir, 'launch.sh');
+  const quoted = [process.execPath, CLI_PATH, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
+  fs.writeFileSync(
+    script,
+    [
+      '#!/bin/sh',
+      `cd '${dir}'`,
+      // The UI draws only outside CI; colours off keeps the captured screen plain.
+      `env -u CI NO_COLOR=1 GIT_CEILING_DIRECTORIES='${path.dirname(dir)}' ${quoted.join(' ')}`,
+      `echo $? > '${path.join(dir, 'exit-code')}'`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return script;
+}
+
+async function exitCodeOf(dir: string): Promise<number> {
+  const file = path.join(dir, 'exit-code');
+  return waitFor(
+    'gaffer to exit',
+    () => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined),
+    30_000,
+  );
+}
+
+function status(configPath: string): StatusJson {
+  const out = execFileSync(process.execPath, [CLI_PATH, 'status', '--config', configPath, '--json'], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as StatusJson;
+}
+
+const unitOf = (json: StatusJson, id: string) => json.units.find((unit) => unit.id === id);
+/** The screen row of a worker slot showing `unitId`. */
+const rowOf = (screen: string, unitId: string): string =>
+  screen.split('\n').find((line) => new RegExp(`^[ ›] +\\d+ ${unitId} `).test(line)) ?? '';
+
+describe('the live UI in tmux', () => {
+  it('gaffer demo shows every pane, runs to its end and exits 0', async () => {
+    root = makeTempDir();
+    tmux = new Tmux(launcher(root, ['demo', '--dir', path.join(root, 'demo')]));
+    const screen = await tmux.waitForScreen('the panes', (text) =>
+      [
+        'gaffer sample-calc',
+        'round ',
+        'Workers',
+        'Rounds',
+        'Merge queue',
+        'Health',
+        'Output',
+        'q quit',
+      ].every((part) => text.includes(part)),
+    );
+    expect(screen).toMatch(/\d+ pending · \d+ running · \d+ merging · \d+ done · \d+ failed · \d+ blocked/);
+    expect(await exitCodeOf(root)).toBe(0);
+    expect(tmux.screen()).toContain('run #1 of plan "sample-calc": completed');
+  }, 90_000);
+
+  it('k kills the selected attempt, r runs it again, q with y quits cleanly and resumably', async () => {
+    root = makeTempDir();
+    const repo = makeRepo(path.join(root, 'repo'));
+    const sleeper = (id: string) => ({
+      id,
+      title: `${id} sleeps`,
+      prompt: [`@print 3 ${id} is working`, '@sleep 30000', `@write ${id}.txt ${id}`, `@commit ${id}`].join(
+        '\n',
+      ),
+    });
+    writeJson(path.join(root, 'plan.json'), { name: 'e2e', units: [sleeper('slow'), sleeper('steady')] });
+    const configPath = writeJson(path.join(root, 'gaffer.json'), {
+      repo: 'repo',
+      plan: 'plan.json',
+      concurrency: 2,
+      maxAttempts: 1,
+      killGraceMs: 500,
+      rounds: { max: 1 },
+    });
+    tmux = new Tmux(launcher(root, ['run', '--config', configPath]));
+
+    let screen = await tmux.waitForScreen(
+      'both attempts running',
+      (text) => /running/.test(rowOf(text, 'slow')) && /running/.test(rowOf(text, 'steady')),
+    );
+    for (const part of ['gaffer e2e', 'Workers 2/2 busy', 'Rounds', 'Merge queue', 'Health', 'Output']) {
+      expect(screen).toContain(part);
+    }
+    // Select slow's slot: the first row is selected to begin with.
+    if (!rowOf(screen, 'slow').startsWith('›')) tmux.send('Down');
+    screen = await tmux.waitForScreen('slow selected', (text) => rowOf(text, 'slow').startsWith('›'));
+    await tmux.waitForScreen('slow’s output followed live', (text) => text.includes('Output · slow #1'));
+
+    tmux.send('k');
+    screen = await tmux.waitForScreen(
+      'slow killed on screen',
+      (text) => /killed/.test(rowOf(text, 'slow')) && text.includes('Units to retry'),
+    );
+    expect(screen).toContain('✓ attempt 1 of slow is ending');
+    expect(rowOf(screen, 'steady')).toMatch(/running/);
+    const killed = await waitFor('slow killed in the database', () => {
+      const unit = unitOf(status(configPath), 'slow');
+      return unit?.status === 'killed' ? unit : undefined;
+    });
+    expect(killed).toMatchObject({ strikes: 0, attempts: [{ number: 1, outcome: 'killed' }] });
+
+    tmux.send('r');
+    screen = await tmux.waitForScreen('slow running again', (text) =>
+      /#2 +running/.test(rowOf(text, 'slow')),
+    );
+    expect(screen).not.toContain('Units to retry');
+    const again = await waitFor('slow’s second attempt in the database', () => {
+      const unit = unitOf(status(configPath), 'slow');
+      return unit?.status === 'running' && unit.attempts.length === 2 ? unit : undefined;
+    });
+    expect(again.attempts.map((attempt) => attempt.outcome)).toEqual(['killed', 'running']);
+
+    tmux.send('q');
+    await tmux.waitForScreen('the confirmation', (text) => text.includes('Quit? 2 attempts are running.'));
+    tmux.send('y');
+    expect(await exitCodeOf(root)).toBe(0);
+    screen = tmux.screen();
+    expect(screen).toContain('interrupted');
+    const final = status(configPath);
+    expect(final.run).toMatchObject({ status: 'interrupted' });
+    expect(final.run.reason).toContain('stopped by the operator');
+    // Ended cleanly: nothing still marked running, no strike charged, and the run resumable.
+    for (const unit of final.units) {
+      expect(unit.status, unit.id).not.toBe('running');
+      expect(unit.strikes, unit.id).toBe(0);
+      for (const attempt of unit.attempts)
+        expect(attempt.outcome, `${unit.id}#${attempt.number}`).not.toBe('running');
+    }
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  }, 120_000);
+});
