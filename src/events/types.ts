@@ -97,7 +97,15 @@ export interface GafferEvents {
     commit: string;
     label: 'baseline' | 'candidate' | 'round';
     passed: boolean;
-    checks: { name: string; passed: boolean; exitCode: number | null; outcome: CheckResult['outcome'] }[];
+    checks: {
+      name: string;
+      passed: boolean;
+      exitCode: number | null;
+      outcome: CheckResult['outcome'];
+      /** What the check's parser counted, when it recognized the output. */
+      counts?: ParsedOutput['counts'];
+      flaky?: boolean;
+    }[];
   };
   'supervisor:warning': { runId: number | null; message: string };
   'supervisor:paused': { runId: number; paused: boolean };

@@ -390,6 +390,8 @@ export function snapshotEvent(
       passed: check.passed,
       exitCode: check.exitCode,
       outcome: check.outcome,
+      ...(check.parsed?.recognized ? { counts: check.parsed.counts } : {}),
+      ...(check.flaky ? { flaky: true } : {}),
     })),
   };
 }

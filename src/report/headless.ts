@@ -103,7 +103,12 @@ export function formatEvent(event: GafferEvent): string {
       );
     case 'health:snapshot': {
       const p = event.payload;
-      const checks = p.checks.map((check) => `${check.name} ${check.passed ? 'pass' : 'FAIL'}`).join(', ');
+      const checks = p.checks
+        .map(
+          (check) =>
+            `${check.name} ${check.passed ? 'pass' : 'FAIL'}${countsText(check.counts)}${check.flaky ? ' (flaky)' : ''}`,
+        )
+        .join(', ');
       return line(
         'health',
         short(p.commit),
@@ -123,6 +128,16 @@ export function formatEvent(event: GafferEvent): string {
       return String(unreachable);
     }
   }
+}
+
+function countsText(
+  counts: { passed: number; failed: number; errors: number; warnings: number; skipped: number } | undefined,
+): string {
+  if (!counts) return '';
+  const parts = Object.entries(counts)
+    .filter(([, value]) => value > 0)
+    .map(([key, value]) => `${value} ${key}`);
+  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }
 
 function firstLine(text: string): string {
