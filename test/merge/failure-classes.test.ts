@@ -96,7 +96,7 @@ it('skipping tests is a regression even though every remaining test passes', asy
   expect(harness.store.units.get(1, 'shrink')).toMatchObject({ status: 'pending', strikes: 1 });
 });
 
-it('a test that now fails is red; a failure the target already had blocks no one', async () => {
+it('a test that newly fails on an already red target is a regression; the failure it already had blocks no one', async () => {
   repo = makeRepo();
   commitFiles({
     'test/a.test.mjs': nodeTest('a'),
@@ -125,4 +125,32 @@ it('a test that now fails is red; a failure the target already had blocks no one
   expect(outcomes.get('breaker')).toEqual({ status: 'rejected', class: 'regression' });
   const rejected = harness.events.find((event) => event.type === 'merge:rejected');
   expect(rejected?.type === 'merge:rejected' && rejected.payload.detail).toMatch(/test now fails: .*a/);
+});
+
+it('a new lint finding on top of old ones is a regression, named by file, line and rule', async () => {
+  repo = makeRepo();
+  const eslint = path.resolve('node_modules/.bin/eslint');
+  commitFiles({
+    'eslint.config.mjs':
+      "export default [{ files: ['src/**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
+    'src/old.js': 'const oldUnused = 1;\n',
+  });
+  const lint = check('lint', [eslint, 'src'], { parser: 'eslint' });
+  harness = await queueHarness(
+    repo,
+    [
+      { id: 'tidy', files: { 'src/tidy.js': 'export const used = 1;\n' } },
+      { id: 'sloppy', files: { 'src/sloppy.js': 'const newUnused = 2;\n' } },
+    ],
+    [lint],
+    1,
+  );
+  const outcomes = await harness.mergeAll();
+  // lint already failed on the target: a candidate that adds nothing lands.
+  expect(outcomes.get('tidy')?.status).toBe('merged');
+  expect(outcomes.get('sloppy')).toEqual({ status: 'rejected', class: 'regression' });
+  const rejected = harness.events.find((event) => event.type === 'merge:rejected');
+  expect(rejected?.type === 'merge:rejected' && rejected.payload.detail).toContain(
+    'new finding: src/sloppy.js:1 no-unused-vars',
+  );
 });
