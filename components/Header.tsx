@@ -16,15 +16,24 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
   else if (header.paused) state = { text: 'PAUSED', color: theme.warn };
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">
-        <Text bold color={theme.accent}>
-          gaffer
+      {/* The elapsed time has a Text of its own: Ink keeps every distinct string it measured. */}
+      <Box>
+        <Text wrap="truncate-end">
+          <Text bold color={theme.accent}>
+            gaffer
+          </Text>
+          {` ${header.planName} · run #${header.runId} · round ${header.round}/${header.maxRounds} · `}
         </Text>
-        {` ${header.planName} · run #${header.runId} · round ${header.round}/${header.maxRounds} · ${elapsed} · green ${shortSha(header.greenCommit)} · `}
-        <Text bold color={state.color}>
-          {state.text}
-        </Text>
-      </Text>
+        <Text>{elapsed}</Text>
+        <Box flexShrink={1}>
+          <Text wrap="truncate-end">
+            {` · green ${shortSha(header.greenCommit)} · `}
+            <Text bold color={state.color}>
+              {state.text}
+            </Text>
+          </Text>
+        </Box>
+      </Box>
       <Text wrap="truncate-end">
         {`${c.pending} pending · `}
         <Text color={c.running > 0 ? theme.accent : undefined}>{`${c.running} running`}</Text>

@@ -1,10 +1,10 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { shortSha } from './format.js';
+import { shortSha, signed } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';
 import { stateColor } from './WorkersPane.js';
-import type { CheckChange, HealthView } from './view-model/types.js';
+import type { CheckChange, CheckCounts, HealthView } from './view-model/types.js';
 
 const CHANGE_TEXT: Record<CheckChange, string> = {
   new: '',
@@ -13,6 +13,20 @@ const CHANGE_TEXT: Record<CheckChange, string> = {
   broke: '↓ broke',
   gone: 'gone',
 };
+
+/** What the check's parser counted: passed ✓, failed ✗, errors !. */
+export function countsText(counts: CheckCounts): string {
+  return `${counts.passed}✓ ${counts.failed}✗ ${counts.errors}!`;
+}
+
+/** Only what moved, signed: "+2✗ -1✓". */
+export function deltaText(delta: CheckCounts): string {
+  const parts: string[] = [];
+  if (delta.failed !== 0) parts.push(`${signed(delta.failed)}✗`);
+  if (delta.errors !== 0) parts.push(`${signed(delta.errors)}!`);
+  if (delta.passed !== 0) parts.push(`${signed(delta.passed)}✓`);
+  return parts.join(' ');
+}
 
 /** The working branch's latest snapshot, check by check, with the change against the previous one. */
 export const HealthPane = memo(function HealthPane({
@@ -48,12 +62,22 @@ export const HealthPane = memo(function HealthPane({
         <Text key={check.name} wrap="truncate-end">
           {`${check.name} `}
           <Text color={stateColor(check.state, theme)}>{check.state}</Text>
-          {check.state === 'failed' && check.exitCode !== null ? ` (exit ${check.exitCode})` : ''}
           {CHANGE_TEXT[check.change] ? (
             <Text
               color={check.change === 'fixed' ? theme.ok : theme.bad}
             >{` ${CHANGE_TEXT[check.change]}`}</Text>
           ) : null}
+          {check.counts
+            ? ` ${countsText(check.counts)}`
+            : check.state === 'failed' && check.exitCode !== null
+              ? ` (exit ${check.exitCode})`
+              : ''}
+          {check.countsDelta && deltaText(check.countsDelta) ? (
+            <Text color={check.countsDelta.failed + check.countsDelta.errors > 0 ? theme.bad : theme.ok}>
+              {` (${deltaText(check.countsDelta)})`}
+            </Text>
+          ) : null}
+          {check.flaky ? <Text color={theme.warn}> flaky</Text> : null}
         </Text>
       ))}
     </Box>

@@ -5,7 +5,7 @@ import { useUi } from './use-ui.js';
 /** `?`: every key with what it does. */
 export function HelpOverlay({ height, width }: { height: number; width: number }) {
   const { theme } = useUi();
-  const rows = KEYS.slice(0, Math.max(0, height - 3));
+  const rows = KEYS.slice(0, Math.max(0, height - 4));
   return (
     <Box flexDirection="column" height={height} width={width} borderStyle="round" paddingX={1}>
       <Text bold color={theme.accent}>
@@ -17,6 +17,9 @@ export function HelpOverlay({ height, width }: { height: number; width: number }
           {entry.long}
         </Text>
       ))}
+      <Text wrap="truncate-end" dimColor>
+        Rounds and Health: ✓ done or passed · ✗ failed · ! errors · m merged · r rejected
+      </Text>
     </Box>
   );
 }

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { PaneTitle } from './PaneTitle.js';
+import { ScreenLines } from './ScreenLine.js';
 import { useUi } from './use-ui.js';
 import { screenText } from './view-model/screen-text.js';
 
@@ -32,7 +33,7 @@ export const OutputPane = memo(function OutputPane({
   const live = target.unitId === null ? undefined : control.output(target.unitId);
   const logPath = live?.logPath ?? target.logPath;
   const rows = Math.max(0, height - 2);
-  const lines = live ? live.lines.slice(-rows).map((line) => screenText(line, width)) : [];
+  const lines = live ? live.lines.slice(-rows).map((line) => screenText(line, width * 2)) : [];
   let title = 'Output';
   if (target.unitId !== null) title += ` · ${target.unitId}${live ? ` #${live.attempt}` : ''}`;
   let note: string | undefined;
@@ -45,11 +46,7 @@ export const OutputPane = memo(function OutputPane({
         {logPath ? `log: ${logPath}` : 'log: none yet'}
       </Text>
       {note ? <Text dimColor>{note}</Text> : null}
-      {lines.map((line, index) => (
-        <Text key={index} wrap="truncate-end">
-          {line === '' ? ' ' : line}
-        </Text>
-      ))}
+      <ScreenLines lines={lines} width={width} />
     </Box>
   );
 });

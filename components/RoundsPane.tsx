@@ -37,14 +37,17 @@ export const RoundsPane = memo(function RoundsPane({
               : theme.bad;
         const duration = formatDuration(row.durationMs ?? now - row.startedAt);
         return (
-          <Text key={row.round} wrap="truncate-end">
-            {`${String(row.round).padStart(2)} `}
-            <Text color={row.done > 0 ? theme.ok : undefined}>{`${row.done}✓`}</Text>
-            <Text color={row.failed > 0 ? theme.bad : undefined}>{` ${row.failed}✗`}</Text>
-            {` ${row.merged}m ${row.rejected}r `}
-            <Text color={healthColor}>{health}</Text>
-            {` ${row.durationMs === null ? `${duration}…` : duration}`}
-          </Text>
+          <Box key={row.round}>
+            <Text wrap="truncate-end">
+              {`${String(row.round).padStart(2)} `}
+              <Text color={row.done > 0 ? theme.ok : undefined}>{`${row.done}✓`}</Text>
+              <Text color={row.failed > 0 ? theme.bad : undefined}>{` ${row.failed}✗`}</Text>
+              {` ${row.merged}m ${row.rejected}r `}
+              <Text color={healthColor}>{health}</Text>
+            </Text>
+            {/* Its own Text: the running round's duration changes every second. */}
+            <Text wrap="truncate-end">{` ${row.durationMs === null ? `${duration}…` : duration}`}</Text>
+          </Box>
         );
       })}
     </Box>

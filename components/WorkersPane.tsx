@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { formatDuration, visibleWindow } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
+import { ScreenLine } from './ScreenLine.js';
 import type { Theme } from './theme.js';
 import { useUi } from './use-ui.js';
 import type { WorkerRow } from './view-model/types.js';
@@ -26,6 +27,8 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
   const { start, end } = visibleWindow(workers.length, rows, Math.max(0, selected));
   const busy = workers.filter((worker) => worker.running).length;
   const showTitle = width >= 100;
+  // The fixed columns: marker and slot, unit, title, attempt, state, elapsed; the newest line takes the rest.
+  const lastLineWidth = width - (4 + 16 + (showTitle ? 23 : 0) + 7 + 8 + 7);
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
@@ -76,11 +79,7 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
             <Box width={7} flexShrink={0}>
               <Text wrap="truncate-end">{elapsed}</Text>
             </Box>
-            <Box flexGrow={1} flexShrink={1}>
-              <Text wrap="truncate-end" dimColor={!worker.running}>
-                {worker.lastLine}
-              </Text>
-            </Box>
+            <ScreenLine text={worker.lastLine} width={lastLineWidth} />
           </Box>
         );
       })}

@@ -12,6 +12,7 @@ import type { GafferEvent, GafferEvents, UnitStatus } from '../../src/events/typ
 import { screenText } from './screen-text.js';
 import type {
   CheckChange,
+  CheckCounts,
   CheckState,
   HealthRow,
   HealthView,
@@ -54,6 +55,8 @@ interface SlotState {
 interface CheckEntry {
   state: CheckState;
   exitCode: number | null;
+  counts: CheckCounts | null;
+  flaky: boolean;
 }
 
 type SnapshotPayload = GafferEvents['health:snapshot'];
@@ -298,6 +301,10 @@ export class MissionState {
         {
           state: check.outcome !== 'exited' ? 'error' : check.passed ? 'passed' : 'failed',
           exitCode: check.exitCode,
+          counts: check.counts
+            ? { passed: check.counts.passed, failed: check.counts.failed, errors: check.counts.errors }
+            : null,
+          flaky: check.flaky === true,
         },
       ]),
     );
@@ -415,13 +422,17 @@ export class MissionState {
     let failed = 0;
     let errors = 0;
     for (const [name, entry] of this.health) {
-      const previous = this.previousHealth.get(name)?.state ?? null;
+      const before = this.previousHealth.get(name);
+      const previous = before?.state ?? null;
       checks.push({
         name,
         state: entry.state,
         exitCode: entry.exitCode,
         change: changeOf(previous, entry.state),
         previous,
+        counts: entry.counts,
+        countsDelta: entry.counts && before?.counts ? countsDelta(entry.counts, before.counts) : null,
+        flaky: entry.flaky,
       });
       if (entry.state === 'passed') passed += 1;
       else if (entry.state === 'failed') failed += 1;
@@ -435,10 +446,21 @@ export class MissionState {
           exitCode: entry.exitCode,
           change: 'gone',
           previous: entry.state,
+          counts: null,
+          countsDelta: null,
+          flaky: false,
         });
     }
     return { commit: this.healthCommit, label: this.healthLabel, checks, passed, failed, errors };
   }
+}
+
+function countsDelta(now: CheckCounts, before: CheckCounts): CheckCounts {
+  return {
+    passed: now.passed - before.passed,
+    failed: now.failed - before.failed,
+    errors: now.errors - before.errors,
+  };
 }
 
 function changeOf(previous: CheckState | null, now: CheckState): CheckChange {
@@ -462,7 +484,9 @@ function emptySlot(): SlotState {
 }
 
 const NONE: readonly Section[] = [];
-const WORKERS: readonly Section[] = ['workers'];
+/** What a line of output changes (the store's fast path compares by reference). */
+export const WORKERS_ONLY: readonly Section[] = ['workers'];
+const WORKERS = WORKERS_ONLY;
 const HEADER: readonly Section[] = ['header'];
 const ROUNDS: readonly Section[] = ['rounds'];
 const MERGES: readonly Section[] = ['merges'];

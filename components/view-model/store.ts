@@ -5,7 +5,7 @@
  * - Coalesced: events only mark sections dirty; one timer (~50 ms) publishes
  *   a new snapshot and notifies once, however many events came in between.
  *   A flood of worker output costs one notification per window, never one
- *   React update per line.
+ *   React update per line, and stretches the window to ~100 ms.
  * - Stable: getSnapshot returns the same reference until something visible
  *   changed, and unchanged sections keep their references.
  * - Bounded: see MissionState; output keeps only each worker's last line.
@@ -16,11 +16,18 @@
  */
 import type { EventBus } from '../../src/events/bus.js';
 import type { GafferEvent } from '../../src/events/types.js';
-import { MissionState, type Section } from './mission-state.js';
+import { MissionState, WORKERS_ONLY, type Section } from './mission-state.js';
 import { screenText } from './screen-text.js';
 import type { Message, MissionInfo, Overlay, Pane, Selection, ViewSnapshot } from './types.js';
 
 export const DEFAULT_COALESCE_MS = 50;
+/**
+ * Under a flood the windows stretch, leaving the CPU to draining the agents'
+ * pipes: a window that saw FLOOD events makes the next one twice as long
+ * (~10 frames a second), HEAVY_FLOOD events four times (~5 frames a second).
+ */
+export const FLOOD_EVENTS_PER_WINDOW = 500;
+export const HEAVY_FLOOD_EVENTS_PER_WINDOW = 5000;
 export const MAX_MESSAGES = 5;
 /** The same message twice within this window is one message (a command's result and its event). */
 const DUPLICATE_WINDOW_MS = 2000;
@@ -38,6 +45,9 @@ export class ViewModelStore {
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private eventsInWindow = 0;
+  /** How much longer than coalesceMs the next window is: 1, 2 or 4. */
+  private stretch = 1;
   private dirty: Dirty = clean();
   private snapshot: ViewSnapshot;
   private messages: Message[] = [];
@@ -83,7 +93,13 @@ export class ViewModelStore {
 
   apply(event: GafferEvent): void {
     if (this.disposed) return;
+    this.eventsInWindow += 1;
     const sections = this.state.apply(event);
+    // The flood's path: one worker's last line changed, a window is already pending.
+    if (sections === WORKERS_ONLY && this.timer !== undefined) {
+      this.dirty.workers = true;
+      return;
+    }
     if (event.type === 'supervisor:warning') this.pushMessage(event.payload.message, 'warning');
     else if (event.type === 'supervisor:command')
       this.pushMessage(event.payload.message, event.payload.ok ? 'ok' : 'refused');
@@ -172,12 +188,15 @@ export class ViewModelStore {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.publish();
-    }, this.coalesceMs);
+    }, this.coalesceMs * this.stretch);
     // A pending frame never keeps the process alive on its own.
     this.timer.unref?.();
   }
 
   private publish(): void {
+    const events = this.eventsInWindow;
+    this.stretch = events >= HEAVY_FLOOD_EVENTS_PER_WINDOW ? 4 : events >= FLOOD_EVENTS_PER_WINDOW ? 2 : 1;
+    this.eventsInWindow = 0;
     const d = this.dirty;
     if (!Object.values(d).some(Boolean)) return;
     const previous = this.snapshot;

@@ -120,6 +120,13 @@ export interface MergeRow {
 export type CheckState = 'passed' | 'failed' | 'error';
 export type CheckChange = 'new' | 'same' | 'fixed' | 'broke' | 'gone';
 
+/** What a check's parser counted in its output (tests, findings). */
+export interface CheckCounts {
+  passed: number;
+  failed: number;
+  errors: number;
+}
+
 export interface HealthRow {
   name: string;
   state: CheckState;
@@ -127,6 +134,12 @@ export interface HealthRow {
   /** Against the previous snapshot of the working branch. */
   change: CheckChange;
   previous: CheckState | null;
+  /** Null when the check's output was not recognized by a parser. */
+  counts: CheckCounts | null;
+  /** The counts minus the previous snapshot's; null without both. */
+  countsDelta: CheckCounts | null;
+  /** It failed and then passed on the same commit. */
+  flaky: boolean;
 }
 
 export interface HealthView {

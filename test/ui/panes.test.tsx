@@ -211,9 +211,38 @@ describe('Health', () => {
       'Health round 1 @aaaaaaa',
       '1 passed · 1 failed · 1 errors',
       'tests passed ↑ fixed',
-      'lint failed (exit 2) ↓ broke',
+      'lint failed ↓ broke (exit 2)',
       'types error ↓ broke',
     ]);
+  });
+});
+
+describe('Health with parsed counts', () => {
+  it('shows each check’s counts and how they moved, and marks a flaky check', async () => {
+    ui = await renderWithProviders();
+    const snapshot = (round: number, tests: [number, number, number], flaky = false) =>
+      ev('health:snapshot', {
+        runId: 1,
+        round,
+        commit: String(round).repeat(40),
+        label: 'round',
+        passed: tests[1] + tests[2] === 0,
+        checks: [
+          {
+            name: 'tests',
+            passed: tests[1] + tests[2] === 0,
+            exitCode: tests[1] + tests[2] === 0 ? 0 : 1,
+            outcome: 'exited' as const,
+            counts: { passed: tests[0], failed: tests[1], errors: tests[2], warnings: 0, skipped: 1 },
+            flaky,
+          },
+        ],
+      });
+    await ui.feed(snapshot(1, [40, 0, 0]), snapshot(2, [38, 2, 1], true));
+    await ui.resize(160, 24);
+    const lines = ui.lines();
+    const row = lines.find((line) => line.includes('tests failed')) ?? '';
+    expect(row.slice(row.indexOf('tests failed'))).toBe('tests failed ↓ broke 38✓ 2✗ 1! (+2✗ +1! -2✓) flaky');
   });
 });
 

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_ENDED_MERGES_KEPT, MAX_ROUNDS_KEPT } from '../../components/view-model/mission-state.js';
-import { DEFAULT_COALESCE_MS, MAX_MESSAGES, ViewModelStore } from '../../components/view-model/store.js';
+import {
+  DEFAULT_COALESCE_MS,
+  FLOOD_EVENTS_PER_WINDOW,
+  MAX_MESSAGES,
+  ViewModelStore,
+} from '../../components/view-model/store.js';
 import { EventBus } from '../../src/events/bus.js';
 import { ev, missionInfo, output, started } from './helpers.js';
 
@@ -35,17 +40,38 @@ describe('coalescing', () => {
     });
   });
 
-  it('notifies at most once per window under a steady flood (20 per second at 50 ms)', () => {
+  it('notifies once per window under a steady stream (20 per second at 50 ms)', () => {
     const { store, notified } = storeWithCounter();
     for (const event of started('parser')) store.apply(event);
-    // 10 000 lines spread over one second: one every 0.1 ms.
-    for (let i = 1; i <= 10_000; i += 1) {
+    // 5000 lines spread over one second: 250 a window, below a flood.
+    for (let i = 1; i <= 5000; i += 1) {
       store.apply(output('parser', `line ${i}`));
-      if (i % 10 === 0) vi.advanceTimersByTime(1);
+      if (i % 5 === 0) vi.advanceTimersByTime(1);
     }
     vi.advanceTimersByTime(DEFAULT_COALESCE_MS);
     expect(notified.count).toBeGreaterThanOrEqual(19);
     expect(notified.count).toBeLessThanOrEqual(21);
+  });
+
+  it('stretches the window under a flood: about 10 notifications a second', () => {
+    const { store, notified } = storeWithCounter();
+    for (const event of started('parser')) store.apply(event);
+    // 40 000 lines a second: 2000 a window, well over FLOOD_EVENTS_PER_WINDOW.
+    for (let ms = 1; ms <= 1000; ms += 1) {
+      for (let i = 0; i < 40; i += 1) store.apply(output('parser', `line ${ms}.${i}`));
+      vi.advanceTimersByTime(1);
+    }
+    expect(FLOOD_EVENTS_PER_WINDOW).toBeLessThan(2000);
+    expect(notified.count).toBeGreaterThanOrEqual(9);
+    expect(notified.count).toBeLessThanOrEqual(11);
+    // Once it calms down, the window is back to its length.
+    vi.advanceTimersByTime(4 * DEFAULT_COALESCE_MS);
+    const calm = notified.count;
+    store.apply(output('parser', 'calm'));
+    vi.advanceTimersByTime(2 * DEFAULT_COALESCE_MS); // the first window after a flood is still long
+    store.apply(output('parser', 'calm again'));
+    vi.advanceTimersByTime(DEFAULT_COALESCE_MS);
+    expect(notified.count).toBe(calm + 2);
   });
 
   it('keeps one timer pending however many events come, and none when idle', () => {
