@@ -9,20 +9,9 @@
  * are rare; worker:output, the flood, only stores a reference to the newest line.
  */
 import type { GafferEvent, GafferEvents, UnitStatus } from '../../src/events/types.js';
+import { HealthState } from './health-state.js';
 import { screenText } from './screen-text.js';
-import type {
-  CheckChange,
-  CheckCounts,
-  CheckState,
-  HealthRow,
-  HealthView,
-  MergeRow,
-  MissionInfo,
-  RoundRow,
-  UnitCounts,
-  UnitRow,
-  WorkerRow,
-} from './types.js';
+import type { HealthView, MergeRow, MissionInfo, RoundRow, UnitCounts, UnitRow, WorkerRow } from './types.js';
 
 export type Section = 'header' | 'rounds' | 'workers' | 'attention' | 'merges' | 'health' | 'messages';
 
@@ -52,13 +41,6 @@ interface SlotState {
   logPath: string | null;
 }
 
-interface CheckEntry {
-  state: CheckState;
-  exitCode: number | null;
-  counts: CheckCounts | null;
-  flaky: boolean;
-}
-
 type SnapshotPayload = GafferEvents['health:snapshot'];
 
 export class MissionState {
@@ -79,14 +61,7 @@ export class MissionState {
   private readonly slotOf = new Map<string, number>();
   private readonly rounds: RoundRow[] = [];
   private readonly merges = new Map<number, MergeRow>();
-  private health = new Map<string, CheckEntry>();
-  private previousHealth = new Map<string, CheckEntry>();
-  private healthCommit: string | null = null;
-  private healthLabel = 'no snapshot yet';
-  /** Passing checks in the last round's (or the baseline's) snapshot, for the rounds' delta. */
-  private lastRoundPassed: number | null = null;
-  /** The newest candidate snapshot: it becomes the working branch's health if its commit lands. */
-  private candidate: SnapshotPayload | null = null;
+  private readonly health = new HealthState();
 
   constructor(info: MissionInfo, now: number) {
     this.planName = info.planName;
@@ -193,11 +168,7 @@ export class MissionState {
         const p = event.payload;
         const changed = this.updateMerge(p.mergeId, p.unitId, { state: 'merged', commit: p.commit });
         // The verified candidate is now the working branch: its snapshot is the working branch's health.
-        if (this.candidate?.commit === p.commit) {
-          this.takeHealth(this.candidate, 'merged');
-          this.candidate = null;
-          return [...changed, 'health'];
-        }
+        if (this.health.landed(p.commit)) return [...changed, 'health'];
         return changed;
       }
       case 'merge:rejected': {
@@ -275,41 +246,13 @@ export class MissionState {
   }
 
   private applySnapshot(p: SnapshotPayload): readonly Section[] {
-    if (p.label === 'candidate') {
-      this.candidate = p;
-      return NONE;
-    }
-    this.takeHealth(p, p.label === 'baseline' ? 'baseline' : `round ${p.round ?? '?'}`);
-    const passed = p.checks.filter((check) => check.passed).length;
+    const taken = this.health.take(p);
+    if (!taken) return NONE;
     if (p.label === 'round' && p.round !== null) {
       const row = this.roundRow(p.round);
-      if (row) {
-        row.checksPassed = passed;
-        row.checksTotal = p.checks.length;
-        row.healthDelta = this.lastRoundPassed === null ? null : passed - this.lastRoundPassed;
-      }
+      if (row) Object.assign(row, taken);
     }
-    this.lastRoundPassed = passed;
     return HEALTH_ROUNDS;
-  }
-
-  private takeHealth(p: SnapshotPayload, label: string): void {
-    this.previousHealth = this.health;
-    this.health = new Map(
-      p.checks.map((check) => [
-        check.name,
-        {
-          state: check.outcome !== 'exited' ? 'error' : check.passed ? 'passed' : 'failed',
-          exitCode: check.exitCode,
-          counts: check.counts
-            ? { passed: check.counts.passed, failed: check.counts.failed, errors: check.counts.errors }
-            : null,
-          flaky: check.flaky === true,
-        },
-      ]),
-    );
-    this.healthCommit = p.commit;
-    this.healthLabel = label;
   }
 
   private runningSlot(unitId: string, attempt: number): SlotState | undefined {
@@ -417,56 +360,8 @@ export class MissionState {
   }
 
   buildHealth(): HealthView {
-    const checks: HealthRow[] = [];
-    let passed = 0;
-    let failed = 0;
-    let errors = 0;
-    for (const [name, entry] of this.health) {
-      const before = this.previousHealth.get(name);
-      const previous = before?.state ?? null;
-      checks.push({
-        name,
-        state: entry.state,
-        exitCode: entry.exitCode,
-        change: changeOf(previous, entry.state),
-        previous,
-        counts: entry.counts,
-        countsDelta: entry.counts && before?.counts ? countsDelta(entry.counts, before.counts) : null,
-        flaky: entry.flaky,
-      });
-      if (entry.state === 'passed') passed += 1;
-      else if (entry.state === 'failed') failed += 1;
-      else errors += 1;
-    }
-    for (const [name, entry] of this.previousHealth) {
-      if (!this.health.has(name))
-        checks.push({
-          name,
-          state: entry.state,
-          exitCode: entry.exitCode,
-          change: 'gone',
-          previous: entry.state,
-          counts: null,
-          countsDelta: null,
-          flaky: false,
-        });
-    }
-    return { commit: this.healthCommit, label: this.healthLabel, checks, passed, failed, errors };
+    return this.health.build();
   }
-}
-
-function countsDelta(now: CheckCounts, before: CheckCounts): CheckCounts {
-  return {
-    passed: now.passed - before.passed,
-    failed: now.failed - before.failed,
-    errors: now.errors - before.errors,
-  };
-}
-
-function changeOf(previous: CheckState | null, now: CheckState): CheckChange {
-  if (previous === null) return 'new';
-  if (previous === now) return 'same';
-  return now === 'passed' ? 'fixed' : 'broke';
 }
 
 function emptySlot(): SlotState {

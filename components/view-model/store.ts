@@ -5,7 +5,7 @@
  * - Coalesced: events only mark sections dirty; one timer (~50 ms) publishes
  *   a new snapshot and notifies once, however many events came in between.
  *   A flood of worker output costs one notification per window, never one
- *   React update per line, and stretches the window to ~100 ms.
+ *   React update per line; a flood stretches the window (to 100, then 200 ms).
  * - Stable: getSnapshot returns the same reference until something visible
  *   changed, and unchanged sections keep their references.
  * - Bounded: see MissionState; output keeps only each worker's last line.

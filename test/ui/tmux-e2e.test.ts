@@ -49,6 +49,10 @@ class Tmux {
     this.run(['send-keys', '-t', 'e2e', key]);
   }
 
+  resize(columns: number, rows: number): void {
+    this.run(['resize-window', '-t', 'e2e', '-x', String(columns), '-y', String(rows)]);
+  }
+
   /** Polls the screen until `probe` accepts it; the timeout message shows the last screen. */
   async waitForScreen(what: string, probe: (screen: string) => boolean, timeoutMs = 30_000): Promise<string> {
     let last = '';
@@ -196,6 +200,22 @@ describe('the live UI in tmux', () => {
       return unit?.status === 'running' && unit.attempts.length === 2 ? unit : undefined;
     });
     expect(again.attempts.map((attempt) => attempt.outcome)).toEqual(['killed', 'running']);
+
+    // A resize to 80x24 and back: the frame follows, every pane heading still there.
+    tmux.resize(80, 24);
+    screen = await tmux.waitForScreen('the frame redrawn for 80x24', (text) => {
+      const lines = text.split('\n');
+      return (
+        ['Workers 2/2 busy', 'Rounds', 'Merge queue', 'Health', 'Output', 'q quit'].every((part) =>
+          text.includes(part),
+        ) && lines.every((line) => [...line].length <= 80)
+      );
+    });
+    expect(screen.split('\n').filter((line) => line.trim() !== '').length).toBeLessThanOrEqual(24);
+    tmux.resize(120, 40);
+    await tmux.waitForScreen('the frame back at 120 columns', (text) =>
+      rowOf(text, 'slow').includes('slow sleeps'),
+    );
 
     tmux.send('q');
     await tmux.waitForScreen('the confirmation', (text) => text.includes('Quit? 2 attempts are running.'));

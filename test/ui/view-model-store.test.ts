@@ -3,6 +3,7 @@ import { MAX_ENDED_MERGES_KEPT, MAX_ROUNDS_KEPT } from '../../components/view-mo
 import {
   DEFAULT_COALESCE_MS,
   FLOOD_EVENTS_PER_WINDOW,
+  HEAVY_FLOOD_EVENTS_PER_WINDOW,
   MAX_MESSAGES,
   ViewModelStore,
 } from '../../components/view-model/store.js';
@@ -72,6 +73,21 @@ describe('coalescing', () => {
     store.apply(output('parser', 'calm again'));
     vi.advanceTimersByTime(DEFAULT_COALESCE_MS);
     expect(notified.count).toBe(calm + 2);
+  });
+
+  it('stretches it further under a heavy flood: about 5 notifications a second', () => {
+    const { store, notified } = storeWithCounter();
+    for (const event of started('parser')) store.apply(event);
+    // 200 000 lines a second: 10 000 a window, over HEAVY_FLOOD_EVENTS_PER_WINDOW.
+    for (let ms = 1; ms <= 1000; ms += 1) {
+      for (let i = 0; i < 200; i += 1) store.apply(output('parser', `line ${ms}.${i}`));
+      vi.advanceTimersByTime(1);
+    }
+    expect(HEAVY_FLOOD_EVENTS_PER_WINDOW).toBeLessThan(10_000);
+    expect(notified.count).toBeGreaterThanOrEqual(4);
+    expect(notified.count).toBeLessThanOrEqual(6);
+    store.flush();
+    expect(store.getSnapshot().workers[0]?.lines).toBe(200_000);
   });
 
   it('keeps one timer pending however many events come, and none when idle', () => {
