@@ -18,6 +18,29 @@ export default tseslint.config(
     },
   },
   {
+    // The UI reads the view model and sends commands: it never touches git, processes or the database.
+    files: ['components/**/*.ts', 'components/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['execa', 'simple-git', 'better-sqlite3', 'node:child_process', 'child_process'].map(
+            (name) => ({
+              name,
+              message: 'components/ is the view: send a command to the controller instead.',
+            }),
+          ),
+          patterns: [
+            {
+              group: ['**/src/git/*', '**/src/store/*', '**/src/workers/*', '**/src/merge/*'],
+              message: 'components/ is the view: read the view model, send commands through MissionControl.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/cli.ts'],
     rules: {
