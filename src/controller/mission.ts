@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import type { RunStatus } from '../events/types.js';
+import type { RunStatus, UnitStatus } from '../events/types.js';
 import { branchTip, compareAndSwapBranch } from '../git/git.js';
 import { checksKey, runChecks } from '../health/run-checks.js';
 import { MergeQueue, logDirFor, snapshotEvent } from '../merge/merge-queue.js';
@@ -36,7 +36,7 @@ export interface MissionInfo {
   runId: number;
   planName: string;
   maxRounds: number;
-  units: { id: string; title: string; dependsOn: string[] }[];
+  units: { id: string; title: string; dependsOn: string[]; status: UnitStatus }[];
   logDir: string;
 }
 
@@ -91,7 +91,13 @@ export class Mission {
       runId,
       planName: plan.name,
       maxRounds,
-      units: plan.units.map((unit) => ({ id: unit.id, title: unit.title, dependsOn: unit.depends_on })),
+      // A resumed run's units start from where they were, not from pending.
+      units: plan.units.map((unit) => ({
+        id: unit.id,
+        title: unit.title,
+        dependsOn: unit.depends_on,
+        status: store.units.get(runId, unit.id)?.status ?? 'pending',
+      })),
       logDir: logDirFor(this.options.stateDir, runId),
     });
     this.recorder.record([
