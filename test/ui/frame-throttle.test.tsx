@@ -1,18 +1,12 @@
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { DEFAULT_COALESCE_MS } from '../../components/view-model/store.js';
-import { T0, output, renderWithProviders, resetClock, settle, started, type Rendered } from './helpers.js';
+import { output, renderWithProviders, settle, started, type Rendered, useFakeClock } from './helpers.js';
 
 let ui: Rendered | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-  resetClock();
-});
-afterEach(() => {
+useFakeClock(() => {
   ui?.unmount();
   ui = undefined;
-  vi.useRealTimers();
 });
 
 it('draws no frame per output line: 1000 lines make one frame, after the coalescing window', async () => {

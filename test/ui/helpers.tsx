@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 /**
  * Test helpers for the UI: a recording MissionControl (the UI's boundary;
  * the real one is covered end to end), events made like the controller's,
@@ -200,3 +201,19 @@ export const KEY = {
   escape: '\u001b',
   ctrlC: '\u0003',
 } as const;
+
+/** Fake timers from T0 around each test; `teardown` (unmounting what the test rendered) runs after it. */
+export function useFakeClock(teardown: () => void): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+    resetClock();
+  });
+  afterEach(() => {
+    try {
+      teardown();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+}

@@ -1,26 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   KEY,
   T0,
   ev,
   missionInfo,
   renderWithProviders,
-  resetClock,
   started,
   type Rendered,
+  useFakeClock,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-  resetClock();
-});
-afterEach(() => {
+useFakeClock(() => {
   ui?.unmount();
   ui = undefined;
-  vi.useRealTimers();
 });
 
 /** Two slots, parser running in the first, lexer failed, cli blocked. */

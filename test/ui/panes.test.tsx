@@ -1,26 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   T0,
   ev,
   missionInfo,
   output,
   renderWithProviders,
-  resetClock,
   started,
   type Rendered,
+  useFakeClock,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-  resetClock();
-});
-afterEach(() => {
+useFakeClock(() => {
   ui?.unmount();
   ui = undefined;
-  vi.useRealTimers();
 });
 
 /** The frame's lines from the one starting with `title` (a pane's heading) on, `count` of them. */

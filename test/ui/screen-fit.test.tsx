@@ -1,33 +1,26 @@
 import chalk from 'chalk';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { layoutFor } from '../../components/layout.js';
 import { noColorRequested, themeFor } from '../../components/theme.js';
 import { screenText } from '../../components/view-model/screen-text.js';
 import type { GafferEvent } from '../../src/events/types.js';
 import {
-  T0,
   ev,
   missionInfo,
   output,
   renderWithProviders,
-  resetClock,
   started,
   type Rendered,
+  useFakeClock,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
 const chalkLevel = chalk.level;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-  resetClock();
-});
-afterEach(() => {
+useFakeClock(() => {
   ui?.unmount();
   ui = undefined;
   chalk.level = chalkLevel;
-  vi.useRealTimers();
 });
 
 /** Everything at once: four slots busy, three units to retry, rounds, merges, checks and a message. */
