@@ -8,6 +8,11 @@ export function databasePath(stateDir: string): string {
   return path.join(stateDir, 'state.db');
 }
 
+/** Where a run's logs go: one file per attempt, and checks/ for the check runs. */
+export function logDirFor(stateDir: string, runId: number): string {
+  return path.join(stateDir, 'logs', `run-${runId}`);
+}
+
 /**
  * Keeps the state folder out of git without touching the user's .gitignore
  * (which would itself be an uncommitted change): `.git/info/exclude`.

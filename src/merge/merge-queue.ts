@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { UnitLedger } from '../controller/unit-ledger.js';
 import { branchTips, updateRefs, type RefUpdate } from '../git/git.js';
 import { checksKey, runChecks, type CheckSpec } from '../health/run-checks.js';
+import { snapshotEvent } from '../health/snapshot-event.js';
 import type { Snapshot } from '../store/health.js';
 import type { Workspaces } from '../workers/workspaces.js';
 import { MergeBook, type MergeOutcome } from './merge-book.js';
@@ -371,31 +371,4 @@ function markFlaky(snapshot: Snapshot, flaky: readonly string[]): Snapshot {
     ...snapshot,
     checks: snapshot.checks.map((check) => (flaky.includes(check.name) ? { ...check, flaky: true } : check)),
   };
-}
-
-export function snapshotEvent(
-  runId: number,
-  round: number | null,
-  label: 'baseline' | 'candidate' | 'round',
-  snapshot: Snapshot,
-) {
-  return {
-    runId,
-    round,
-    commit: snapshot.commit,
-    label,
-    passed: snapshot.passed,
-    checks: snapshot.checks.map((check) => ({
-      name: check.name,
-      passed: check.passed,
-      exitCode: check.exitCode,
-      outcome: check.outcome,
-      ...(check.parsed?.recognized ? { counts: check.parsed.counts } : {}),
-      ...(check.flaky ? { flaky: true } : {}),
-    })),
-  };
-}
-
-export function logDirFor(stateDir: string, runId: number): string {
-  return path.join(stateDir, 'logs', `run-${runId}`);
 }
