@@ -8,6 +8,7 @@
  * Cost per event is O(1) except for state changes of units and merges, which
  * are rare; worker:output, the flood, only stores a reference to the newest line.
  */
+import { countByStatus } from '../../src/controller/unit-machine.js';
 import type { GafferEvent, GafferEvents, UnitStatus } from '../../src/events/types.js';
 import { HealthState } from './health-state.js';
 import { screenText } from './screen-text.js';
@@ -305,17 +306,7 @@ export class MissionState {
   // Builders: fresh immutable rows for a snapshot.
 
   counts(): UnitCounts {
-    const counts: UnitCounts = {
-      pending: 0,
-      running: 0,
-      merging: 0,
-      done: 0,
-      failed: 0,
-      blocked: 0,
-      killed: 0,
-    };
-    for (const unit of this.units.values()) counts[unit.status] += 1;
-    return counts;
+    return countByStatus(this.units.values());
   }
 
   buildRounds(): RoundRow[] {

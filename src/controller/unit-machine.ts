@@ -26,6 +26,23 @@ const allowed: Record<UnitStatus, readonly UnitStatus[]> = {
   killed: ['pending'],
 };
 
+export const UNIT_STATUSES = [
+  'pending',
+  'running',
+  'merging',
+  'done',
+  'failed',
+  'blocked',
+  'killed',
+] as const satisfies readonly UnitStatus[];
+
+/** How many units are in each status (every status present, zero or more). */
+export function countByStatus(units: Iterable<{ status: UnitStatus }>): Record<UnitStatus, number> {
+  const counts = Object.fromEntries(UNIT_STATUSES.map((status) => [status, 0])) as Record<UnitStatus, number>;
+  for (const unit of units) counts[unit.status] += 1;
+  return counts;
+}
+
 export function canTransition(from: UnitStatus, to: UnitStatus): boolean {
   return allowed[from].includes(to);
 }

@@ -1,3 +1,4 @@
+import { countByStatus, UNIT_STATUSES } from '../controller/unit-machine.js';
 import type { RejectClass, UnitStatus } from '../events/types.js';
 import type { Store } from '../store/store.js';
 
@@ -27,28 +28,14 @@ export function summarizeRun(
 ): RunSummary {
   const run = store.runs.get(runId);
   if (!run) throw new Error(`no run ${runId} in the state database`);
-  const units: Record<UnitStatus, number> = {
-    pending: 0,
-    running: 0,
-    merging: 0,
-    done: 0,
-    failed: 0,
-    blocked: 0,
-    killed: 0,
-  };
-  const unitIds: Record<UnitStatus, string[]> = {
-    pending: [],
-    running: [],
-    merging: [],
-    done: [],
-    failed: [],
-    blocked: [],
-    killed: [],
-  };
-  for (const unit of store.units.all(runId)) {
-    units[unit.status] += 1;
-    unitIds[unit.status].push(unit.id);
-  }
+  const rows = store.units.all(runId);
+  const units = countByStatus(rows);
+  const unitIds = Object.fromEntries(
+    UNIT_STATUSES.map((status) => [
+      status,
+      rows.filter((unit) => unit.status === status).map((unit) => unit.id),
+    ]),
+  ) as Record<UnitStatus, string[]>;
   const merges = store.merges.forRun(runId);
   const rejectedBy: Partial<Record<RejectClass, number>> = {};
   for (const merge of merges) {
