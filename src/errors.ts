@@ -51,12 +51,23 @@ export class PlanError extends GafferError {
 }
 
 export type PreflightCode =
-  'not-git-repo' | 'branch-missing' | 'dirty-tree' | 'agent-not-found' | 'check-not-found' | 'branch-in-use';
+  | 'not-git-repo'
+  | 'branch-missing'
+  | 'dirty-tree'
+  | 'agent-not-found'
+  | 'check-not-found'
+  | 'branch-in-use'
+  // A working or green name that collides with a branch the repository already has.
+  | 'branch-clash'
+  // An existing working branch that does not descend from base's tip.
+  | 'branch-diverged';
 
 const preflightExit: Record<PreflightCode, ExitCode> = {
   'not-git-repo': ExitCode.notGitRepo,
   'branch-missing': ExitCode.branchMissing,
   'branch-in-use': ExitCode.branchMissing,
+  'branch-clash': ExitCode.branchMissing,
+  'branch-diverged': ExitCode.branchMissing,
   'dirty-tree': ExitCode.dirtyTree,
   'agent-not-found': ExitCode.agentNotFound,
   'check-not-found': ExitCode.checkNotFound,
