@@ -101,6 +101,11 @@ async function run(directive: string): Promise<number | undefined> {
       await say(`ORPHAN_PID ${child.pid ?? 'unknown'}`);
       return undefined;
     }
+    case '@setsid-orphan': {
+      const [count, file] = splitFirst(rest);
+      await setsidOrphan(parseCount(count, name), file ?? process.env.GAFFER_ORPHAN_PID_FILE);
+      return undefined;
+    }
     case '@fail-first': {
       const k = parseCount(rest, name);
       if (attempt > k) return undefined;
@@ -122,6 +127,38 @@ async function run(directive: string): Promise<number | undefined> {
     default:
       throw new DirectiveError(`unknown directive ${JSON.stringify(name)} in line: ${directive}`);
   }
+}
+
+/**
+ * A daemon the way agents start them: detached (setsid: a new session and
+ * process group, so ending the agent's group misses it) with its stdio
+ * closed, living ms ms after the agent is gone. It writes its pid to
+ * pidFile (atomically, relative paths from the working directory) before the
+ * agent goes on, so a test can wait for the file and then watch that pid.
+ */
+async function setsidOrphan(ms: number, pidFile: string | undefined): Promise<void> {
+  const script = [
+    "const fs = require('node:fs');",
+    'const [ms, file] = process.argv.slice(1);',
+    "if (file) { fs.writeFileSync(file + '.tmp', String(process.pid)); fs.renameSync(file + '.tmp', file); }",
+    "process.stdout.write('ready\\n');",
+    'setTimeout(() => {}, Number(ms));',
+  ].join('\n');
+  const target = pidFile === undefined || pidFile === '' ? '' : resolve(pidFile);
+  const child = spawn(process.execPath, ['-e', script, String(ms), target], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  // Wait for "ready" so the orphan exists (and its pid file too) before the
+  // agent moves on, say to @exit, then close our end of its only pipe.
+  const started = await Promise.race([
+    once(child.stdout, 'data').then(() => true),
+    once(child, 'exit').then(() => false),
+  ]);
+  child.stdout.destroy();
+  child.unref();
+  if (!started) throw new DirectiveError('@setsid-orphan: the detached process did not start');
+  await say(`SETSID_ORPHAN_PID ${child.pid ?? 'unknown'}`);
 }
 
 async function handoff(rest: string): Promise<void> {

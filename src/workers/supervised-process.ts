@@ -3,8 +3,9 @@
  * learned it must be run: in its own process group, argv only (no shell),
  * stdout and stderr drained continuously into lines, a log file and a ring
  * buffer, one monotonic budget, and on timeout, abort or exit the whole group
- * ended (SIGTERM, grace, SIGKILL). It never throws for a failed child: the
- * result says what happened.
+ * ended (SIGTERM, grace, SIGKILL), then every process still carrying the
+ * child's mark (see process-marks.ts: those that left the group) ended the
+ * same way. It never throws for a failed child: the result says what happened.
  */
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,13 +15,24 @@ import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { errorMessage } from '../errors.js';
 import { killGroup } from './process-group.js';
+import {
+  endMarkedProcesses,
+  newProcessMark,
+  PROCESS_MARK_VARIABLE,
+  processMarkValue,
+  trackChild,
+} from './process-marks.js';
 import type { RingBuffer } from './ring-buffer.js';
 
 export interface SupervisedSpec {
   command: string;
   args: readonly string[];
   cwd: string;
-  /** Added to the inherited environment; an undefined value removes the variable. */
+  /**
+   * Added to the inherited environment; an undefined value removes the
+   * variable. GAFFER_PROCESS_MARK is always set by runSupervised, whatever
+   * this says.
+   */
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed; without it stdin is 'ignore'. */
   stdinText?: string;
@@ -103,11 +115,13 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
       if (onLine !== undefined) callListener(() => onLine(line, stream));
     });
 
+  const mark = newProcessMark();
   let subprocess;
   try {
     subprocess = execa(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: spec.env,
+      // The mark last: a caller's env can neither forge nor remove it.
+      env: { ...spec.env, [PROCESS_MARK_VARIABLE]: processMarkValue(mark) },
       extendEnv: true,
       detached: true,
       buffer: false,
@@ -135,6 +149,7 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
     return spawnFailed(spec, describeSpawnFailure(spec, failure), elapsed());
   }
 
+  const untrack = trackChild(pid, mark);
   const onSpawn = spec.onSpawn;
   if (onSpawn !== undefined) callListener(() => onSpawn(pid));
   const splitters = [
@@ -146,6 +161,9 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
   let groupEnded: Promise<unknown> | undefined;
   const endGroup = (): Promise<unknown> =>
     (groupEnded ??= killGroup(pid, { graceMs }).catch(() => undefined));
+  // After the group: whatever still carries the mark left the group (setsid,
+  // double fork). One /proc scan when nothing did.
+  const endMarked = (): Promise<unknown> => endMarkedProcesses(mark, graceMs).catch(() => undefined);
 
   let outcome: 'exited' | 'timed-out' | 'killed' = 'exited';
   let leaderExited = false;
@@ -177,6 +195,8 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
   try {
     await Promise.race([leaderExit, settled]);
     await endGroup();
+    // Before waiting on the pipes: an escaped process may be what holds them.
+    await endMarked();
     if (!(await settlesWithin(settled, STREAM_SETTLE_MS))) {
       subprocess.stdout.destroy();
       subprocess.stderr.destroy();
@@ -187,6 +207,7 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
       exitSignal = typeof result.signal === 'string' ? result.signal : null;
     }
   } finally {
+    untrack();
     if (timer !== undefined) clearTimeout(timer);
     spec.signal?.removeEventListener('abort', onAbort);
     for (const splitter of splitters) splitter.end();
