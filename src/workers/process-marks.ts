@@ -19,7 +19,7 @@
  * them synchronously with killAllChildrenNow().
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from './process-group.js';
 
@@ -183,15 +183,48 @@ function scan(test: (token: string) => boolean): number[] {
   for (const entry of entries) {
     const pid = pidOf(entry);
     if (pid === undefined || pid === process.pid) continue;
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${entry}/environ`);
-    } catch {
-      continue;
-    }
-    if (carriesMark(environ, test)) found.push(pid);
+    const environ = readProcFile(`/proc/${entry}/environ`);
+    if (environ !== undefined && carriesMark(environ, test)) found.push(pid);
   }
+  // One huge environment must not pin megabytes for the supervisor's lifetime.
+  if (readBuffer.length > READ_BUFFER_BYTES) readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   return found;
+}
+
+/** Reused by every read: a scan reads hundreds of small files and allocates nothing per file. */
+const READ_BUFFER_BYTES = 64 * 1024;
+let readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+
+/**
+ * The whole file, as a view into the shared buffer that is valid until the
+ * next call; undefined if it cannot be read. /proc files report size 0, so
+ * read until EOF, growing the buffer for a huge environment (our mark is the
+ * last variable, so a truncated read would miss it).
+ */
+function readProcFile(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(bigger);
+        readBuffer = bigger;
+      }
+      const n = readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (n === 0) return readBuffer.subarray(0, length);
+      length += n;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** True if any GAFFER_PROCESS_MARK=... entry of a NUL-separated environment has an accepted token. */

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processAlive, readStat } from '../../src/workers/process-group.js';
 import {
@@ -59,6 +60,11 @@ async function runAgent(prompt: string, opts: Partial<SupervisedSpec> = {}) {
     },
   });
   return { result, orphans };
+}
+
+/** The built module (dist/), as a subprocess imports it. */
+function distModule(name: string): string {
+  return join(dirname(scriptedAgentPath()), name);
 }
 
 /** pgrp and session of a running process, from /proc/<pid>/stat. */
@@ -144,6 +150,37 @@ describe('a grandchild that left the process group (setsid) does not outlive the
   });
 });
 
+describe('any exit of the supervisor', () => {
+  it('process.exit mid-run (the exit hook) leaves neither the agent nor its escaped grandchild running', async () => {
+    const pidFile = join(dir, 'exit.pid');
+    const agentPidFile = join(dir, 'agent.pid');
+    // A supervisor that exits abruptly while its agent hangs: nothing but the 'exit' hook can clean up.
+    const supervisor = [
+      `import { writeFileSync, existsSync } from 'node:fs';`,
+      `import { runSupervised } from ${JSON.stringify(distModule('supervised-process.js'))};`,
+      `void runSupervised({ command: process.execPath, args: [${JSON.stringify(scriptedAgentPath())}], cwd: ${JSON.stringify(dir)},`,
+      `  stdinText: ${JSON.stringify(`@setsid-orphan 60000 ${pidFile}
+@hang
+`)},`,
+      `  onSpawn: (pid) => writeFileSync(${JSON.stringify(agentPidFile)}, String(pid)) });`,
+      `const poll = setInterval(() => { if (existsSync(${JSON.stringify(pidFile)})) { clearInterval(poll); process.exit(3); } }, 20);`,
+    ].join('\n');
+    // Plain execa, not runSupervised: this test's own marks would end them otherwise.
+    const result = await execa(process.execPath, ['--input-type=module', '-e', supervisor], {
+      cwd: dir,
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(result.exitCode, result.stderr).toBe(3);
+    const orphan = Number(readFileSync(pidFile, 'utf8'));
+    const agent = Number(readFileSync(agentPidFile, 'utf8'));
+    started.push(orphan, agent);
+    await waitFor('the agent and its orphan to die', () =>
+      processAlive(orphan) || processAlive(agent) ? undefined : true,
+    );
+  });
+});
+
 describe('the mark in the environment', () => {
   const printMark = `process.stdout.write(JSON.stringify({ mark: process.env.${PROCESS_MARK_VARIABLE} ?? null, home: process.env.HOME ?? null, extra: process.env.GAFFER_TEST_EXTRA ?? null }) + '\\n')`;
 
@@ -174,7 +211,12 @@ describe('the mark in the environment', () => {
   it('is matched whole: mark s:1 does not find a process marked s:10, and outer marks are kept', async () => {
     // A process as a nested gaffer's child would carry: an outer mark, then its own.
     const marked = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
-      env: { ...process.env, [PROCESS_MARK_VARIABLE]: 'aaaa:3 bbbb:10' },
+      // A big environment first: the mark comes last, far past the first read of /proc/<pid>/environ.
+      env: {
+        ...process.env,
+        GAFFER_TEST_BIG: 'x'.repeat(100_000),
+        [PROCESS_MARK_VARIABLE]: 'aaaa:3 bbbb:10',
+      },
       stdio: 'ignore',
     });
     const pid = marked.pid;
