@@ -101,6 +101,9 @@ export class ViewModelStore {
       return;
     }
     if (event.type === 'supervisor:warning') this.pushMessage(event.payload.message, 'warning');
+    else if (event.type === 'branch:tampered' || event.type === 'repo:tampered')
+      this.pushMessage(`TAMPERED: ${event.payload.message}`, 'refused');
+    else if (event.type === 'branch:held') this.pushMessage(`green held: ${event.payload.reason}`, 'warning');
     else if (event.type === 'supervisor:command')
       this.pushMessage(event.payload.message, event.payload.ok ? 'ok' : 'refused');
     else if (event.type === 'merge:flaky')

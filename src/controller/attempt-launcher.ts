@@ -110,9 +110,15 @@ export class AttemptLauncher {
   private track(work: Promise<void>): void {
     const tracked: Promise<void> = work
       .catch((error: unknown) => {
-        this.options.recorder.record([
-          ['supervisor:warning', { runId: this.options.runId, message: redact(describe(error)) }],
-        ]);
+        // A failed store ends the mission through the recorder's own path; nothing more can be said here.
+        if (this.options.recorder.failure) return;
+        try {
+          this.options.recorder.record([
+            ['supervisor:warning', { runId: this.options.runId, message: redact(describe(error)) }],
+          ]);
+        } catch {
+          // The store failed while saying it: the recorder's failure stops the run.
+        }
       })
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
@@ -143,7 +149,7 @@ export class AttemptLauncher {
     const attempt = unit.attempts + 1;
     try {
       // The working tip holds every merged dependency: the attempt starts from there.
-      const tip = await this.options.queue.workingTip();
+      const tip = this.options.queue.workingTip();
       if (!tip) throw new Error(`the working branch ${config.branches.working} is missing`);
       baseCommit = tip;
       workspace = await workspaces.acquire(runId, unitId, attempt, baseCommit);
@@ -218,12 +224,37 @@ export class AttemptLauncher {
         onSpawn: (pid) => recorder.store.attempts.setPid(attemptId, pid),
         onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
         signal: live.controller.signal,
+        collect: () => workspaces.collect(workspace, baseCommit),
       });
+    } catch (error) {
+      // The attempt could not be carried out (a git step, the disk): its failure, with its cause, no strike.
+      report = {
+        outcome: 'error',
+        head: baseCommit,
+        exitCode: null,
+        signal: null,
+        durationMs: Math.round(performance.now() - live.startedAt),
+        commits: 0,
+        handoff: 'missing',
+        handoffJson: null,
+        reason: `could not be carried out: ${redact(describe(error))}`,
+      };
     } finally {
       this.live.delete(unitId);
       workspaces.release(workspace);
     }
-    this.settle(unitId, attemptId, attempt, workspace.branch, report, live.ring);
+    try {
+      this.settle(unitId, attemptId, attempt, workspace.branch, report, live.ring);
+    } catch (error) {
+      // Recording the outcome failed: the unit must still leave `running`, or the round would wait forever.
+      if (recorder.failure) throw recorder.failure;
+      if (ledger.get(unitId).status === 'running') {
+        ledger.requeueWithoutStrike(unitId, `attempt ${attempt} could not be settled: ${describe(error)} (no strike)`, {
+          write: () => recorder.store.attempts.end(attemptId, { ...report, outcome: 'error' }),
+        });
+      }
+      throw error;
+    }
   }
 
   private settle(
@@ -285,6 +316,13 @@ export class AttemptLauncher {
             write: endAttempt,
           });
         }
+        return;
+      case 'error':
+        ledger.requeueWithoutStrike(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
+          before: [ended],
+          write: endAttempt,
+        });
+        this.track(this.options.workspaces.deleteBranch(branch));
         return;
       case 'failed':
       case 'timed-out': {

@@ -1,24 +1,30 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
+import { GafferError, PreflightError, StateError, errorMessage } from '../errors.js';
 import type { RunStatus, UnitStatus } from '../events/types.js';
-import { branchTip, compareAndSwapBranch } from '../git/git.js';
-import { checksKey, runChecks } from '../health/run-checks.js';
+import { branchTip } from '../git/git.js';
+import { RepoGuard } from '../git/repo-guard.js';
+import { describeSource } from '../git/source-repo.js';
+import { checksKey, gatePassed, runChecks, unreadableChecks } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
+import { BranchGuard } from '../merge/branch-guard.js';
 import { MergeQueue } from '../merge/merge-queue.js';
+import { QueueWorkspace } from '../merge/queue-workspace.js';
+import { greenDecision } from '../merge/verdict.js';
 import { logDirFor } from '../state-dir.js';
-import { QueueWorktree } from '../merge/queue-worktree.js';
 import type { Plan } from '../plan/schema.js';
 import type { Snapshot } from '../store/health.js';
 import type { Store } from '../store/store.js';
 import { redact } from '../util/redact.js';
 import { Workspaces } from '../workers/workspaces.js';
 import { AttemptLauncher } from './attempt-launcher.js';
-import { Recorder } from './recorder.js';
-import { openRun, reapInterrupted } from './run-setup.js';
+import { Recorder, type EventSpec } from './recorder.js';
+import { openRun, reapInterrupted, resumableRun } from './run-setup.js';
 import type { MissionControl } from './control.js';
 import { LiveMissionControl } from './mission-control.js';
 import { UnitLedger } from './unit-ledger.js';
+import { isSettled } from './unit-machine.js';
 
 export interface MissionOptions {
   config: Config;
@@ -30,6 +36,8 @@ export interface MissionOptions {
   /** Aborting it stops the mission gracefully: attempts end, state stays resumable. */
   signal: AbortSignal;
   fresh?: boolean;
+  /** Take an existing green branch gaffer has no record of verifying as it is (`--adopt`). */
+  adopt?: boolean;
   /** Called once the run exists, before its first event: where a UI takes the controls. */
   onStart?: (control: MissionControl, info: MissionInfo) => void;
 }
@@ -47,8 +55,12 @@ export interface MissionResult {
   status: RunStatus;
   reason: string;
   rounds: number;
-  /** Who stopped the run early: the operator (quit) or a signal; undefined when it ran to its end. */
-  stoppedBy: 'operator' | 'signal' | undefined;
+  /**
+   * Who stopped the run early: the operator (quit), a signal, or tampering
+   * (someone else moved a branch or planted code in the repository);
+   * undefined when it ran to its end.
+   */
+  stoppedBy: 'operator' | 'signal' | 'tampered' | undefined;
 }
 
 /**
@@ -63,14 +75,17 @@ export class Mission {
   private readonly stopping = new AbortController();
   private stoppedBy: MissionResult['stoppedBy'];
   private maxRounds = 0;
+  private tampered: string | undefined;
 
   constructor(private readonly options: MissionOptions) {
     this.recorder = new Recorder(options.store, options.bus);
+    // The state database failed (deleted, replaced, disk full): stop at once; run() reports it.
+    this.recorder.onFailure(() => this.requestStop('signal'));
     if (options.signal.aborted) this.requestStop('signal');
     else options.signal.addEventListener('abort', () => this.requestStop('signal'), { once: true });
   }
 
-  private requestStop(by: 'operator' | 'signal'): void {
+  private requestStop(by: 'operator' | 'signal' | 'tampered'): void {
     if (this.stopping.signal.aborted) return;
     this.stoppedBy = by;
     this.stopping.abort();
@@ -78,6 +93,8 @@ export class Mission {
 
   async run(): Promise<MissionResult> {
     const { config, plan, repo, store } = this.options;
+    // Checked before anything is written: a new run must not start from a green gaffer never verified.
+    if (!resumableRun(store, { plan, repo, fresh: this.options.fresh ?? false })) await this.checkGreenAdoptable();
     const opened = openRun(store, {
       plan,
       repo,
@@ -108,15 +125,49 @@ export class Mission {
         { runId, planName: plan.name, repo, resumed: opened.resumed, units: plan.units.length, maxRounds },
       ],
     ]);
+    // The database is watched between changes too: a long agent run makes no writes for minutes.
+    const watch = setInterval(() => this.recorder.check(), 500);
+    watch.unref();
     try {
-      return await this.execute(runId, opened.resumed, opened.lastRound);
+      const result = await this.execute(runId, opened.resumed, opened.lastRound);
+      if (this.recorder.failure) throw this.recorder.failure;
+      return result;
     } catch (error) {
-      const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-      this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () =>
-        store.runs.setStatus(runId, 'failed', reason),
-      );
+      // The state database itself failed (deleted, replaced, disk full): nothing more can be recorded.
+      if (this.recorder.failure) throw this.recorder.failure;
+      const reason = error instanceof GafferError ? error.message : `internal error: ${errorMessage(error)}`;
+      try {
+        this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () =>
+          store.runs.setStatus(runId, 'failed', reason),
+        );
+      } catch {
+        throw this.recorder.failure ?? error;
+      }
       throw error;
+    } finally {
+      clearInterval(watch);
     }
+  }
+
+  /**
+   * An existing green branch at a commit gaffer never put there (made by hand,
+   * by another tool, or its state folder was removed) is not taken as
+   * verified unless the operator says so.
+   */
+  private async checkGreenAdoptable(): Promise<void> {
+    const { repo, config, store } = this.options;
+    const green = config.branches.green;
+    const tip = await branchTip(repo, green);
+    if (!tip || this.options.adopt || store.branchTips.everHeld(green, tip)) return;
+    throw new PreflightError(
+      'branch-unverified',
+      `branch "${green}" exists at ${tip.slice(0, 10)}, but gaffer has no record of verifying that commit (made by hand, by another tool, or gaffer's state folder was removed): delete it (\`git branch -D ${green}\`) and gaffer creates it at the first verified commit, or pass --adopt to keep it as it is`,
+    );
+  }
+
+  private stopForTampering(message: string): void {
+    this.tampered ??= message;
+    this.requestStop('tampered');
   }
 
   private async execute(runId: number, resumed: boolean, lastRound: number): Promise<MissionResult> {
@@ -124,8 +175,17 @@ export class Mission {
     const signal = this.stopping.signal;
     const units = new Map(plan.units.map((unit) => [unit.id, unit]));
     const ledger = new UnitLedger(this.recorder, runId, config.maxAttempts, store.units.dependencies(runId));
-    const workspaces = new Workspaces(repo, stateDir);
-    const worktree = new QueueWorktree(repo, stateDir, workspaces.repoLock);
+    const source = await describeSource(repo);
+    const workspaces = new Workspaces(source, stateDir);
+    const workspace = new QueueWorkspace(source, stateDir);
+    const guard = new BranchGuard({
+      recorder: this.recorder,
+      runId,
+      repo,
+      commonDir: source.commonDir,
+      branches: config.branches,
+    });
+    const repoGuard = await RepoGuard.capture(repo, source.commonDir);
     const logDir = logDirFor(stateDir, runId);
     const checksFor = (unitId: string) => units.get(unitId)?.checks ?? config.checks;
     const queue = new MergeQueue({
@@ -134,45 +194,34 @@ export class Mission {
       runId,
       repo,
       branches: config.branches,
-      worktree,
+      workspace,
       workspaces,
+      guard,
+      repoGuard,
       checksFor,
+      greenChecks: config.checks,
       batchSize: config.merge.batchSize,
+      confirmFailures: config.merge.confirmFailures,
       logDir: path.join(logDir, 'checks'),
       graceMs: config.killGraceMs,
       redact,
       signal,
+      onTampered: (message) => this.stopForTampering(message),
     });
+    const atStart = await guard.start(resumed);
+    if (atStart.length > 0) {
+      this.recorder.record(guard.events(atStart));
+      if (!atStart.every((item) => item.kind === 'deleted' && item.restored))
+        this.stopForTampering(guard.events(atStart)[0]?.[1].message ?? 'a branch was tampered with');
+    }
     const pendingMerges = resumed ? (await reapInterrupted(this.recorder, ledger, runId)).requeuedMerges : [];
     // Slots a previous supervisor left are in an unknown state: start from none.
     await workspaces.reset();
 
-    const workingTip = await this.ensureWorkingBranch(runId);
-    await worktree.ensure(workingTip);
-    const baseline = await this.snapshot(runId, null, 'baseline', workingTip, worktree, logDir);
-    if (baseline && !baseline.passed) {
-      this.recorder.record([
-        [
-          'supervisor:warning',
-          {
-            runId,
-            message: `${config.branches.working} fails its own checks at ${workingTip.slice(0, 10)}: green stays where it is until a commit passes them all`,
-          },
-        ],
-      ]);
-    }
-    if (baseline?.passed && !(await branchTip(repo, config.branches.green))) {
-      if (
-        await compareAndSwapBranch(repo, config.branches.green, workingTip, null, 'gaffer: verified baseline')
-      ) {
-        this.recorder.record([
-          [
-            'branch:promoted',
-            { runId, branch: config.branches.green, role: 'green', from: null, to: workingTip },
-          ],
-        ]);
-      }
-    }
+    const workingTip = await this.ensureWorkingBranch(runId, guard);
+    await workspace.ensure(repo, workingTip);
+    const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
+    if (baseline) await this.startGreen(runId, baseline, guard);
 
     const launcher = new AttemptLauncher({
       recorder: this.recorder,
@@ -211,27 +260,74 @@ export class Mission {
       });
       await launcher.runRound(round, round === firstRound ? pendingMerges : []);
       unsubscribe();
-      const tip = await branchTip(repo, config.branches.working);
-      if (tip) await this.snapshot(runId, round, 'round', tip, worktree, logDir);
+      const tip = guard.recorded('working');
+      if (tip) await this.snapshot(runId, round, 'round', tip, workspace, logDir);
       this.recorder.record([['round:ended', { runId, round, ...stats }]], () =>
         store.runs.endRound(runId, round),
       );
       if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
     }
+    await queue.idle();
     // Nothing runs any more: the slots go (branches with unmerged work stay).
     await workspaces.reset();
+    // A move in the very last moments is caught before the run says where green is.
+    const atEnd = await guard.verify();
+    const changes = await repoGuard.changes();
+    if (atEnd.length > 0 || changes.length > 0) {
+      const events: EventSpec[] = guard.events(atEnd);
+      const messages = guard.events(atEnd).map(([, payload]) => payload.message);
+      if (changes.length > 0) {
+        const message = `the repository's hooks or configuration changed during the run, not by gaffer: ${changes.join(', ')}. Inspect .git/config and .git/hooks before running git there`;
+        events.push(['repo:tampered', { runId, changes, message }]);
+        messages.push(message);
+      }
+      this.recorder.record(events);
+      if (!(changes.length === 0 && atEnd.every((item) => item.kind === 'deleted' && item.restored)))
+        this.stopForTampering(messages[0] ?? 'tampering');
+    }
     return this.finish(runId, ledger, Math.min(round, this.maxRounds));
   }
 
+  /**
+   * Green starts at the base when the base passes every gating check; a
+   * failing non-gating check informs but does not hold it back. Otherwise it
+   * is held, and the reason is recorded so every output can say it.
+   */
+  private async startGreen(runId: number, baseline: Snapshot, guard: BranchGuard): Promise<void> {
+    const { config } = this.options;
+    const broken = unreadableChecks(baseline);
+    if (broken.length > 0) {
+      const names = broken.map((check) => `"${check.name}" (${check.note ?? 'unreadable'}; log ${check.logPath})`);
+      throw new CheckUnusableError(
+        `at the start, on ${baseline.commit.slice(0, 10)}, the output of check ${names.join(', ')} could not be read: nothing could ever be verified. Fix the check's command or its "parser" in the config and run again`,
+      );
+    }
+    const green = guard.recorded('green');
+    if (green === baseline.commit) return;
+    const decision = greenDecision(baseline, undefined);
+    if (!decision.promote) {
+      this.recorder.record([
+        ['branch:held', { runId, branch: config.branches.green, commit: baseline.commit, reason: decision.reason }],
+      ]);
+      return;
+    }
+    if (green !== undefined) return;
+    if (await guard.create('green', baseline.commit, 'gaffer: verified baseline')) {
+      this.recorder.record([
+        ['branch:promoted', { runId, branch: config.branches.green, role: 'green', from: null, to: baseline.commit }],
+      ]);
+    }
+  }
+
   /** The working branch starts at the base branch's tip the first time. */
-  private async ensureWorkingBranch(runId: number): Promise<string> {
+  private async ensureWorkingBranch(runId: number, guard: BranchGuard): Promise<string> {
     const { repo, config } = this.options;
     const { base, working } = config.branches;
-    const existing = await branchTip(repo, working);
+    const existing = guard.recorded('working');
     if (existing) return existing;
     const baseTip = await branchTip(repo, base);
     if (!baseTip) throw new Error(`the base branch ${base} is missing`);
-    if (!(await compareAndSwapBranch(repo, working, baseTip, null, `gaffer: start from ${base}`))) {
+    if (!(await guard.create('working', baseTip, `gaffer: start from ${base}`))) {
       throw new Error(`could not create the working branch ${working}: another process created it first`);
     }
     this.recorder.record([
@@ -240,21 +336,29 @@ export class Mission {
     return baseTip;
   }
 
+  /**
+   * completed only when every unit is done, failed or blocked (or killed, which
+   * waits for the operator); out of rounds with units left is unfinished.
+   */
   private finish(runId: number, ledger: UnitLedger, rounds: number): MissionResult {
     const maxRounds = this.maxRounds;
-    const unfinished = ledger.all().filter((unit) => unit.status === 'pending' || unit.status === 'merging');
+    const unfinished = ledger.all().filter((unit) => !isSettled(unit.status));
     let status: RunStatus = 'completed';
     let reason = 'every unit settled';
-    if (this.stopping.signal.aborted) {
+    if (this.tampered !== undefined) {
+      status = 'interrupted';
+      reason = `stopped because ${this.tampered}. Look at what changed, then run \`gaffer run\` again to resume`;
+    } else if (this.stopping.signal.aborted) {
       status = 'interrupted';
       reason = `stopped by ${this.stoppedBy === 'operator' ? 'the operator' : 'a signal'}: run \`gaffer run\` again to resume`;
     } else if (unfinished.length > 0) {
-      reason = `out of rounds (${maxRounds}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => unit.id).join(', ')}`;
+      status = 'unfinished';
+      reason = `out of rounds (${maxRounds}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => `${unit.id} (${unit.status})`).join(', ')}`;
     }
     this.recorder.record([['run:ended', { runId, status, reason }]], () =>
       this.options.store.runs.setStatus(runId, status, reason),
     );
-    return { runId, status, reason, rounds, stoppedBy: this.stoppedBy };
+    return { runId, status, reason, rounds, stoppedBy: this.tampered !== undefined ? 'tampered' : this.stoppedBy };
   }
 
   private countRound(stats: { done: number; failed: number; merged: number; rejected: number }): () => void {
@@ -276,7 +380,7 @@ export class Mission {
     round: number | null,
     label: 'baseline' | 'round',
     commit: string,
-    worktree: QueueWorktree,
+    workspace: QueueWorkspace,
     logDir: string,
   ): Promise<Snapshot | undefined> {
     const { config, store } = this.options;
@@ -284,9 +388,10 @@ export class Mission {
     if (config.checks.length === 0 || signal.aborted) return undefined;
     let snapshot = store.health.forCommit(commit, checksKey(config.checks));
     if (!snapshot) {
-      await worktree.checkout(commit);
+      await workspace.checkout(commit);
+      workspace.markUsed();
       snapshot = await runChecks({
-        cwd: worktree.path,
+        cwd: workspace.path,
         commit,
         checks: config.checks,
         logDir: path.join(logDir, 'checks'),
@@ -301,5 +406,12 @@ export class Mission {
       store.health.insert(runId, round, label, taken),
     );
     return snapshot;
+  }
+}
+
+/** A check that cannot verify anything (its output unreadable at the start): exit 9. */
+export class CheckUnusableError extends PreflightError {
+  constructor(message: string) {
+    super('check-not-found', message);
   }
 }

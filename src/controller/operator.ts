@@ -49,7 +49,7 @@ export function retryUnit(
     write: () => {
       const roundsUsed = store.runs.rounds(run.id).length;
       if (roundsUsed >= run.max_rounds) store.runs.setMaxRounds(run.id, roundsUsed + 1);
-      if (run.status === 'completed' || run.status === 'failed')
+      if (run.status === 'completed' || run.status === 'unfinished' || run.status === 'failed')
         store.runs.setStatus(run.id, 'interrupted', reason);
     },
   });

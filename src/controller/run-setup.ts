@@ -4,6 +4,7 @@ import type { Plan } from '../plan/schema.js';
 import { redact } from '../util/redact.js';
 import type { Store } from '../store/store.js';
 import type { AttemptRow } from '../store/attempts.js';
+import type { RunRow } from '../store/runs.js';
 import { groupAlive, killGroup } from '../workers/process-group.js';
 import type { Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
@@ -19,6 +20,24 @@ export interface OpenedRun {
   lastRound: number;
 }
 
+/** The run a start would resume: the latest, of the same plan and repository, that did not finish. */
+export function resumableRun(
+  store: Store,
+  input: { plan: Plan; repo: string; fresh: boolean },
+): RunRow | undefined {
+  const latest = store.runs.latest();
+  if (
+    !input.fresh &&
+    latest &&
+    (latest.status === 'running' || latest.status === 'interrupted') &&
+    latest.plan_hash === planHash(input.plan) &&
+    latest.repo === input.repo
+  ) {
+    return latest;
+  }
+  return undefined;
+}
+
 /**
  * A new run with its units, in one transaction; or, when the latest run of
  * the same plan did not finish (a crash or a stop), that run, to resume.
@@ -28,15 +47,8 @@ export function openRun(
   input: { plan: Plan; repo: string; configJson: string; maxRounds: number; fresh: boolean },
 ): OpenedRun {
   const hash = planHash(input.plan);
-  const latest = store.runs.latest();
-  if (
-    !input.fresh &&
-    latest &&
-    latest.status !== 'completed' &&
-    latest.status !== 'failed' &&
-    latest.plan_hash === hash &&
-    latest.repo === input.repo
-  ) {
+  const latest = resumableRun(store, input);
+  if (latest) {
     const rounds = store.runs.rounds(latest.id);
     store.runs.setStatus(latest.id, 'running', 'resumed');
     return { runId: latest.id, resumed: true, lastRound: rounds.at(-1)?.number ?? 0 };

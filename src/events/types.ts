@@ -5,11 +5,17 @@
  * Names are scoped by subject: `<subject>:<what happened>`.
  */
 export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
-export type AttemptOutcome = 'running' | 'handed-off' | 'failed' | 'timed-out' | 'killed' | 'reaped';
+/** error: the attempt could not be carried out (gaffer's side or the machine): no strike. */
+export type AttemptOutcome = 'running' | 'handed-off' | 'failed' | 'timed-out' | 'killed' | 'reaped' | 'error';
 export type HandoffState = 'valid' | 'missing' | 'malformed';
 export type MergeStatus = 'queued' | 'rebasing' | 'verifying' | 'merged' | 'rejected';
-export type RejectClass = 'conflict' | 'red' | 'regression' | 'infrastructure' | 'agent-error';
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+export type RejectClass = 'conflict' | 'red' | 'regression' | 'unreadable' | 'infrastructure' | 'agent-error';
+/**
+ * completed: every unit is done, failed or blocked; unfinished: it ran out of
+ * rounds with units left (exit 10, a new run starts them again); interrupted:
+ * stopped (a signal, the operator, tampering), resumable; failed: it could not go on.
+ */
+export type RunStatus = 'running' | 'completed' | 'unfinished' | 'interrupted' | 'failed';
 
 /** What a check's output said, read by the parser its config names (see src/health/parsers). */
 export interface ParsedOutput {
@@ -17,8 +23,22 @@ export interface ParsedOutput {
   counts: { passed: number; failed: number; errors: number; warnings: number; skipped: number };
   /** Failing tests or findings by name, sorted. */
   failing: string[];
-  /** False when the output did not look like the tool's: the verdict then rests on the exit code alone. */
+  /** False when the output did not look like the tool's: such a check is unreadable, never passed. */
   recognized: boolean;
+  /** Every test the output names (passed, failed or skipped), where the format lists them. */
+  tests?: string[];
+  subtests?: { passed: number; failed: number };
+  /** Lint, type and security findings, each with an identity that survives moved lines. */
+  findings?: Finding[];
+}
+
+export interface Finding {
+  file: string;
+  line: number;
+  rule: string;
+  message: string;
+  /** A hash of rule, message and the source line's text: the same finding wherever its line moves. */
+  fingerprint?: string;
 }
 
 export interface CheckResult {
@@ -28,6 +48,10 @@ export interface CheckResult {
   parsed?: ParsedOutput;
   /** Failed, then passed when run again on the same commit. */
   flaky?: boolean;
+  /** Its parser did not recognize the output: not verified, so never passed. */
+  unreadable?: boolean;
+  /** Why it failed although it exited 0 (parsed failures, no tests ran), or why it is unreadable. */
+  note?: string;
   exitCode: number | null;
   outcome: 'exited' | 'timed-out' | 'killed' | 'spawn-failed';
   durationMs: number;
@@ -107,6 +131,22 @@ export interface GafferEvents {
       flaky?: boolean;
     }[];
   };
+  /** A branch gaffer owns was moved, deleted or rewritten by someone else (see BranchGuard). */
+  'branch:tampered': {
+    runId: number;
+    branch: string;
+    role: 'working' | 'green';
+    kind: 'moved' | 'deleted' | 'reflog';
+    expected: string;
+    found: string | null;
+    savedAs: string | null;
+    restored: boolean;
+    message: string;
+  };
+  /** Hooks or code-running configuration of the user's repository changed during the run. */
+  'repo:tampered': { runId: number; changes: string[]; message: string };
+  /** Working moved but green stayed: why (a gate check fails, a check regressed against green). */
+  'branch:held': { runId: number; branch: string; commit: string; reason: string };
   'supervisor:warning': { runId: number | null; message: string };
   'supervisor:paused': { runId: number; paused: boolean };
   'supervisor:command': {

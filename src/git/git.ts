@@ -9,25 +9,73 @@ export interface GitResult {
 
 // Git must never stop to ask a question (an editor for a rebase message, a
 // credential prompt) and its messages must be parseable whatever the locale.
-const gitEnv = {
+const gitVariables = {
   GIT_TERMINAL_PROMPT: '0',
   GIT_EDITOR: 'true',
   GIT_SEQUENCE_EDITOR: 'true',
   GIT_MERGE_AUTOEDIT: 'no',
+  GIT_CONFIG_NOSYSTEM: '1',
   LC_ALL: 'C',
 };
+
+/**
+ * Variables that would point gaffer's git at another repository, index or
+ * configuration than the one it names (set by a git hook gaffer was started
+ * from, or by a caller's shell): never inherited.
+ */
+const REDIRECTING = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|CONFIG|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|EXTERNAL_DIFF|DIFF_OPTS|PAGER|EXEC_PATH_OVERRIDE|REPLACE_REF_BASE|GRAFT_FILE|SHALLOW_FILE|QUARANTINE_PATH)$/;
+
+/**
+ * Settings on every git command gaffer runs, whatever the repository or an
+ * agent wrote into its configuration: no hook runs (`/dev/null` is no folder),
+ * no file-system monitor command, no background gc or maintenance, no signing
+ * program. Filters and merge drivers are the user's own (LFS, git-crypt): a
+ * workspace copies them at the start; a change during the run is noticed by
+ * the repository guard.
+ */
+export const SAFE_GIT_FLAGS: readonly string[] = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'gc.auto=0',
+  '-c',
+  'maintenance.auto=false',
+  '-c',
+  'commit.gpgsign=false',
+  '-c',
+  'tag.gpgsign=false',
+];
+
+let baseEnv: NodeJS.ProcessEnv | undefined;
+
+/** The environment of gaffer's own git commands: the supervisor's, minus redirections, plus the fixed settings. */
+export function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  baseEnv ??= Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name)),
+  );
+  return { ...baseEnv, ...gitVariables, ...extra };
+}
+
+export interface GitOptions {
+  input?: string;
+  /** Added to gaffer's git environment (GIT_OBJECT_DIRECTORY for a workspace that writes into the user's objects). */
+  env?: Record<string, string>;
+}
 
 /**
  * Runs git and returns its result whatever the exit status: for callers that
  * branch on it. Plain execFile, not execa: the supervisor runs thousands of
  * short git commands and each wrapper layer costs milliseconds per spawn.
  */
-export function tryGit(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
+export function tryGit(cwd: string, args: readonly string[], input?: string | GitOptions): Promise<GitResult> {
+  const options: GitOptions = typeof input === 'string' ? { input } : (input ?? {});
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      args,
-      { cwd, env: { ...process.env, ...gitEnv }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      [...SAFE_GIT_FLAGS, ...args],
+      { cwd, env: gitEnvironment(options.env), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = (error as (NodeJS.ErrnoException & { code?: unknown }) | null)?.code;
         if (error && typeof code !== 'number') {
@@ -39,13 +87,13 @@ export function tryGit(cwd: string, args: readonly string[], input?: string): Pr
     );
     // git may exit without reading its input (an error, or a command that takes none): not our error.
     child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input ?? '');
+    child.stdin?.end(options.input ?? '');
   });
 }
 
 /** Runs git and throws GitError unless it exits 0: no git failure is ever ignored. */
-export async function git(cwd: string, args: readonly string[]): Promise<string> {
-  const result = await tryGit(cwd, args);
+export async function git(cwd: string, args: readonly string[], options?: GitOptions): Promise<string> {
+  const result = await tryGit(cwd, args, options);
   if (result.exitCode !== 0) throw new GitError(args, result.exitCode, result.stderr || result.stdout);
   return result.stdout;
 }
@@ -84,7 +132,15 @@ export async function compareAndSwapBranch(
   reason: string,
 ): Promise<boolean> {
   const oldValue = expected ?? '0'.repeat(40);
-  const result = await tryGit(cwd, ['update-ref', '-m', reason, `refs/heads/${branch}`, next, oldValue]);
+  const result = await tryGit(cwd, [
+    'update-ref',
+    '--create-reflog',
+    '-m',
+    reason,
+    `refs/heads/${branch}`,
+    next,
+    oldValue,
+  ]);
   return result.exitCode === 0;
 }
 
@@ -130,6 +186,6 @@ export async function updateRefs(
       ? `delete ${update.ref} ${update.from}`
       : `update ${update.ref} ${update.to} ${update.from ?? ZERO}`,
   );
-  const result = await tryGit(cwd, ['update-ref', '-m', reason, '--stdin'], `${lines.join('\n')}\n`);
+  const result = await tryGit(cwd, ['update-ref', '--create-reflog', '-m', reason, '--stdin'], `${lines.join('\n')}\n`);
   return result.exitCode === 0;
 }

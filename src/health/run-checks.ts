@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CheckConfig } from '../config/schema.js';
-import type { CheckResult } from '../events/types.js';
+import type { CheckResult, Finding } from '../events/types.js';
 import type { Snapshot } from '../store/health.js';
-import { parseCheckOutput } from './parsers/index.js';
+import { TEST_PARSERS } from './delta.js';
+import { parseCheckOutput, type ParsedCheck } from './parsers/index.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import { runSupervised } from '../workers/supervised-process.js';
 
@@ -34,8 +35,8 @@ export interface RunChecksOptions {
 
 /**
  * Runs every check on the checked-out commit, one after another (they share
- * the working tree), and returns the snapshot. A check passes when it exits 0;
- * later issues parse tool output into counts.
+ * the working tree), and returns the snapshot. Each check's output is read by
+ * the parser its config names; see `judgeCheck` for when a check passes.
  */
 export async function runChecks(options: RunChecksOptions): Promise<Snapshot> {
   const results: CheckResult[] = [];
@@ -59,13 +60,17 @@ export async function runChecks(options: RunChecksOptions): Promise<Snapshot> {
     const parsed = parseCheckOutput(check.parser, await readOutput(logPath), result.exitCode, {
       cwd: options.cwd,
     });
+    if (parsed.findings) parsed.findings = fingerprintFindings(parsed.findings, options.cwd);
     if (result.outcome === 'spawn-failed') tail.push(result.spawnError ?? 'the check could not be started');
     if (result.outcome === 'timed-out') tail.push(`timed out after ${check.timeoutMs} ms`);
+    const judged = judgeCheck(check, result.outcome, result.exitCode, parsed);
     results.push({
       name: check.name,
-      passed: result.outcome === 'exited' && result.exitCode === 0,
+      passed: judged.passed,
       gate: check.gate,
       parsed,
+      ...(judged.unreadable ? { unreadable: true } : {}),
+      ...(judged.note ? { note: judged.note } : {}),
       exitCode: result.exitCode,
       outcome: result.outcome,
       durationMs: Math.round(result.durationMs),
@@ -101,16 +106,95 @@ async function readOutput(logPath: string): Promise<string> {
   }
 }
 
-/** Gating checks decide whether a candidate merges; every check must pass for green. */
+/** Gating checks decide whether a candidate merges and whether green may move. */
 export function gatePassed(snapshot: Snapshot): boolean {
   return snapshot.checks.every((check) => check.passed || !check.gate);
 }
 
-/** Checks that could not give a verdict (killed by their timeout, not startable, killed by a signal). */
+/**
+ * Checks that could not give a verdict: killed by their timeout or a signal,
+ * not startable, or a command the shell could not find or run (126, 127).
+ */
 export function infrastructureFailures(snapshot: Snapshot): CheckResult[] {
   return snapshot.checks.filter(
-    (check) => check.gate && !check.passed && (check.outcome !== 'exited' || check.exitCode === null),
+    (check) =>
+      check.gate &&
+      !check.passed &&
+      (check.outcome !== 'exited' || check.exitCode === null || check.exitCode === 126 || check.exitCode === 127),
   );
+}
+
+/** Gating checks whose output their parser could not read: never verified. */
+export function unreadableChecks(snapshot: Snapshot): CheckResult[] {
+  return snapshot.checks.filter((check) => check.gate && check.unreadable === true);
+}
+
+/**
+ * When a check passes. A check whose config names a parser passes only when
+ * that parser recognized the output and found no failures: unrecognized
+ * output is unreadable (never verified), parsed failures beat exit code 0, and
+ * a test run in which no test ran is no pass. A check read by `exit-code`
+ * passes when it exits 0.
+ */
+export function judgeCheck(
+  check: CheckSpec,
+  outcome: CheckResult['outcome'],
+  exitCode: number | null,
+  parsed: ParsedCheck,
+): { passed: boolean; unreadable: boolean; note?: string } {
+  const ran = outcome === 'exited' && exitCode !== null;
+  if (!ran) return { passed: false, unreadable: false };
+  if (check.parser === 'exit-code') return { passed: exitCode === 0, unreadable: false };
+  if (!parsed.recognized) {
+    return {
+      passed: false,
+      unreadable: true,
+      note: `the ${check.parser} parser did not recognize the output (exit ${exitCode}): not verified. Check that the command prints ${check.parser}'s own report, or set "parser": "exit-code" to judge by the exit code alone`,
+    };
+  }
+  const isTests = TEST_PARSERS.has(check.parser);
+  const failures = isTests
+    ? parsed.counts.failed + parsed.counts.errors + (parsed.subtests?.failed ?? 0)
+    : parsed.counts.errors;
+  if (failures > 0 || (isTests && parsed.failing.length > 0)) {
+    return {
+      passed: false,
+      unreadable: false,
+      note: exitCode === 0 ? `it exited 0, but its output reports ${failures || parsed.failing.length} failure(s)` : undefined,
+    };
+  }
+  if (isTests && parsed.counts.passed + parsed.counts.failed === 0) {
+    return { passed: false, unreadable: false, note: 'no tests ran: a test check that runs nothing verifies nothing' };
+  }
+  return { passed: exitCode === 0, unreadable: false };
+}
+
+/**
+ * Gives each finding a fingerprint of its rule, message and the text of its
+ * source line (whitespace folded), read from the checked-out files: the same
+ * finding keeps its identity when lines above it are added or removed.
+ */
+export function fingerprintFindings(findings: readonly Finding[], cwd: string): Finding[] {
+  const files = new Map<string, string[] | undefined>();
+  const lineOf = (file: string, line: number): string => {
+    if (!files.has(file)) {
+      try {
+        files.set(file, fs.readFileSync(path.resolve(cwd, file), 'utf8').split(/\r?\n/));
+      } catch {
+        files.set(file, undefined);
+      }
+    }
+    return files.get(file)?.[line - 1] ?? '';
+  };
+  return findings.map((finding) => {
+    const source = lineOf(finding.file, finding.line).trim().replace(/\s+/g, ' ');
+    const message = finding.message.trim().replace(/\s+/g, ' ');
+    const fingerprint = createHash('sha256')
+      .update(`${finding.rule}\0${message}\0${source}`)
+      .digest('hex')
+      .slice(0, 16);
+    return { ...finding, fingerprint };
+  });
 }
 
 /** The failing checks' last lines, trimmed, for the next attempt's prompt. */

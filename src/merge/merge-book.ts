@@ -69,7 +69,11 @@ export class MergeBook {
     return { status: 'merged', commit };
   }
 
-  /** Rejected: red and regression cost the unit an attempt; conflict and infrastructure do not. */
+  /**
+   * Rejected: red, regression and unreadable (the candidate made its checks'
+   * output unreadable while the target's was readable) cost the unit an
+   * attempt; conflict and infrastructure do not.
+   */
   reject(mergeId: number, rejectClass: RejectClass, detail: string): MergeOutcome {
     const request = this.get(mergeId);
     assertMergeTransition(mergeId, request.status, 'rejected');
@@ -77,7 +81,11 @@ export class MergeBook {
     const write = (): void =>
       this.recorder.store.merges.update(mergeId, { status: 'rejected', reject_class: rejectClass, detail });
     const feedback = `Attempt rejected by the merge queue (${rejectClass}):\n${detail}`;
-    const strike = rejectClass === 'red' || rejectClass === 'regression' || rejectClass === 'agent-error';
+    const strike =
+      rejectClass === 'red' ||
+      rejectClass === 'regression' ||
+      rejectClass === 'unreadable' ||
+      rejectClass === 'agent-error';
     if (strike) {
       this.ledger.charge(request.unit_id, `merge rejected: ${rejectClass}`, feedback, {
         before: [event],

@@ -1,13 +1,16 @@
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { UnitLedger } from '../controller/unit-ledger.js';
-import { branchTips, updateRefs, type RefUpdate } from '../git/git.js';
-import { checksKey, runChecks, type CheckSpec } from '../health/run-checks.js';
+import { errorMessage } from '../errors.js';
+import type { RepoGuard } from '../git/repo-guard.js';
+import { updateRefs } from '../git/git.js';
+import { checksKey, runChecks, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import type { Snapshot } from '../store/health.js';
 import type { Workspaces } from '../workers/workspaces.js';
+import type { BranchGuard } from './branch-guard.js';
 import { MergeBook, type MergeOutcome } from './merge-book.js';
-import type { QueueWorktree } from './queue-worktree.js';
-import { judge, type Verdict } from './verdict.js';
+import type { QueueWorkspace } from './queue-workspace.js';
+import { greenDecision, judge, type Verdict } from './verdict.js';
 
 export type { MergeOutcome } from './merge-book.js';
 
@@ -17,15 +20,24 @@ export interface MergeQueueOptions {
   runId: number;
   repo: string;
   branches: { working: string; green: string };
-  worktree: QueueWorktree;
+  workspace: QueueWorkspace;
   workspaces: Workspaces;
+  guard: BranchGuard;
+  /** Hooks and code-running configuration of the user's repository, compared before each batch. */
+  repoGuard?: RepoGuard;
   checksFor: (unitId: string) => readonly CheckSpec[];
+  /** The configured checks: green moves only on a commit verified with these. */
+  greenChecks: readonly CheckSpec[];
   /** Candidates verified together at most; 1 is serial. */
   batchSize: number;
+  /** A lone candidate's failure is run once more before it is called red. */
+  confirmFailures: boolean;
   logDir: string;
   graceMs: number;
   redact: (line: string) => string;
   signal: AbortSignal;
+  /** Someone else moved a branch or planted code in the repository: the run must stop. */
+  onTampered?: (message: string) => void;
 }
 
 interface Waiting {
@@ -49,17 +61,21 @@ const MAX_TARGET_RACES = 3;
  * below, the first onto the working branch) up to `batchSize`, and the top of
  * the stack is verified once. If it passes, the whole stack lands; if not, the
  * stack is bisected: the first half is verified (and lands or splits again),
- * then the rest on top of what landed, until each culprit stands alone and is
- * rejected. A lone failure is run once more: passing then, it is flaky and
- * lands, said out loud. Branches move only by compare-and-swap to verified
- * commits: working to the top of what landed, green too when every check passed.
+ * then the rest on top of what landed, until each culprit stands alone. A
+ * lone failure is run once more (`confirmFailures`), whether it came alone or
+ * out of a batch: passing then, it is flaky and lands, said out loud.
+ * Branches move only through the guard, by compare-and-swap to verified
+ * commits: working to the top of what landed, green too when every gating
+ * check passed and nothing regressed against green. Before each batch the
+ * guard compares the branches with its record: a foreign move stops the queue.
  */
 export class MergeQueue {
   private readonly book: MergeBook;
   private readonly waiting: Waiting[] = [];
   private draining: Promise<void> | undefined;
-  private knownTips: Map<string, string> | undefined;
   private verifications = 0;
+  private stopped: string | undefined;
+  private lastHeld: string | undefined;
 
   constructor(private readonly options: MergeQueueOptions) {
     this.book = new MergeBook(options.recorder, options.ledger, options.runId, options.branches.working);
@@ -79,33 +95,90 @@ export class MergeQueue {
     });
   }
 
-  /** The working branch's tip as the queue last moved it (new attempts start there). */
-  async workingTip(): Promise<string | undefined> {
-    return (await this.tips()).get(this.options.branches.working);
+  /** Resolves when nothing is being merged (never rejects: the drain owns its failures). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** The working branch's tip as gaffer last put it (new attempts start there). */
+  workingTip(): string | undefined {
+    return this.options.guard.recorded('working');
   }
 
   private async drain(): Promise<void> {
     // Let the requests enqueued in this same turn join the first batch.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
-      const batch = this.takeBatch();
+      let batch: Waiting[] = [];
       try {
-        if (this.options.signal.aborted) {
-          for (const entry of batch)
-            entry.settle(this.book.interrupt(entry.mergeId, 'the supervisor is stopping'));
+        batch = this.takeBatch();
+        if (this.options.signal.aborted || this.stopped !== undefined) {
+          this.interruptAll(batch, this.stopped ?? 'the supervisor is stopping');
+          continue;
+        }
+        if (!(await this.guardHolds())) {
+          this.interruptAll([...batch, ...this.waiting.splice(0)], this.stopped ?? 'a branch was tampered with');
           continue;
         }
         await this.process(batch);
       } catch (error) {
-        // An unexpected failure (git, the disk): the worktree is repaired, the requests go back to the queue.
-        this.options.worktree.markBroken();
-        const reason = `the merge queue failed: ${error instanceof Error ? error.message : String(error)}`;
+        // An unexpected failure (git, the disk): the workspace is rebuilt, the requests end without a strike.
+        this.options.workspace.markBroken();
+        const reason = `the merge queue failed: ${errorMessage(error)}`;
         for (const entry of batch) {
-          if (!this.isOpen(entry.mergeId)) continue;
-          entry.settle(this.book.reject(entry.mergeId, 'infrastructure', reason));
+          if (this.isOpen(entry.mergeId))
+            this.settleSafely(entry, () => this.book.reject(entry.mergeId, 'infrastructure', reason));
         }
       }
     }
+  }
+
+  /** Settles a request whatever happens: if recording its outcome fails, it is paused for a resume. */
+  private settleSafely(entry: Waiting, outcome: () => MergeOutcome): void {
+    try {
+      entry.settle(outcome());
+    } catch (error) {
+      try {
+        this.options.recorder.record([
+          [
+            'supervisor:warning',
+            { runId: this.options.runId, message: `merge request ${entry.mergeId} could not be recorded: ${errorMessage(error)}` },
+          ],
+        ]);
+      } catch {
+        // The store itself is failing: the run's own end reports it.
+      }
+      entry.settle({ status: 'interrupted' });
+    }
+  }
+
+  private interruptAll(entries: readonly Waiting[], reason: string): void {
+    for (const entry of entries) this.settleSafely(entry, () => this.book.interrupt(entry.mergeId, reason));
+  }
+
+  /**
+   * True when working and green are where gaffer left them and the
+   * repository's hooks and code-running configuration are unchanged. A
+   * deleted branch restored from the record is said and the queue goes on;
+   * anything else stops it (and the run) with the reason.
+   */
+  private async guardHolds(): Promise<boolean> {
+    const { guard, repoGuard, recorder, runId } = this.options;
+    const found = await guard.verify();
+    const changes = repoGuard ? await repoGuard.changes() : [];
+    const events: EventSpec[] = guard.events(found);
+    if (changes.length > 0) {
+      const message = `the repository's hooks or configuration changed during the run, not by gaffer: ${changes.join(', ')}. Inspect .git/config and .git/hooks before running git there; gaffer stopped`;
+      events.push(['repo:tampered', { runId, changes, message }]);
+    }
+    if (events.length > 0) recorder.record(events);
+    const harmless = changes.length === 0 && found.every((item) => item.kind === 'deleted' && item.restored);
+    if (harmless) return true;
+    const first = events[0];
+    this.stopped =
+      first && (first[0] === 'branch:tampered' || first[0] === 'repo:tampered') ? first[1].message : 'tampering';
+    this.options.onTampered?.(this.stopped);
+    return false;
   }
 
   /** The oldest waiting requests that share one set of checks, up to the batch size. */
@@ -114,7 +187,7 @@ export class MergeQueue {
     if (!first) return [];
     const key = checksKey(this.checksOf(first));
     const batch: Waiting[] = [];
-    for (let index = 0; index < this.waiting.length && batch.length < this.options.batchSize;) {
+    for (let index = 0; index < this.waiting.length && batch.length < this.options.batchSize; ) {
       const entry = this.waiting[index] as Waiting;
       if (checksKey(this.checksOf(entry)) === key) {
         batch.push(entry);
@@ -125,12 +198,10 @@ export class MergeQueue {
   }
 
   private async process(batch: Waiting[]): Promise<void> {
-    const target = (await this.tips()).get(this.options.branches.working);
+    const target = this.workingTip();
     if (!target) {
       for (const entry of batch)
-        entry.settle(
-          this.book.reject(entry.mergeId, 'infrastructure', `${this.options.branches.working} is missing`),
-        );
+        entry.settle(this.book.reject(entry.mergeId, 'infrastructure', `${this.options.branches.working} is missing`));
       return;
     }
     const stack = await this.buildStack(batch, target);
@@ -144,16 +215,13 @@ export class MergeQueue {
     for (const entry of batch) {
       const request = this.book.get(entry.mergeId);
       const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
-      const tip =
-        attempt?.head_commit ?? (await branchTips(this.options.repo, [request.branch])).get(request.branch);
+      const tip = attempt?.head_commit;
       if (!attempt || !tip) {
-        entry.settle(
-          this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`),
-        );
+        entry.settle(this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`));
         continue;
       }
       this.book.rebasing(entry.mergeId, onto);
-      const rebased = await this.options.worktree.rebase(onto, attempt.base_commit, tip);
+      const rebased = await this.options.workspace.rebase(onto, attempt.base_commit, tip);
       if (!rebased.ok) {
         // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
         const outcome =
@@ -175,10 +243,9 @@ export class MergeQueue {
 
   /**
    * Verifies a stack and lands it, or bisects it. `parentFailure` is the
-   * failed snapshot of the larger stack this one came from: a failure that
-   * shows again here has reproduced (no re-run needed). `inferredBad` marks
-   * the second half of a failed stack whose first half passed: it must hold a
-   * culprit, so it is split without being verified whole.
+   * failed snapshot of the larger stack this one came from; `inferredBad`
+   * marks the second half of a failed stack whose first half passed: it must
+   * hold a culprit, so it is split without being verified whole.
    */
   private async verifyStack(
     stack: Stacked[],
@@ -191,11 +258,11 @@ export class MergeQueue {
     for (const item of stack) this.book.verifying(item.entry.mergeId, item.commit);
     const before = await this.snapshot(target, checks, 'target');
     let after = top === target ? before : await this.snapshot(top, checks, 'candidate');
-    let verdict = judge(before, after);
+    let verdict = this.judgeAgainst(before, after);
     if (verdict.kind === 'infrastructure') {
       // Once more without a strike: a slow or starved machine is not a red test.
       after = await this.snapshot(top, checks, 'candidate', { fresh: true });
-      verdict = judge(before, after);
+      verdict = this.judgeAgainst(before, after);
     }
     if (this.options.signal.aborted) return this.requeue(stack, 'the supervisor is stopping');
     if (verdict.kind === 'pass') {
@@ -205,15 +272,30 @@ export class MergeQueue {
     }
     if (verdict.kind === 'infrastructure') return this.rejectAll(stack, verdict);
     if (stack.length > 1) return this.bisect(stack, target, after);
-    if (!context.parentFailure) {
-      // A lone failure seen once: run it again to tell a flaky check from a real one.
+    if (this.options.confirmFailures) {
+      // A lone failure, alone from the start or isolated by bisection: once more on the same commit.
       const rerun = await this.snapshot(top, checks, 'candidate', { fresh: true });
-      if (judge(before, rerun).kind === 'pass') {
+      const again = this.judgeAgainst(before, rerun);
+      if (again.kind === 'pass') {
         const flaky = failingGates(after);
         return this.land(stack, target, markFlaky(rerun, flaky), flaky);
       }
+      if (again.kind !== 'infrastructure') verdict = again;
     }
     return this.rejectAll(stack, verdict);
+  }
+
+  /** A target whose own output is unreadable cannot judge anyone: no verdict, no strike. */
+  private judgeAgainst(before: Snapshot, after: Snapshot): Verdict {
+    const verdict = judge(before, after);
+    const broken = unreadableChecks(before).map((check) => check.name);
+    if (verdict.kind === 'unreadable' && broken.length > 0) {
+      return {
+        kind: 'infrastructure',
+        detail: `the target's own output of ${broken.join(', ')} is unreadable: a check or parser problem, not this candidate's\n${verdict.detail}`,
+      };
+    }
+    return verdict;
   }
 
   /** The first half, then the rest on top of what landed. */
@@ -223,7 +305,8 @@ export class MergeQueue {
     await this.verifyStack(first, target, { parentFailure: failure });
     const rest = stack.slice(half).filter((item) => this.isOpen(item.entry.mergeId));
     if (rest.length === 0) return;
-    const newTarget = (await this.tips()).get(this.options.branches.working) as string;
+    if (this.stopped !== undefined) return this.interruptAll(rest.map((item) => item.entry), this.stopped);
+    const newTarget = this.workingTip() as string;
     if (newTarget === first.at(-1)?.commit) {
       // All of the first half landed, so the culprit is in the rest.
       return this.verifyStack(rest, newTarget, { parentFailure: failure, inferredBad: true });
@@ -237,67 +320,64 @@ export class MergeQueue {
   }
 
   /**
-   * One ref transaction, each ref guarded by the value it had: working to the
-   * verified top, green with it when every check passed, and the attempts'
-   * branches deleted (their merges end here). If working moved meanwhile, the
-   * stack goes back to the queue to be verified again on the new tip.
+   * Moves working to the verified top (and green with it when it may follow)
+   * through the guard, in one guarded ref transaction; then the attempts'
+   * branches go (their merges end here). If a guard fails, someone moved a
+   * branch: the guard says who, and the stack waits for a resume.
    */
   private async land(stack: Stacked[], target: string, snapshot: Snapshot, flaky: string[]): Promise<void> {
-    const { repo, branches, runId, recorder } = this.options;
+    const { repo, branches, runId, recorder, guard } = this.options;
     // The passing run, with the checks that failed first marked flaky: the record shows it, never hides it.
-    if (flaky.length > 0)
-      recorder.record([], () => recorder.store.health.insert(runId, null, 'candidate', snapshot));
+    if (flaky.length > 0) recorder.record([], () => recorder.store.health.insert(runId, null, 'candidate', snapshot));
     const top = (stack.at(-1) as Stacked).commit;
-    const green = (await this.tips()).get(branches.green) ?? null;
-    const promoteGreen = snapshot.passed && green !== top;
-    const updates: RefUpdate[] = [];
-    if (top !== target) updates.push({ ref: `refs/heads/${branches.working}`, to: top, from: target });
-    if (promoteGreen) updates.push({ ref: `refs/heads/${branches.green}`, to: top, from: green });
-    const deletions: RefUpdate[] = [];
+    const green = guard.recorded('green') ?? null;
+    const decision = this.greenDecision(snapshot);
+    const moves: { role: 'working' | 'green'; to: string }[] = [];
+    if (top !== target) moves.push({ role: 'working', to: top });
+    const promoteGreen = decision.promote && green !== top;
+    if (promoteGreen) moves.push({ role: 'green', to: top });
+    const units = stack.map((item) => this.book.get(item.entry.mergeId).unit_id).join(', ');
+    if (moves.length > 0 && !(await guard.move(moves, [], `gaffer: merge ${units}`))) {
+      if (!(await this.guardHolds())) return this.interruptAll(stack.map((item) => item.entry), this.stopped ?? 'tampering');
+      return this.requeue(stack, `${branches.working} moved`);
+    }
     for (const item of stack) {
       const request = this.book.get(item.entry.mergeId);
-      const head = this.options.recorder.store.attempts.get(request.attempt_id)?.head_commit;
-      if (head) deletions.push({ ref: `refs/heads/${request.branch}`, delete: true, from: head });
+      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
+      if (head) await updateRefs(repo, [{ ref: `refs/heads/${request.branch}`, delete: true, from: head }], `gaffer: merged ${request.unit_id}`);
     }
-    const reason = `gaffer: merge ${stack.map((item) => this.book.get(item.entry.mergeId).unit_id).join(', ')}`;
-    let greenMoved = promoteGreen;
-    if (!(await updateRefs(repo, [...updates, ...deletions], reason))) {
-      this.knownTips = undefined;
-      if ((await this.tips()).get(branches.working) !== target)
-        return this.requeue(stack, `${branches.working} moved`);
-      // Green or a branch moved under us: land working alone; the branches go one by one.
-      const working = updates.filter((update) => update.ref.endsWith(`/${branches.working}`));
-      if (working.length > 0 && !(await updateRefs(repo, working, reason)))
-        return this.requeue(stack, `${branches.working} moved`);
-      for (const item of stack)
-        await this.options.workspaces.deleteBranch(this.book.get(item.entry.mergeId).branch);
-      greenMoved = false;
-    }
-    this.knownTips = new Map([[branches.working, top]]);
-    const greenNow = greenMoved ? top : green;
-    if (greenNow) this.knownTips.set(branches.green, greenNow);
     const promoted: EventSpec[] = [];
     if (top !== target)
-      promoted.push([
-        'branch:promoted',
-        { runId, branch: branches.working, role: 'working', from: target, to: top },
-      ]);
-    if (greenMoved)
-      promoted.push([
-        'branch:promoted',
-        { runId, branch: branches.green, role: 'green', from: green, to: top },
-      ]);
+      promoted.push(['branch:promoted', { runId, branch: branches.working, role: 'working', from: target, to: top }]);
+    if (promoteGreen) {
+      promoted.push(['branch:promoted', { runId, branch: branches.green, role: 'green', from: green, to: top }]);
+      this.lastHeld = undefined;
+    } else if (!decision.promote && decision.reason !== this.lastHeld) {
+      // Said once per reason: every merge behind the same failing gate would only repeat it.
+      this.lastHeld = decision.reason;
+      promoted.push(['branch:held', { runId, branch: branches.green, commit: top, reason: decision.reason }]);
+    }
     stack.forEach((item, index) => {
-      const events = index === stack.length - 1 ? promoted : [];
-      item.entry.settle(
-        this.book.merged(item.entry.mergeId, item.commit, events, index === stack.length - 1 ? flaky : []),
+      const last = index === stack.length - 1;
+      this.settleSafely(item.entry, () =>
+        this.book.merged(item.entry.mergeId, item.commit, last ? promoted : [], last ? flaky : []),
       );
     });
   }
 
+  /** Green follows only a commit verified with the configured checks, passing the gate, no worse than green. */
+  private greenDecision(snapshot: Snapshot): { promote: true } | { promote: false; reason: string } {
+    const key = checksKey(this.options.greenChecks);
+    if (snapshot.checksKey !== key)
+      return { promote: false, reason: "verified with a unit's own checks, not the configured ones" };
+    const green = this.options.guard.recorded('green');
+    const greenSnapshot = green ? this.options.recorder.store.health.forCommit(green, key) : undefined;
+    return greenDecision(snapshot, greenSnapshot);
+  }
+
   private rejectAll(stack: Stacked[], verdict: Exclude<Verdict, { kind: 'pass' }>): void {
     for (const item of stack)
-      item.entry.settle(this.book.reject(item.entry.mergeId, verdict.kind, verdict.detail));
+      this.settleSafely(item.entry, () => this.book.reject(item.entry.mergeId, verdict.kind, verdict.detail));
   }
 
   /** Back to the front of the queue (the target moved) or, past the limit or when stopping, paused for a resume. */
@@ -306,7 +386,7 @@ export class MergeQueue {
     for (const item of stack) {
       item.entry.races += 1;
       if (this.options.signal.aborted || item.entry.races >= MAX_TARGET_RACES) {
-        item.entry.settle(this.book.interrupt(item.entry.mergeId, reason));
+        this.settleSafely(item.entry, () => this.book.interrupt(item.entry.mergeId, reason));
       } else again.push(item.entry);
     }
     this.waiting.unshift(...again);
@@ -319,16 +399,16 @@ export class MergeQueue {
     label: 'target' | 'candidate',
     options: { fresh?: boolean } = {},
   ): Promise<Snapshot> {
-    const { recorder, runId, worktree } = this.options;
+    const { recorder, runId, workspace } = this.options;
     if (!options.fresh) {
       const cached = recorder.store.health.forCommit(commit, checksKey(checks));
       if (cached) return cached;
     }
     this.verifications += 1;
-    await worktree.checkout(commit);
-    worktree.markUsed();
+    await workspace.checkout(commit);
+    workspace.markUsed();
     const snapshot = await runChecks({
-      cwd: worktree.path,
+      cwd: workspace.path,
       commit,
       checks,
       logDir: this.options.logDir,
@@ -342,14 +422,6 @@ export class MergeQueue {
       recorder.store.health.insert(runId, null, stored, snapshot),
     );
     return snapshot;
-  }
-
-  private async tips(): Promise<Map<string, string>> {
-    const { repo, branches } = this.options;
-    // The queue is the only writer of working and green: what it last saw is current
-    // unless someone else moved them, and then the guarded ref update says so.
-    this.knownTips ??= await branchTips(repo, [branches.working, branches.green]);
-    return this.knownTips;
   }
 
   private checksOf(entry: Waiting): readonly CheckSpec[] {

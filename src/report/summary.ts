@@ -1,6 +1,7 @@
 import { countByStatus, UNIT_STATUSES } from '../controller/unit-machine.js';
 import type { RejectClass, UnitStatus } from '../events/types.js';
 import type { Store } from '../store/store.js';
+import { greenNote } from './green-state.js';
 
 export interface RunSummary {
   runId: number;
@@ -15,6 +16,8 @@ export interface RunSummary {
   rejectedBy: Partial<Record<RejectClass, number>>;
   rounds: number;
   greenCommit: string | null;
+  /** Where green is, or why it is not there yet. */
+  green: string;
   workingCommit: string | null;
   elapsedSeconds: number;
   databasePath: string;
@@ -56,6 +59,7 @@ export function summarizeRun(
     rejectedBy,
     rounds: store.runs.rounds(runId).length,
     elapsedSeconds: Math.round((ended - Date.parse(run.started_at)) / 100) / 10,
+    green: greenNote(store, runId, extra.greenCommit),
     ...extra,
   };
 }
@@ -74,7 +78,7 @@ export function formatSummary(summary: RunSummary): string {
         : ''),
     `  attempts  ${summary.attempts} in ${summary.rounds} round${summary.rounds === 1 ? '' : 's'}`,
     `  merges    ${summary.merges} merged, ${summary.rejected} rejected${classes ? ` (${classes})` : ''}`,
-    `  green     ${summary.greenCommit ?? 'not created (no commit has passed every check yet)'}`,
+    `  green     ${summary.green}`,
     `  working   ${summary.workingCommit ?? 'none'}`,
     `  elapsed   ${summary.elapsedSeconds.toFixed(1)} s`,
     `  state     ${summary.databasePath}`,

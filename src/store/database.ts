@@ -16,9 +16,10 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   try {
     db = new Database(file, { readonly: options.readonly ?? false, timeout: 5000 });
   } catch (error) {
-    throw new StateError(`cannot open the state database ${file}: ${String(error)}`, undefined, {
-      cause: error,
-    });
+    throw (
+      stateFailure(error, file) ??
+      new StateError(`cannot open the state database ${file}: ${String(error)}`, undefined, { cause: error })
+    );
   }
   try {
     if (!options.readonly) {
@@ -36,7 +37,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   } catch (error) {
     db.close();
     if (error instanceof StateError) throw error;
-    // SQLite only reads the file here: a corrupt or foreign file is the user's to fix, not a gaffer bug.
+    const known = stateFailure(error, file);
+    if (known && !/SQLITE_(CORRUPT|NOTADB)/.test(codeOf(error) ?? '')) throw known;
+    // A corrupt or foreign file is the user's to fix, not a gaffer bug.
     throw new StateError(
       `cannot use the state database ${file}: ${errorMessage(error)}. Move it aside (gaffer starts a new one) or pass --state <folder>`,
       undefined,
@@ -77,4 +80,40 @@ export function statementCache(db: Db): (sql: string) => Database.Statement {
     }
     return statement;
   };
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * The state database failed in a way the user must fix (full disk, read-only
+ * folder, the file gone or replaced): a StateError (exit 11) naming the cause
+ * and the fix; undefined for anything else. Nothing is lost: what was written
+ * stays, and the next start resumes from it.
+ */
+export function stateFailure(error: unknown, file: string): StateError | undefined {
+  if (error instanceof StateError) return error;
+  const code = codeOf(error) ?? '';
+  const folder = path.dirname(file);
+  const cause = `${code ? `${code}: ` : ''}${errorMessage(error)}`;
+  const resume = 'then run `gaffer run` again: the run resumes from what was recorded';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StateError(`the disk holding ${folder} is full (${cause}): free some space, ${resume}`, undefined, { cause: error });
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return new StateError(
+      `the state folder ${folder} cannot be written (${cause}): make it writable or set "stateDir" to a writable folder, ${resume}`,
+      undefined,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'EIO') {
+    return new StateError(`the state database ${file} cannot be read or written (${cause}): check the disk and the folder, ${resume}`, undefined, { cause: error });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new StateError(`the state database ${file} is damaged (${cause}): move it aside (gaffer starts a new one) or restore it from a backup`, undefined, { cause: error });
+  }
+  return undefined;
 }

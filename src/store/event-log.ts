@@ -31,4 +31,12 @@ export class EventLogTable {
   forRun(runId: number): EventRow[] {
     return this.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as EventRow[];
   }
+
+  /** The newest events of these types in a run, newest first. */
+  latestOfTypes(runId: number, types: readonly string[], limit = 1): EventRow[] {
+    const marks = types.map(() => '?').join(', ');
+    return this.prepare(
+      `SELECT * FROM events WHERE run_id = ? AND type IN (${marks}) ORDER BY seq DESC LIMIT ?`,
+    ).all(runId, ...types, limit) as EventRow[];
+  }
 }

@@ -107,4 +107,18 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
   `,
+  // Every tip gaffer wrote to the working and green branches: what the guard compares the repository with.
+  `
+  CREATE TABLE branch_tips (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    branch TEXT NOT NULL,
+    role TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+  );
+  CREATE INDEX branch_tips_by_branch ON branch_tips (branch, id);
+  `,
 ];

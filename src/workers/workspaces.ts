@@ -1,94 +1,172 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { git, tryGit } from '../git/git.js';
-import { Mutex } from '../util/mutex.js';
+import { IsolatedWorkspace } from '../git/isolated-workspace.js';
+import type { SourceRepo } from '../git/source-repo.js';
 
 export interface Workspace {
   branch: string;
   path: string;
 }
 
+/** What an attempt left: its commits, fetched into the user's repository under its branch. */
+export type Collected =
+  | { ok: true; tip: string; commits: number }
+  | { ok: false; tip: string; commits: 0; reason: string };
+
 /**
- * The one owner of the attempt worktrees under `<state>/worktrees`: a pool of
- * slots, one per running attempt. Each attempt gets a slot switched to a new
- * branch at its base commit, with tracked files reset and untracked files
+ * The one owner of the attempt workspaces under `<state>/workspaces`: a pool
+ * of slots, one per running attempt. Each slot is an isolated workspace (its
+ * own git directory, borrowing the user's objects), so an agent shares no
+ * refs, hooks or configuration with the user's repository. An attempt starts
+ * on a new branch at its base commit, tracked files reset and untracked files
  * removed; ignored files (installed dependencies, build caches) stay, as in a
- * CI cache. Creating a slot (`git worktree add`) is serialized: concurrent
- * adds race on git's own lock files. A slot that cannot be reset is
- * discarded, never reused.
+ * CI cache. When it ends, gaffer fetches its commits into the user's
+ * repository by the tip the workspace's HEAD names, and only then does the
+ * attempt's branch exist there. A slot that cannot be prepared is discarded,
+ * never reused.
  */
 export class Workspaces {
   private readonly root: string;
-  private readonly free: string[] = [];
+  private readonly free: IsolatedWorkspace[] = [];
+  private readonly byPath = new Map<string, IsolatedWorkspace>();
   private created = 0;
 
   constructor(
-    private readonly repo: string,
-    stateDir: string,
-    readonly repoLock: Mutex = new Mutex(),
+    private readonly source: SourceRepo,
+    private readonly stateDir: string,
   ) {
-    this.root = path.join(stateDir, 'worktrees');
+    this.root = path.join(stateDir, 'workspaces');
   }
 
   static branchName(runId: number, unitId: string, attempt: number): string {
     return `gaffer/run-${runId}/${unitId}/attempt-${attempt}`;
   }
 
-  /** A new branch at `baseCommit`, checked out in a slot of its own until `release`. */
+  /** A slot on a new branch at `baseCommit`, until `release`. */
   async acquire(runId: number, unitId: string, attempt: number, baseCommit: string): Promise<Workspace> {
     const branch = Workspaces.branchName(runId, unitId, attempt);
     const reused = this.free.pop();
     if (reused !== undefined) {
       try {
-        await git(reused, ['checkout', '--quiet', '--force', '-B', branch, baseCommit]);
-        await git(reused, ['clean', '-fdq']);
-        return { branch, path: reused };
+        await reused.checkout(baseCommit, branch);
+        reused.markForeign();
+        return { branch, path: reused.path };
       } catch {
         await this.discard(reused);
       }
     }
-    const slot = path.join(this.root, `slot-${process.pid}-${(this.created += 1)}`);
-    await this.repoLock.run(async () => {
-      fs.rmSync(slot, { recursive: true, force: true });
-      fs.mkdirSync(this.root, { recursive: true });
-      await git(this.repo, ['worktree', 'add', '--quiet', '-B', branch, slot, baseCommit]);
+    this.created += 1;
+    const name = `slot-${process.pid}-${this.created}`;
+    const slot = new IsolatedWorkspace(path.join(this.root, name), this.source, {
+      indexCopy: path.join(this.stateDir, 'index', `${name}.index`),
     });
-    return { branch, path: slot };
+    await fs.promises.rm(slot.path, { recursive: true, force: true });
+    try {
+      await slot.checkout(baseCommit, branch);
+    } catch (error) {
+      await this.discard(slot);
+      throw error;
+    }
+    // From here on the agent owns the slot's git directory.
+    slot.markForeign();
+    this.byPath.set(slot.path, slot);
+    return { branch, path: slot.path };
+  }
+
+  /**
+   * Brings the attempt's commits into the user's repository as its branch, by
+   * fetching the workspace's HEAD (git's upload-pack is made to serve
+   * untrusted repositories: nothing the agent configured runs). The tip must
+   * descend from the base: a rewritten history is not the attempt's work.
+   */
+  async collect(workspace: Workspace, baseCommit: string): Promise<Collected> {
+    const repo = this.source.repo;
+    if (unchangedHead(workspace.path, baseCommit)) return { ok: true, tip: baseCommit, commits: 0 };
+    const ref = `refs/heads/${workspace.branch}`;
+    const fetched = await tryGit(repo, [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      workspace.path,
+      `+HEAD:${ref}`,
+    ]);
+    if (fetched.exitCode !== 0) {
+      return {
+        ok: false,
+        tip: baseCommit,
+        commits: 0,
+        reason: `its commits could not be fetched from the workspace: ${(fetched.stderr || fetched.stdout).trim().split('\n')[0] ?? 'git fetch failed'}`,
+      };
+    }
+    const tip = await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]);
+    const descends = await tryGit(repo, ['merge-base', '--is-ancestor', baseCommit, tip]);
+    if (descends.exitCode !== 0) {
+      await this.deleteBranch(workspace.branch);
+      return {
+        ok: false,
+        tip,
+        commits: 0,
+        reason: `its branch does not contain its base commit ${baseCommit.slice(0, 10)} (history was rewritten): only commits on top of the base can be merged`,
+      };
+    }
+    const commits = Number.parseInt(await git(repo, ['rev-list', '--count', `${baseCommit}..${tip}`]), 10);
+    if (commits === 0) await this.deleteBranch(workspace.branch);
+    return { ok: true, tip, commits };
   }
 
   /** The attempt has ended: its slot serves the next one. The branch stays until its merge has ended. */
   release(workspace: Workspace): void {
-    this.free.push(workspace.path);
+    const slot = this.byPath.get(workspace.path);
+    if (slot) this.free.push(slot);
   }
 
   /** Deletes a branch whose merge has ended (or that never had commits): a ref deletion, no lock needed. */
   async deleteBranch(branch: string): Promise<void> {
-    await tryGit(this.repo, ['update-ref', '-d', `refs/heads/${branch}`]);
+    await tryGit(this.source.repo, ['update-ref', '-d', `refs/heads/${branch}`]);
   }
 
   /**
-   * Removes every slot a previous supervisor left (after a crash their state is
-   * unknown) and the records of worktrees whose folders are gone.
+   * Removes every slot a previous supervisor left (after a crash their state
+   * is unknown), and the worktrees earlier versions of gaffer registered.
    */
   async reset(): Promise<void> {
     this.free.length = 0;
-    await this.repoLock.run(async () => {
-      await fs.promises.rm(this.root, { recursive: true, force: true });
-      await git(this.repo, ['worktree', 'prune']);
-    });
+    this.byPath.clear();
+    await fs.promises.rm(this.root, { recursive: true, force: true });
+    await fs.promises.rm(path.join(this.stateDir, 'index'), { recursive: true, force: true });
+    const legacy = path.join(this.stateDir, 'worktrees');
+    if (fs.existsSync(legacy)) {
+      await fs.promises.rm(legacy, { recursive: true, force: true });
+      await tryGit(this.source.repo, ['worktree', 'prune']);
+    }
   }
 
-  /** Drops the records of worktrees whose folders are gone. */
-  async prune(): Promise<void> {
-    await this.repoLock.run(async () => {
-      await git(this.repo, ['worktree', 'prune']);
-    });
+  private async discard(slot: IsolatedWorkspace): Promise<void> {
+    this.byPath.delete(slot.path);
+    await slot.discard();
   }
+}
 
-  private async discard(slot: string): Promise<void> {
-    await this.repoLock.run(async () => {
-      await fs.promises.rm(slot, { recursive: true, force: true });
-      await tryGit(this.repo, ['worktree', 'prune']);
-    });
+/**
+ * True when the workspace's HEAD still names the base commit, read from the
+ * files without running git there: the common case of an attempt without
+ * commits needs no fetch. Anything unexpected says "changed" and is fetched.
+ */
+function unchangedHead(workspace: string, baseCommit: string): boolean {
+  try {
+    const gitDir = path.join(workspace, '.git');
+    if (!fs.lstatSync(gitDir).isDirectory()) return false;
+    const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+    if (head === baseCommit) return true;
+    const match = /^ref: (refs\/heads\/[^\s]+)$/.exec(head);
+    if (!match?.[1] || match[1].includes('..')) return false;
+    const refFile = path.join(gitDir, ...match[1].split('/'));
+    if (!fs.lstatSync(refFile).isFile()) return false;
+    return fs.readFileSync(refFile, 'utf8').trim() === baseCommit;
+  } catch {
+    return false;
   }
 }

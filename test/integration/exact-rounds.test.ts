@@ -16,7 +16,7 @@ it('max_rounds = N runs exactly N rounds when work is left after each', async ()
     expect(events.filter((event) => event.type === 'round:started')).toHaveLength(2);
     expect(events.filter((event) => event.type === 'round:ended')).toHaveLength(2);
     expect(result.store.attempts.forRun(result.runId)).toHaveLength(2);
-    expect(result.status).toBe('completed');
+    expect(result.status).toBe('unfinished');
     expect(result.reason).toContain('out of rounds (2)');
     expect(result.store.units.get(result.runId, 'stubborn')).toMatchObject({ status: 'pending', strikes: 2 });
   } finally {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { describeSource } from '../../src/git/source-repo.js';
 import { Workspaces } from '../../src/workers/workspaces.js';
 import { cleanup, filesOn, git, makeRepo, runMission } from './mission-fixture.js';
 
@@ -38,24 +39,34 @@ it('a reused slot carries nothing of the previous attempt but ignored files, and
     expect(new Set(attempts.map((attempt) => attempt.worktree)).size).toBe(1);
     // `git add -A` in the second attempt would have committed the first one's junk had it survived.
     expect(filesOn(repo, 'gaffer/working')).toEqual(['base.txt', 'first.txt', 'second.txt']);
-    expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(2); // the checkout and the queue's
+    // Workspaces are no worktrees of the repository: it lists only the user's own checkout.
+    expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
   } finally {
     result.store.close();
   }
 });
 
-it('a slot that cannot be reset is discarded and a fresh one is made', async () => {
+it('a slot is made anew whatever its agent did to .git, and one that cannot be reset is discarded', async () => {
   repo = makeRepo();
   const stateDir = path.join(repo, '.gaffer');
-  const workspaces = new Workspaces(repo, stateDir);
+  const workspaces = new Workspaces(await describeSource(repo), stateDir);
   const base = git(repo, 'rev-parse', 'main');
   const first = await workspaces.acquire(1, 'unit', 1, base);
   workspaces.release(first);
+  // The agent replaced its .git by a file: the slot is made anew, whatever .git is.
+  fs.rmSync(path.join(first.path, '.git'), { recursive: true, force: true });
   fs.writeFileSync(path.join(first.path, '.git'), 'gitdir: /nonexistent/broken\n');
   const second = await workspaces.acquire(1, 'unit', 2, base);
-  expect(second.path).not.toBe(first.path);
-  expect(fs.existsSync(first.path)).toBe(false);
   expect(git(second.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('gaffer/run-1/unit/attempt-2');
+  expect(git(second.path, 'rev-parse', 'HEAD')).toBe(base);
+  expect(fs.lstatSync(path.join(second.path, '.git')).isDirectory()).toBe(true);
+  // A slot whose folder became a file cannot be reset: it is discarded and a fresh one made.
+  workspaces.release(second);
+  fs.rmSync(second.path, { recursive: true, force: true });
+  fs.writeFileSync(second.path, 'not a folder');
+  const third = await workspaces.acquire(1, 'unit', 3, base);
+  expect(third.path).not.toBe(second.path);
+  expect(fs.existsSync(second.path)).toBe(false);
   await workspaces.reset();
-  expect(fs.existsSync(path.join(stateDir, 'worktrees'))).toBe(false);
+  expect(fs.existsSync(path.join(stateDir, 'workspaces'))).toBe(false);
 });

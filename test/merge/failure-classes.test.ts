@@ -91,7 +91,7 @@ it('skipping tests is a regression even though every remaining test passes', asy
   expect(outcomes.get('shrink')).toEqual({ status: 'rejected', class: 'regression' });
   const rejected = harness.events.find((event) => event.type === 'merge:rejected');
   expect(rejected?.type === 'merge:rejected' && rejected.payload.detail).toContain(
-    'fewer tests run: 2 before, 1 after',
+    'fewer tests ran: 2 on the target, 1 on the candidate',
   );
   expect(harness.store.units.get(1, 'shrink')).toMatchObject({ status: 'pending', strikes: 1 });
 });

@@ -7,7 +7,9 @@ import { EventBus } from '../../src/events/bus.js';
 import type { GafferEvent } from '../../src/events/types.js';
 import type { CheckSpec } from '../../src/health/run-checks.js';
 import { MergeQueue, type MergeOutcome } from '../../src/merge/merge-queue.js';
-import { QueueWorktree } from '../../src/merge/queue-worktree.js';
+import { describeSource } from '../../src/git/source-repo.js';
+import { BranchGuard } from '../../src/merge/branch-guard.js';
+import { QueueWorkspace } from '../../src/merge/queue-workspace.js';
 import { parsePlan } from '../../src/plan/load.js';
 import { Store } from '../../src/store/store.js';
 import { Workspaces } from '../../src/workers/workspaces.js';
@@ -39,6 +41,7 @@ export async function queueHarness(
   candidates: readonly Candidate[],
   checks: readonly CheckSpec[],
   batchSize: number,
+  options: { confirmFailures?: boolean } = {},
 ): Promise<QueueHarness> {
   const stateDir = path.join(repo, '.gaffer');
   const store = Store.open(path.join(stateDir, 'state.db'));
@@ -97,18 +100,25 @@ export async function queueHarness(
     });
     mergeIds.push([candidate.id, mergeId]);
   }
-  const workspaces = new Workspaces(repo, stateDir);
-  const worktree = new QueueWorktree(repo, stateDir, workspaces.repoLock);
-  await worktree.ensure(base);
+  const source = await describeSource(repo);
+  const workspaces = new Workspaces(source, stateDir);
+  const workspace = new QueueWorkspace(source, stateDir);
+  await workspace.ensure(repo, base);
+  const branches = { working: 'gaffer/working', green: 'gaffer/green' };
+  const guard = new BranchGuard({ recorder, runId, repo, commonDir: source.commonDir, branches });
+  await guard.start(false);
   const queue = new MergeQueue({
     recorder,
     ledger,
     runId,
     repo,
-    branches: { working: 'gaffer/working', green: 'gaffer/green' },
-    worktree,
+    branches,
+    workspace,
     workspaces,
+    guard,
     checksFor: () => checks,
+    greenChecks: checks,
+    confirmFailures: options.confirmFailures ?? true,
     batchSize,
     logDir: path.join(stateDir, 'logs'),
     graceMs: 300,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
 import type { EventName, GafferEvent, GafferEvents } from '../../src/events/types.js';
 import { attachHeadlessReporter, formatEvent } from '../../src/report/headless.js';
+import { terminalSafe } from '../../src/util/terminal-text.js';
 
 const AT = '2024-05-06T07:08:09.123Z';
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -52,6 +53,19 @@ const samples = {
       { name: 'lint', passed: true, exitCode: 0, outcome: 'exited' },
     ],
   },
+  'branch:tampered': {
+    runId: 1,
+    branch: 'gaffer/green',
+    role: 'green',
+    kind: 'moved',
+    expected: 'a'.repeat(40),
+    found: 'b'.repeat(40),
+    savedAs: 'refs/gaffer/foreign/green-1',
+    restored: true,
+    message: 'gaffer/green was moved by someone other than gaffer',
+  },
+  'repo:tampered': { runId: 1, changes: ['config core.fsmonitor added'], message: 'the repository changed' },
+  'branch:held': { runId: 1, branch: 'gaffer/green', commit: 'c'.repeat(40), reason: 'lint fails' },
   'supervisor:warning': { runId: null, message: 'gaffer/working fails its own checks' },
   'supervisor:paused': { runId: 1, paused: true },
   'supervisor:command': {
@@ -137,7 +151,8 @@ describe('attachHeadlessReporter', () => {
       const event = expected[index] as GafferEvent;
       expect(line).not.toContain('\n');
       const parsed = JSON.parse(line) as Record<string, unknown>;
-      expect(parsed).toEqual({ at: AT, type: event.type, ...event.payload });
+      // String fields are terminal text: control characters go, a CRLF becomes LF.
+      expect(parsed).toEqual(terminalSafe({ at: AT, type: event.type, ...event.payload }));
     });
   });
 

@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { git, tryGit, type GitResult } from './git.js';
+import type { SourceRepo } from './source-repo.js';
+
+/** Live git processes whose working folder is inside `folder` (Linux /proc; elsewhere none are seen). */
+export function gitProcessesIn(folder: string): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'git') continue;
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === folder || cwd.startsWith(`${folder}/`)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+const LIVE_GIT_WAIT_MS = 5000;
+
+export interface IsolatedWorkspaceOptions {
+  /** Where gaffer keeps its copy of the index (outside the reach of what runs in the workspace). */
+  indexCopy: string;
+  /**
+   * gaffer's own commits here (the merge queue's rebases) go straight into the
+   * user's object store; an agent's or a check's writes stay in the
+   * workspace's own store, which is thrown away.
+   */
+  writeObjects?: boolean;
+}
+
+/**
+ * A work tree with a git directory of its own that borrows the user's objects
+ * (alternates) and shares none of its refs, hooks or configuration: an agent
+ * or a check working here can move no branch of the user's and plant no hook
+ * or config that runs in gaffer's git commands.
+ *
+ * Whatever ran here may have rewritten the git directory (hooks, config,
+ * `core.fsmonitor`, filters, even `.git` as a link elsewhere), so gaffer never
+ * runs git in it after foreign code ran: `checkout` first makes the git
+ * directory anew from files gaffer writes, then resets the work tree using
+ * gaffer's own copy of the index (stat data the workspace's code cannot
+ * forge: ctime), so only changed files are rewritten. Ignored files
+ * (dependencies, caches) stay, as in a CI cache.
+ */
+export class IsolatedWorkspace {
+  private trusted = false;
+  private head: string | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly source: SourceRepo,
+    private readonly options: IsolatedWorkspaceOptions,
+  ) {}
+
+  get gitDir(): string {
+    return path.join(this.path, '.git');
+  }
+
+  /** True while nothing foreign has run here since gaffer's last checkout. */
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  /** Foreign code may have run here: the next use of git makes the git directory anew. */
+  markForeign(): void {
+    this.trusted = false;
+  }
+
+  /**
+   * The work tree at `commit`, clean (but for ignored files), on `branch` or
+   * detached, with a git directory made by gaffer.
+   */
+  async checkout(commit: string, branch?: string): Promise<void> {
+    if (this.trusted && this.head === commit && branch === undefined) return;
+    this.trusted = false;
+    await this.rebuildGitDir(commit, branch);
+    // The git directory is gaffer's own again: its git may run here.
+    this.trusted = true;
+    try {
+      await this.run(['reset', '--quiet', '--hard']);
+      await this.run(['clean', '-fdq']);
+      await fs.promises.mkdir(path.dirname(this.options.indexCopy), { recursive: true });
+      await fs.promises.copyFile(path.join(this.gitDir, 'index'), this.options.indexCopy);
+    } catch (error) {
+      this.trusted = false;
+      throw error;
+    }
+    this.head = commit;
+  }
+
+  /** gaffer's git in the workspace: only while nothing foreign has run since the last checkout. */
+  async run(args: readonly string[]): Promise<string> {
+    this.assertTrusted(args);
+    return git(this.path, this.scoped(args), this.gitOptions());
+  }
+
+  async tryRun(args: readonly string[]): Promise<GitResult> {
+    this.assertTrusted(args);
+    return tryGit(this.path, this.scoped(args), this.gitOptions());
+  }
+
+  /** After gaffer itself moved HEAD (a rebase): the commit the work tree now holds. */
+  noteHead(commit: string | undefined): void {
+    this.head = commit;
+  }
+
+  /** Removes the workspace, work tree and git directory. */
+  async discard(): Promise<void> {
+    this.trusted = false;
+    await fs.promises.rm(this.path, { recursive: true, force: true });
+    await fs.promises.rm(this.options.indexCopy, { force: true });
+  }
+
+  private scoped(args: readonly string[]): string[] {
+    return [`--git-dir=${this.gitDir}`, `--work-tree=${this.path}`, ...args];
+  }
+
+  private gitOptions(): { env: Record<string, string> } | undefined {
+    return this.options.writeObjects ? { env: { GIT_OBJECT_DIRECTORY: this.source.objectsDir } } : undefined;
+  }
+
+  private assertTrusted(args: readonly string[]): void {
+    if (!this.trusted) {
+      throw new Error(`gaffer refused to run git ${args[0] ?? ''} in ${this.path}: foreign code ran there since its last checkout`);
+    }
+  }
+
+  private async rebuildGitDir(commit: string, branch: string | undefined): Promise<void> {
+    await waitForGitToLeave(this.path);
+    await fs.promises.mkdir(this.path, { recursive: true });
+    const stat = await fs.promises.lstat(this.path);
+    if (!stat.isDirectory()) throw new Error(`${this.path} is not a folder`);
+    // rm on a symbolic link removes the link, never what it points to.
+    await fs.promises.rm(this.gitDir, { recursive: true, force: true });
+    const gitDir = this.gitDir;
+    await fs.promises.mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
+    await fs.promises.mkdir(path.join(gitDir, 'refs', 'tags'), { recursive: true });
+    await fs.promises.mkdir(path.join(gitDir, 'info'), { recursive: true });
+    await fs.promises.writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${this.source.objectsDir}\n`);
+    await fs.promises.writeFile(path.join(gitDir, 'config'), this.source.workspaceConfig);
+    await fs.promises.writeFile(path.join(gitDir, 'info', 'exclude'), this.source.exclude);
+    if (branch === undefined) {
+      await fs.promises.writeFile(path.join(gitDir, 'HEAD'), `${commit}\n`);
+    } else {
+      const ref = path.join(gitDir, 'refs', 'heads', ...branch.split('/'));
+      await fs.promises.mkdir(path.dirname(ref), { recursive: true });
+      await fs.promises.writeFile(ref, `${commit}\n`);
+      await fs.promises.writeFile(path.join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+    }
+    try {
+      await fs.promises.copyFile(this.options.indexCopy, path.join(gitDir, 'index'));
+    } catch {
+      // No copy yet: the first checkout writes every file.
+    }
+  }
+}
+
+/** A git process of ours still at work here (left by a supervisor that was killed) is waited for, never raced. */
+async function waitForGitToLeave(folder: string): Promise<void> {
+  const deadline = Date.now() + LIVE_GIT_WAIT_MS;
+  while (gitProcessesIn(folder).length > 0) {
+    if (Date.now() > deadline) {
+      throw new Error(`${folder} is in use by a running git process (pid ${gitProcessesIn(folder).join(', ')})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

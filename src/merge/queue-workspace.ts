@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { tryGit } from '../git/git.js';
+import { IsolatedWorkspace } from '../git/isolated-workspace.js';
+import type { SourceRepo } from '../git/source-repo.js';
+
+export type RebaseResult = { ok: true; head: string } | { ok: false; conflicted: string[]; message: string };
+
+/**
+ * The merge queue's workspace, where candidates are rebased and verified. It
+ * is an isolated workspace: the checks (which run the candidate's code) see a
+ * git directory of their own, so nothing they do reaches the user's refs,
+ * hooks or configuration. gaffer's rebases write their commits straight into
+ * the user's object store, ready for the guarded ref update. After a check
+ * ran or a step failed, the git directory is made anew before gaffer uses git
+ * here again: no rebase left half done, no lock, no planted hook survives.
+ */
+export class QueueWorkspace {
+  readonly path: string;
+  private readonly workspace: IsolatedWorkspace;
+
+  constructor(source: SourceRepo, stateDir: string) {
+    this.path = path.join(stateDir, 'merge');
+    this.workspace = new IsolatedWorkspace(this.path, source, {
+      indexCopy: path.join(stateDir, 'index', 'merge.index'),
+      writeObjects: true,
+    });
+  }
+
+  /**
+   * Makes the workspace usable at `at`. A folder an earlier gaffer left as a
+   * linked worktree of the repository is removed and unregistered first.
+   */
+  async ensure(repo: string, at: string): Promise<void> {
+    const dotGit = path.join(this.path, '.git');
+    if (fs.existsSync(dotGit) && fs.lstatSync(dotGit).isFile()) {
+      await tryGit(repo, ['worktree', 'remove', '--force', '--force', this.path]);
+      await fs.promises.rm(this.path, { recursive: true, force: true });
+      await tryGit(repo, ['worktree', 'prune']);
+    }
+    await this.checkout(at);
+  }
+
+  /** The work tree at `commit`, detached, clean; rebuilt if anything foreign ran since. */
+  async checkout(commit: string): Promise<void> {
+    try {
+      await this.workspace.checkout(commit);
+    } catch {
+      // A workspace that cannot be reset is made anew from nothing, never reused as it is.
+      await this.workspace.discard();
+      await this.workspace.checkout(commit);
+    }
+  }
+
+  /** The checks are about to run the candidate's code here. */
+  markUsed(): void {
+    this.workspace.markForeign();
+  }
+
+  /** Replays `base..tip` onto `onto`, leaving HEAD at the result. On failure the next use rebuilds. */
+  async rebase(onto: string, base: string, tip: string): Promise<RebaseResult> {
+    // A rebase checks out what it needs itself; it only needs a git directory gaffer made.
+    if (!this.workspace.isTrusted) await this.checkout(onto);
+    const result = await this.workspace.tryRun(['rebase', '--quiet', '--no-autosquash', '--onto', onto, base, tip]);
+    if (result.exitCode === 0) {
+      const head = (await this.workspace.run(['rev-parse', 'HEAD'])).trim();
+      this.workspace.noteHead(head);
+      return { ok: true, head };
+    }
+    const unmerged = await this.workspace.tryRun(['diff', '--name-only', '--diff-filter=U']);
+    const conflicted = unmerged.stdout.split('\n').filter((line) => line.trim() !== '');
+    this.workspace.markForeign();
+    return { ok: false, conflicted, message: (result.stderr || result.stdout).trim() };
+  }
+
+  /** Something failed mid-operation: rebuild before the next use. */
+  markBroken(): void {
+    this.workspace.markForeign();
+  }
+}
