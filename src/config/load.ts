@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, errorMessage } from '../errors.js';
 import { describeJsonSyntaxError, formatZodIssues, readableIssueMessages } from './format-issues.js';
@@ -58,9 +58,56 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
   };
 }
 
-function readConfigText(absolutePath: string): string {
+/**
+ * Reads a file that must be a regular file. It is opened without blocking and
+ * checked on the open descriptor (no race with a rename): reading a FIFO
+ * would wait for a writer forever, /dev/zero never ends, a folder or a socket
+ * cannot be read. Returns what the path is instead when it is not a file;
+ * failures to open (ENOENT, EACCES) are thrown for the caller to word.
+ */
+export function readRegularFile(absolutePath: string): { text: string } | { notAFile: string } {
+  let fd: number;
   try {
-    return readFileSync(absolutePath, 'utf8');
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer. Windows has no such flag (nor FIFOs).
+    fd = fs.openSync(absolutePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    // A socket cannot be opened at all (ENXIO): say what it is rather than the errno.
+    const kind = kindOfNonFile(absolutePath);
+    if (kind !== undefined) return { notAFile: kind };
+    throw error;
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) return { notAFile: describeFileKind(stats) };
+    return { text: fs.readFileSync(fd, 'utf8') };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What the path is when it exists and is not a regular file; undefined otherwise or if stat fails. */
+function kindOfNonFile(absolutePath: string): string | undefined {
+  try {
+    const stats = fs.statSync(absolutePath);
+    return stats.isFile() ? undefined : describeFileKind(stats);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeFileKind(stats: fs.Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe (FIFO), which would wait for a writer forever';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device (like /dev/zero or a terminal)';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function readConfigText(absolutePath: string): string {
+  let read: { text: string } | { notAFile: string };
+  try {
+    read = readRegularFile(absolutePath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -81,6 +128,12 @@ function readConfigText(absolutePath: string): string {
       cause: error,
     });
   }
+  if ('notAFile' in read) {
+    throw new ConfigError(
+      `config path ${absolutePath} is ${read.notAFile}, not a regular file: nothing was read; pass the config JSON file itself with --config <file>`,
+    );
+  }
+  return read.text;
 }
 
 function stripByteOrderMark(text: string): string {

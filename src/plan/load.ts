@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeJsonSyntaxError, formatZodIssues, readableIssueMessages } from '../config/format-issues.js';
+import { readRegularFile } from '../config/load.js';
 import { PlanError, errorMessage } from '../errors.js';
 import { PlanSchema, type Plan } from './schema.js';
 import { validatePlan } from './validate.js';
@@ -30,9 +30,9 @@ export function parsePlan(value: unknown, source: string): Plan {
 }
 
 function readPlanText(absolutePath: string): string {
-  let text: string;
+  let read: { text: string } | { notAFile: string };
   try {
-    text = readFileSync(absolutePath, 'utf8');
+    read = readRegularFile(absolutePath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -48,6 +48,12 @@ function readPlanText(absolutePath: string): string {
     }
     throw new PlanError(`cannot read plan file ${absolutePath}: ${errorMessage(error)}`, { cause: error });
   }
+  if ('notAFile' in read) {
+    throw new PlanError(
+      `plan path ${absolutePath} is ${read.notAFile}, not a regular file: nothing was read; point "plan" in the config or --plan at the plan JSON file`,
+    );
+  }
+  const { text } = read;
   // Editors on Windows save a byte order mark that JSON.parse rejects.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
