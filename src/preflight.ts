@@ -2,8 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import which from 'which';
-import type { AgentConfig, CheckConfig, Config } from './config/schema.js';
-import { PreflightError } from './errors.js';
+import {
+  attemptNamespaceClash,
+  ATTEMPT_BRANCH_FOLDER,
+  ATTEMPT_BRANCH_PREFIX,
+  BRANCH_EXAMPLES,
+  nested,
+  type BranchRole,
+} from './config/branch-names.js';
+import type { AgentConfig, BranchesConfig, CheckConfig, Config } from './config/schema.js';
+import { ConfigError, PreflightError } from './errors.js';
 import { tryGit } from './git/git.js';
 import type { Plan } from './plan/schema.js';
 import { agentExecutable } from './workers/agents.js';
@@ -15,6 +23,11 @@ export interface PreflightReport {
   passed: string[];
 }
 
+export interface PreflightOptions {
+  /** Take an existing working branch as it is, even if it does not descend from base (`--adopt`). */
+  adopt?: boolean;
+}
+
 /**
  * Everything that can be wrong before a run starts, checked before anything
  * is written or spawned: the repository, its branches and tree, the agent
@@ -24,6 +37,7 @@ export async function preflight(
   config: Config,
   plan: Plan | undefined,
   repo: string,
+  options: PreflightOptions = {},
 ): Promise<PreflightReport> {
   const passed: string[] = [];
   if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) {
@@ -40,6 +54,7 @@ export async function preflight(
     );
   }
   passed.push(`git repository at ${top.stdout.trim()}`);
+  await checkRefFormat(repo, config.branches);
   const git = simpleGit(repo);
   const { base, working, green } = config.branches;
   const baseCommit = (
@@ -54,6 +69,9 @@ export async function preflight(
     );
   }
   passed.push(`base branch ${base} at ${baseCommit.slice(0, 10)}`);
+  await checkBranchClashes(repo, config.branches);
+  const workingLine = await checkWorkingDescendsFromBase(repo, config.branches, baseCommit, options.adopt);
+  if (workingLine !== undefined) passed.push(workingLine);
 
   const status = await tryGit(repo, ['status', '--porcelain', '--untracked-files=no']);
   // Porcelain lines are "XY path": never trim the start, X may be a space.
@@ -98,6 +116,93 @@ export async function preflight(
     passed.push(`check ${check.name}: ${program} found`);
   }
   return { repo: top.stdout.trim(), baseCommit, passed };
+}
+
+/**
+ * The schema mirrors git's ref-name rules; git has the last word, so a name
+ * it refuses is a config error too. `--branch` is not used: it expands
+ * `@{-1}` and friends instead of judging the name.
+ */
+async function checkRefFormat(repo: string, branches: BranchesConfig): Promise<void> {
+  for (const role of ['base', 'working', 'green'] as const) {
+    const name = branches[role];
+    const result = await tryGit(repo, ['check-ref-format', `refs/heads/${name}`]);
+    if (result.exitCode !== 0) {
+      throw new ConfigError(
+        `branches.${role}: git refuses ${JSON.stringify(name)} as a branch name (git check-ref-format): set branches.${role} to a plain name like "${BRANCH_EXAMPLES[role]}"`,
+      );
+    }
+  }
+}
+
+/**
+ * Git keeps each branch as a file under refs/heads/, so a branch `gaffer`
+ * and a branch `gaffer/green` cannot both exist. The working and green
+ * branches and gaffer's attempt branches (gaffer/run-<n>/…) must fit beside
+ * the branches the repository already has, or gaffer would fail mid-run.
+ */
+async function checkBranchClashes(repo: string, branches: BranchesConfig): Promise<void> {
+  const list = await tryGit(repo, ['for-each-ref', '--format=%(refname)', 'refs/heads/']);
+  const existing = list.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('refs/heads/'))
+    .map((line) => line.slice('refs/heads/'.length));
+  for (const role of ['working', 'green'] as const satisfies readonly BranchRole[]) {
+    const name = branches[role];
+    const clash = existing.find((branch) => nested(branch, name));
+    if (clash === undefined) continue;
+    const taken = [...existing, branches.base, branches.working, branches.green];
+    const example = [name.replaceAll('/', '-'), `gaffer-${role}`, `gaffer-${role}-2`].find(
+      (candidate) => !taken.some((other) => other === candidate || nested(other, candidate)),
+    );
+    throw new PreflightError(
+      'branch-clash',
+      `branches.${role} ${JSON.stringify(name)} clashes with the existing branch ${JSON.stringify(clash)} in ${repo}: git cannot hold a branch and branches under it with the same name. Set branches.${role} to another name${example === undefined ? '' : ` (e.g. "${example}")`}, or rename the branch (git branch -m ${clash} <new name>)`,
+    );
+  }
+  const blocker = existing.find(
+    (branch) =>
+      attemptNamespaceClash(branch) !== undefined &&
+      (branch === ATTEMPT_BRANCH_FOLDER || !branch.slice(ATTEMPT_BRANCH_PREFIX.length).includes('/')),
+  );
+  if (blocker !== undefined) {
+    throw new PreflightError(
+      'branch-clash',
+      `the branch ${JSON.stringify(blocker)} in ${repo} is where gaffer creates its attempt branches (${ATTEMPT_BRANCH_PREFIX}<n>/<unit>/attempt-<k>), and git cannot hold both: rename it (git branch -m ${blocker} <new name>)`,
+    );
+  }
+}
+
+/**
+ * An existing working branch is where gaffer builds and what it promotes to
+ * green: one that does not contain base's tip (unrelated history, or another
+ * line of work) would carry commits nobody asked for. Returns the line for
+ * `passed` when the branch exists.
+ */
+async function checkWorkingDescendsFromBase(
+  repo: string,
+  branches: BranchesConfig,
+  baseCommit: string,
+  adopt: boolean | undefined,
+): Promise<string | undefined> {
+  const { base, working } = branches;
+  const tip = (
+    await tryGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${working}^{commit}`])
+  ).stdout.trim();
+  if (tip === '') return undefined;
+  const ancestor = await tryGit(repo, ['merge-base', '--is-ancestor', baseCommit, tip]);
+  if (ancestor.exitCode === 0)
+    return `working branch ${working} at ${tip.slice(0, 10)} descends from ${base}`;
+  if (adopt) return `working branch ${working} at ${tip.slice(0, 10)} adopted as it is (--adopt)`;
+  const split = (await tryGit(repo, ['merge-base', baseCommit, tip])).stdout.trim();
+  const why =
+    split === ''
+      ? 'it has unrelated history (no commit in common)'
+      : `it is another line of work (the two split at ${split.slice(0, 10)})`;
+  throw new PreflightError(
+    'branch-diverged',
+    `the working branch "${working}" (at ${tip.slice(0, 10)}) does not descend from the base branch "${base}" (at ${baseCommit.slice(0, 10)}): ${why}, and gaffer would build on it and promote its commits to green. Delete it (git branch -D ${working}), set branches.working to a new name, or pass --adopt to take it as it is`,
+  );
 }
 
 function agentsOf(config: Config, plan: Plan | undefined): AgentConfig[] {
