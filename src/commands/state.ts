@@ -4,7 +4,7 @@ import { retryUnit } from '../controller/operator.js';
 import { ExitCode, StateError, UsageError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import { attachHeadlessReporter } from '../report/headless.js';
-import { databasePath, SupervisorLock } from '../state-dir.js';
+import { databasePath, prepareStateDir, SupervisorLock } from '../state-dir.js';
 import { formatStatus, readStatus } from '../status.js';
 import { Store } from '../store/store.js';
 import { configPathOf, printLine, stateDirOf, type Flags } from './common.js';
@@ -13,11 +13,14 @@ export function retryCommand(flags: Flags, units: string[]): number {
   if (units.length === 0) throw new UsageError('name the unit to retry: `gaffer retry <unit>`');
   const stateDir = stateDirOf(flags);
   const hasConfig = flags.config !== undefined || fs.existsSync('gaffer.json');
-  const maxAttempts = hasConfig ? loadConfig(configPathOf(flags)).config.maxAttempts : 3;
+  const config = hasConfig ? loadConfig(configPathOf(flags)).config : undefined;
+  const maxAttempts = config?.maxAttempts ?? 3;
   const databaseFile = databasePath(stateDir);
   if (!fs.existsSync(databaseFile)) {
     throw new StateError(`no state database at ${databaseFile}: run \`gaffer run\` first`);
   }
+  // Retry writes (the lock, the database): the folder must be one gaffer owns, as for a run.
+  prepareStateDir(config?.repo, stateDir);
   const lock = SupervisorLock.acquire(stateDir);
   const store = Store.open(databaseFile);
   try {
@@ -41,6 +44,17 @@ export function statusCommand(flags: Flags): number {
     if (runId !== undefined && !Number.isInteger(runId))
       throw new UsageError(`--run takes a run number, not "${flags.run}"`);
     const report = readStatus(store, runId);
+    if (!report && runId !== undefined) {
+      // Raw SQL: the runs table has no "list ids" query and the store is outside this command.
+      const ids = (store.db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map(
+        (row) => row.id,
+      );
+      throw new UsageError(
+        ids.length === 0
+          ? `there is no run #${runId}: no runs are recorded in ${stateDir} yet; run \`gaffer run\` first`
+          : `there is no run #${runId} in ${stateDir} (runs: ${ids.map((id) => `#${id}`).join(', ')}): pass one of them to --run, or leave --run out for the latest`,
+      );
+    }
     if (!report) {
       process.stdout.write(flags.json ? 'null\n' : `no runs recorded in ${stateDir} yet\n`);
       return ExitCode.ok;
