@@ -102,7 +102,8 @@ describe('a grandchild that left the process group (setsid) does not outlive the
   });
 
   it('is ended after a timeout, when the agent ignored SIGTERM', async () => {
-    const { result, orphans } = await runAgent('@setsid-orphan 60000\n@hang\n', { timeoutMs: 1000 });
+    // A budget that outlasts two node startups on a loaded machine: the orphan must be up before it ends.
+    const { result, orphans } = await runAgent('@setsid-orphan 60000\n@hang\n', { timeoutMs: 8000 });
 
     expect(result.outcome).toBe('timed-out');
     const orphan = expectEscaped(orphans[0], result.pid);
