@@ -1,4 +1,5 @@
 import type { Store } from './store/store.js';
+import { terminalSafe, toTerminalText } from './util/terminal-text.js';
 
 export interface StatusReport {
   run: {
@@ -47,8 +48,17 @@ export interface StatusReport {
   } | null;
 }
 
-/** What `gaffer status` shows: read from the state database alone, no supervisor needed. */
+/**
+ * What `gaffer status` shows: read from the state database alone, no supervisor needed.
+ * Reasons and details hold what agents and checks printed: every string comes
+ * back without control sequences (line breaks kept), for the text and the JSON output alike.
+ */
 export function readStatus(store: Store, runId?: number): StatusReport | undefined {
+  const report = readRawStatus(store, runId);
+  return report === undefined ? undefined : terminalSafe(report);
+}
+
+function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
   const run = runId === undefined ? store.runs.latest() : store.runs.get(runId);
   if (!run) return undefined;
   const deps = store.units.dependencies(run.id);
@@ -110,20 +120,23 @@ export function readStatus(store: Store, runId?: number): StatusReport | undefin
   };
 }
 
+/** One line of a reason or detail: the layout is one line per unit, attempt and merge. */
+const oneLine = (text: string): string => toTerminalText(text);
+
 export function formatStatus(report: StatusReport): string {
   const { run } = report;
   const out = [
-    `run #${run.id} of plan "${run.plan}": ${run.status}${run.reason ? ` — ${run.reason}` : ''}`,
+    `run #${run.id} of plan "${oneLine(run.plan)}": ${run.status}${run.reason ? ` — ${oneLine(run.reason)}` : ''}`,
     `  started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
     '',
     'units',
   ];
   const width = Math.max(4, ...report.units.map((unit) => unit.id.length));
   for (const unit of report.units) {
-    out.push(`  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${unit.reason}`);
+    out.push(`  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${oneLine(unit.reason)}`);
     for (const attempt of unit.attempts) {
       out.push(
-        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}: ${attempt.reason}`,
+        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}: ${oneLine(attempt.reason)}`,
       );
     }
   }
@@ -131,7 +144,7 @@ export function formatStatus(report: StatusReport): string {
   if (report.mergeQueue.length === 0) out.push('  (empty)');
   for (const merge of report.mergeQueue) {
     const detail = merge.class
-      ? ` (${merge.class}): ${merge.detail.split('\n')[0] ?? ''}`
+      ? ` (${merge.class}): ${oneLine(merge.detail.split('\n')[0] ?? '')}`
       : merge.commit
         ? ` ${merge.commit.slice(0, 10)}`
         : '';

@@ -83,3 +83,207 @@ describe('Redactor literals from the environment', () => {
     expect(redactor.redact(line)).toBe(line);
   });
 });
+
+const URL_MASKED: [line: string, expected: string][] = [
+  ['postgres://admin:S3cret@db/prod', `postgres://admin:${MASK}@db/prod`],
+  ['mysql://root:hunter2@127.0.0.1:3306/app', `mysql://root:${MASK}@127.0.0.1:3306/app`],
+  ['redis://:p4ssw0rd@cache:6379/0', `redis://:${MASK}@cache:6379/0`],
+  ['amqp://guest:gu%40st-pw@rabbit/vhost', `amqp://guest:${MASK}@rabbit/vhost`],
+  ['mongodb+srv://app:Xy9$pw@cluster0.example.net/db', `mongodb+srv://app:${MASK}@cluster0.example.net/db`],
+  ['http://proxyuser:proxypass@proxy.corp:3128', `http://proxyuser:${MASK}@proxy.corp:3128`],
+  // An unencoded @ in the password: all of it goes, up to the host.
+  ['postgres://admin:p@ss@db/prod', `postgres://admin:${MASK}@db/prod`],
+  [
+    'git clone https://x-access-token:ghs_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789@github.com/o/r.git',
+    `git clone https://x-access-token:${MASK}@github.com/o/r.git`,
+  ],
+  ['https://oauth2:glpat-AbCdEfGhIjKlMnOpQrSt@gitlab.com/o/r', `https://oauth2:${MASK}@gitlab.com/o/r`],
+  // A token as the whole user part.
+  ['https://3f2a9c1d4e5b6a7980f1e2d3c4b5a697@github.com/o/r', `https://${MASK}@github.com/o/r`],
+  [
+    'fatal: unable to access "https://bob:Sup3rS3cret@git.example.com/r/": 403',
+    `fatal: unable to access "https://bob:${MASK}@git.example.com/r/": 403`,
+  ],
+  ['DATABASE_URL=postgres://admin:S3cret@db/prod', `DATABASE_URL=postgres://admin:${MASK}@db/prod`],
+];
+
+const URL_KEPT: [name: string, line: string][] = [
+  ['a plain URL with a port', 'listening on http://localhost:8080/api?x=1'],
+  ['an ssh user', 'cloning ssh://git@github.com/org/repo.git and git@github.com:org/repo'],
+  ['a short user name', 'open https://deploy@registry.example.com/v2/'],
+  ['an email in a query', 'GET https://example.com/invite?email=bob@example.com'],
+  ['an @ in the path', 'see https://www.npmjs.com/package/@scope/name@1.2.3'],
+  ['an address in prose', 'mail admin:ops@example.com about it'],
+];
+
+const HEADER_MASKED: [line: string, expected: string][] = [
+  ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig', `Authorization: Bearer ${MASK}`],
+  ['authorization: bearer abc123', `authorization: bearer ${MASK}`],
+  ['Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l', `Authorization: Basic ${MASK}`],
+  ['Authorization: Basic YTpi', `Authorization: Basic ${MASK}`],
+  ['Authorization: token ghx_notaknownformat123', `Authorization: token ${MASK}`],
+  ['Authorization: Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ', `Authorization: Bot ${MASK}`],
+  ['Authorization: MyScheme c2VjcmV0LXZhbHVlLTEyMw==', `Authorization: MyScheme ${MASK}`],
+  ['Authorization: 9f8e7d6c5b4a39281706', `Authorization: ${MASK}`],
+  [
+    'Authorization: Digest username="bob", realm="api", nonce="dcd98b", response="6629fae49393a053"',
+    `Authorization: Digest username=${MASK}, realm=${MASK}, nonce=${MASK}, response=${MASK}`,
+  ],
+  [
+    'Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, Signature=5d672d79',
+    `Authorization: AWS4-HMAC-SHA256 Credential=${MASK}, Signature=${MASK}`,
+  ],
+  ['Proxy-Authorization: Basic dXNlcjpwYXNzd29yZA==', `Proxy-Authorization: Basic ${MASK}`],
+  [
+    `curl -H "Authorization: Bearer abc123" https://api.example.com/v1`,
+    `curl -H "Authorization: Bearer ${MASK}" https://api.example.com/v1`,
+  ],
+  [
+    '{"Authorization": "Token abc123def", "Accept": "json"}',
+    `{"Authorization": "Token ${MASK}", "Accept": "json"}`,
+  ],
+  ["headers = {'authorization': 'Bearer xyz789'}", `headers = {'authorization': 'Bearer ${MASK}'}`],
+  ['Cookie: session=abc123; theme=dark', `Cookie: session=${MASK}; theme=${MASK}`],
+  ['cookie: _ga=GA1.2.3; sid=s%3Aabc.def', `cookie: _ga=${MASK}; sid=${MASK}`],
+  [
+    'Set-Cookie: sid=31d4d96e407aad42; Path=/; Secure; HttpOnly',
+    `Set-Cookie: sid=${MASK}; Path=/; Secure; HttpOnly`,
+  ],
+  ['< set-cookie: token=deadbeef; Max-Age=3600', `< set-cookie: token=${MASK}; Max-Age=3600`],
+  ['"Cookie": "a=1; b=2"', `"Cookie": "a=${MASK}; b=${MASK}"`],
+];
+
+const HEADER_KEPT: [name: string, line: string][] = [
+  ['prose after the header name', 'authorization: failed for user bob'],
+  ['a single word', 'Authorization: required'],
+  ['a known scheme and a plain word', 'error 401: Authorization: token expired'],
+  ['a header with no value', 'Authorization:'],
+  ['a cookie without a value', 'cookie: none set'],
+  ['a word that contains the name', 'the preauthorization: step and cookies: none'],
+  ['an X- header', 'X-Cookie-Policy: strict'],
+];
+
+const ASSIGNMENT_MASKED: [line: string, expected: string][] = [
+  ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG', `AWS_SECRET_ACCESS_KEY=${MASK}`],
+  ['GITHUB_PAT=abcdef123456', `GITHUB_PAT=${MASK}`],
+  ['NPM_AUTH=bnBtdG9rZW4=', `NPM_AUTH=${MASK}`],
+  ['SENTRY_DSN=https://abc123@o1.ingest.sentry.io/1', `SENTRY_DSN=${MASK}`],
+  ['SMTP_PASS: mailpass99', `SMTP_PASS: ${MASK}`],
+  ['export SIGNING_KEY="k3y-material"', `export SIGNING_KEY="${MASK}"`],
+  ['private_key: MIIEvQIBADANBg', `private_key: ${MASK}`],
+];
+
+const ASSIGNMENT_KEPT: [name: string, line: string][] = [
+  ['token counts', 'usage: input_tokens: 1234, output_tokens: 567, cache_read_input_tokens: 0'],
+  ['a numeric key count', 'MAX_KEY=4096 and RETRY_AUTH=3'],
+  ['passwordless', 'passwordless: true, tokenizer: cl100k'],
+  ['lower-case code using key names', 'cache_key = build(url_pat, session_cookie)'],
+  ['an ordinary sentence', 'The session cookie and the private key are configured elsewhere.'],
+];
+
+describe('Redactor: credentials in URLs', () => {
+  it.each(URL_MASKED)('masks the password of %s, keeping scheme, user and host', (line, expected) => {
+    expect(patterns.redact(line)).toBe(expected);
+  });
+
+  it.each(URL_KEPT)('leaves %s untouched', (_name, line) => {
+    expect(patterns.redact(line)).toBe(line);
+  });
+});
+
+describe('Redactor: Authorization and Cookie headers', () => {
+  it.each(HEADER_MASKED)('masks %s', (line, expected) => {
+    expect(patterns.redact(line)).toBe(expected);
+  });
+
+  it.each(HEADER_KEPT)('leaves %s untouched', (_name, line) => {
+    expect(patterns.redact(line)).toBe(line);
+  });
+});
+
+describe('Redactor: secret-looking assignments', () => {
+  it.each(ASSIGNMENT_MASKED)('masks %s', (line, expected) => {
+    expect(patterns.redact(line)).toBe(expected);
+  });
+
+  it.each(ASSIGNMENT_KEPT)('leaves %s untouched', (_name, line) => {
+    expect(patterns.redact(line)).toBe(line);
+  });
+});
+
+describe('Redactor literals: which variable names count as secret', () => {
+  const value = 'Zq7-literal-value-0001';
+
+  it.each([
+    'MY_API_KEY',
+    'SERVICE_TOKEN',
+    'CLIENT_SECRET',
+    'DB_PASSWORD',
+    'LDAP_PASSWD',
+    'GCP_CREDENTIALS',
+    'GITHUB_PAT',
+    'NPM_AUTH',
+    'SMTP_PASS',
+    'DB_PWD',
+    'SSH_PRIVATE_KEY_B64',
+    'JIRA_COOKIE_JAR',
+    'APP_SESSION_ID',
+  ])('masks the value of %s', (name) => {
+    expect(new Redactor({ [name]: value }).redact(`got ${value} back`)).toBe(`got ${MASK} back`);
+  });
+
+  it.each([
+    'HOME',
+    'EDITOR',
+    'XDG_SESSION_TYPE',
+    'DBUS_SESSION_BUS_ADDRESS',
+    'KEYBOARD_LAYOUT',
+    'PWD',
+    'OLDPWD',
+  ])('leaves the value of %s alone', (name) => {
+    expect(new Redactor({ [name]: value }).redact(`got ${value} back`)).toBe(`got ${value} back`);
+  });
+
+  it('masks a URL value with credentials, and its password alone, whatever the name', () => {
+    const redactor = new Redactor({
+      DATABASE_URL: 'postgres://admin:Tr0ub4dor-3@db.internal:5432/prod',
+      HTTPS_PROXY: 'http://me:pr0xy%21pass@proxy:3128',
+    });
+    expect(redactor.redact('connecting to postgres://admin:Tr0ub4dor-3@db.internal:5432/prod')).toBe(
+      `connecting to ${MASK}`,
+    );
+    expect(redactor.redact('PGPASSWORD=Tr0ub4dor-3 psql')).toBe(`PGPASSWORD=${MASK} psql`);
+    expect(redactor.redact('the password is Tr0ub4dor-3.')).toBe(`the password is ${MASK}.`);
+    // The proxy's password both as written in the URL and decoded.
+    expect(redactor.redact('pr0xy%21pass or pr0xy!pass')).toBe(`${MASK} or ${MASK}`);
+  });
+
+  it('does not treat a credential-free URL variable as a secret', () => {
+    const redactor = new Redactor({ API_BASE_URL: 'https://api.example.com/v1' });
+    expect(redactor.redact('calling https://api.example.com/v1/items')).toBe(
+      'calling https://api.example.com/v1/items',
+    );
+  });
+});
+
+describe('Redactor: masking twice changes nothing, and JSON stays JSON', () => {
+  const inputs = [...URL_MASKED, ...HEADER_MASKED, ...ASSIGNMENT_MASKED].map(([line]) => line);
+  const kept = [...URL_KEPT, ...HEADER_KEPT, ...ASSIGNMENT_KEPT].map(([, line]) => line);
+
+  // gaffer redacts each output line, and again where it prints (printLine): the second pass must be a no-op.
+  it.each([...inputs, ...kept])('is idempotent on %s', (line) => {
+    const once = patterns.redact(line);
+    expect(patterns.redact(once)).toBe(once);
+  });
+
+  // `--json` lines are redacted as a whole: a mask must never swallow a quote, bracket or brace of the JSON.
+  it.each(inputs)('keeps a JSON line holding %s parseable', (line) => {
+    for (const text of [line, patterns.redact(line)]) {
+      const json = JSON.stringify({ type: 'worker:output', line: text, attempt: 1 });
+      const parsed = JSON.parse(patterns.redact(json)) as { type: string; line: string; attempt: number };
+      expect(parsed.type).toBe('worker:output');
+      expect(parsed.attempt).toBe(1);
+      expect(parsed.line).toBe(patterns.redact(line));
+    }
+  });
+});
