@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, resolveConfigPaths } from '../../src/config/load.js';
-import { ConfigSchema } from '../../src/config/schema.js';
+import { ConfigSchema, DEFAULT_PASS_ENV } from '../../src/config/schema.js';
 
 let dir: string;
 beforeEach(() => {
@@ -35,7 +35,7 @@ describe('loadConfig', () => {
       maxAttempts: 3,
       attemptTimeoutMs: 1_800_000,
       killGraceMs: 2000,
-      agent: { kind: 'scripted', env: {}, autoCommit: false },
+      agent: { kind: 'scripted', env: {}, passEnv: [], autoCommit: false },
       checks: [],
       rounds: { max: 3 },
       merge: { batchSize: 1 },
@@ -90,7 +90,14 @@ describe('agent defaults', () => {
     ['aider', 'aider', false],
   ] as const)('%s runs %s with autoCommit %s', (kind, command, autoCommit) => {
     const config = parseConfig({ agent: { kind } }, 'test');
-    expect(config.agent).toEqual({ kind, command, args: [], env: {}, autoCommit });
+    expect(config.agent).toEqual({
+      kind,
+      command,
+      args: [],
+      env: {},
+      passEnv: [...DEFAULT_PASS_ENV[kind]],
+      autoCommit,
+    });
   });
 
   it('a command agent needs its command and reads the prompt from stdin by default', () => {
@@ -104,6 +111,7 @@ describe('agent defaults', () => {
       args: ['--fast'],
       prompt: 'stdin',
       env: {},
+      passEnv: [],
       autoCommit: false,
     });
   });
