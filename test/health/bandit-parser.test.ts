@@ -9,6 +9,7 @@ describe('bandit parser (real bandit 1.6 output)', () => {
       counts: { passed: 0, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      findings: [],
     });
   });
 
@@ -16,6 +17,26 @@ describe('bandit parser (real bandit 1.6 output)', () => {
     const parsed = parseFixture('bandit', 'bandit/fail');
     expect(parsed.counts).toEqual({ passed: 0, failed: 0, errors: 3, warnings: 4, skipped: 0 });
     expect(parsed.failing).toEqual(['src/tasks.py:11 B303', 'src/tasks.py:15 B301', 'src/tasks.py:7 B602']);
+  });
+
+  it('gives every issue as a finding, low severity as a warning', () => {
+    const findings = parseFixture('bandit', 'bandit/fail').findings ?? [];
+    expect(findings.map(({ line, rule, severity }) => `${line} ${rule} ${severity}`)).toEqual([
+      '2 B403 warning',
+      '3 B404 warning',
+      '7 B602 error',
+      '11 B303 error',
+      '15 B301 error',
+      '21 B110 warning',
+      '26 B101 warning',
+    ]);
+    expect(findings[2]).toEqual({
+      file: 'src/tasks.py',
+      line: 7,
+      rule: 'B602',
+      message: 'subprocess call with shell=True identified, security issue.',
+      severity: 'error',
+    });
   });
 
   it('reads the bandit 1.7 block, with a CWE line and a column in the location', () => {
@@ -46,6 +67,9 @@ describe('bandit parser (real bandit 1.6 output)', () => {
       '\tTotal issues (by confidence):',
       '\t\tHigh: 4.0',
     ].join('\n');
-    expect(parseCheckOutput('bandit', output, 1).counts).toMatchObject({ errors: 2, warnings: 2 });
+    const parsed = parseCheckOutput('bandit', output, 1);
+    expect(parsed.counts).toMatchObject({ errors: 2, warnings: 2 });
+    // The totals say there are findings but not which: none are given rather than "none".
+    expect(parsed.findings).toBeUndefined();
   });
 });

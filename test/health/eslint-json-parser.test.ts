@@ -9,6 +9,7 @@ describe('eslint JSON parser (real eslint 10 --format json output)', () => {
       counts: { passed: 0, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      findings: [],
     });
   });
 
@@ -16,6 +17,21 @@ describe('eslint JSON parser (real eslint 10 --format json output)', () => {
     const parsed = parseFixture('eslint-json', 'eslint/json-fail');
     expect(parsed.counts).toEqual({ passed: 0, failed: 0, errors: 3, warnings: 2, skipped: 0 });
     expect(parsed.failing).toEqual(parseFixture('eslint', 'eslint/stylish-fail').failing);
+  });
+
+  it('gives the same findings as stylish, with the message whole (stylish drops its full stop)', () => {
+    const stylish = parseFixture('eslint', 'eslint/stylish-fail').findings ?? [];
+    const json = parseFixture('eslint-json', 'eslint/json-fail').findings ?? [];
+    expect(json.map((finding) => ({ ...finding, message: finding.message.replace(/\.$/, '') }))).toEqual(
+      stylish,
+    );
+    expect(json.map((finding) => finding.message)).toEqual([
+      'Parsing error: Unexpected token ;',
+      "'unused' is assigned a value but never used.",
+      "'discount' is never reassigned. Use 'const' instead.",
+      "Expected '===' and instead saw '=='.",
+      'Unexpected console statement.',
+    ]);
   });
 
   it('finds the array among stderr lines around it', () => {

@@ -11,6 +11,7 @@ describe('eslint stylish parser (real eslint 10 output)', () => {
       counts: { passed: 0, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      findings: [],
     });
   });
 
@@ -18,6 +19,46 @@ describe('eslint stylish parser (real eslint 10 output)', () => {
     const parsed = parseFixture('eslint', 'eslint/stylish-fail');
     expect(parsed.counts).toEqual({ passed: 0, failed: 0, errors: 3, warnings: 2, skipped: 0 });
     expect(parsed.failing).toEqual(FAILING);
+  });
+
+  it('gives every finding, warnings included, with the message as stylish prints it', () => {
+    expect(parseFixture('eslint', 'eslint/stylish-fail').findings).toEqual([
+      {
+        file: 'src/broken.js',
+        line: 2,
+        rule: 'parsing-error',
+        message: 'Parsing error: Unexpected token ;',
+        severity: 'error',
+      },
+      {
+        file: 'src/cart.js',
+        line: 4,
+        rule: 'no-unused-vars',
+        message: "'unused' is assigned a value but never used",
+        severity: 'error',
+      },
+      {
+        file: 'src/cart.js',
+        line: 5,
+        rule: 'prefer-const',
+        message: "'discount' is never reassigned. Use 'const' instead",
+        severity: 'warning',
+      },
+      {
+        file: 'src/cart.js',
+        line: 6,
+        rule: 'eqeqeq',
+        message: "Expected '===' and instead saw '=='",
+        severity: 'error',
+      },
+      {
+        file: 'src/cart.js',
+        line: 6,
+        rule: 'no-console',
+        message: 'Unexpected console statement',
+        severity: 'warning',
+      },
+    ]);
   });
 
   it('keeps the absolute paths eslint prints when the check folder is not given', () => {

@@ -9,6 +9,7 @@ describe('mypy parser (real mypy 1.0 output)', () => {
       counts: { passed: 0, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      findings: [],
     });
   });
 
@@ -22,12 +23,58 @@ describe('mypy parser (real mypy 1.0 output)', () => {
       'shop/cart.py:6 operator',
       'shop/orders.py:5 call-arg',
     ]);
+    expect(parsed.findings).toEqual([
+      {
+        file: 'shop/cart.py',
+        line: 5,
+        rule: 'assignment',
+        message: 'Incompatible types in assignment (expression has type "str", variable has type "int")',
+        severity: 'error',
+      },
+      {
+        file: 'shop/cart.py',
+        line: 6,
+        rule: 'operator',
+        message: 'Unsupported operand types for - ("float" and "int")',
+        severity: 'error',
+      },
+      {
+        file: 'shop/cart.py',
+        line: 6,
+        rule: 'arg-type',
+        message: 'Argument 1 to "len" has incompatible type "Optional[str]"; expected "Sized"',
+        severity: 'error',
+      },
+      {
+        file: 'shop/cart.py',
+        line: 10,
+        rule: 'return-value',
+        message: 'Incompatible return value type (got "int", expected "str")',
+        severity: 'error',
+      },
+      {
+        file: 'shop/orders.py',
+        line: 5,
+        rule: 'call-arg',
+        message: 'Missing positional argument "coupon" in call to "discount"',
+        severity: 'error',
+      },
+    ]);
   });
 
   it('reads a syntax error that stopped the check', () => {
     const parsed = parseFixture('mypy', 'mypy/syntax-error');
     expect(parsed.counts.errors).toBe(1);
     expect(parsed.failing).toEqual(['syntax/broken.py:2 syntax']);
+    expect(parsed.findings).toEqual([
+      {
+        file: 'syntax/broken.py',
+        line: 2,
+        rule: 'syntax',
+        message: "'(' was never closed",
+        severity: 'error',
+      },
+    ]);
   });
 
   it('reads column numbers and a missing error code', () => {
@@ -39,6 +86,8 @@ describe('mypy parser (real mypy 1.0 output)', () => {
     expect(parseCheckOutput('mypy', output, 1)).toMatchObject({
       counts: { errors: 1, warnings: 0 },
       failing: ['app.py:3 error'],
+      // The column is left out of the message like the line; the note is no finding.
+      findings: [{ file: 'app.py', line: 3, rule: 'error', message: 'Name "x" is not defined' }],
     });
   });
 

@@ -7,6 +7,32 @@ const FAILING = [
   'fail.test.js > cart > shipping > is free over 50',
   'fail.test.js > parses dates',
 ];
+// node prints no file for a passing test, so `tests` names are "suite > test" (see ParsedCheck.tests).
+const FAIL_FILE_TESTS = [
+  'cart > applies discount',
+  'cart > shipping > costs 5 below 50',
+  'cart > shipping > is free over 50',
+  'cart > sums items',
+  'parses dates',
+];
+const PASS_TESTS = ['math > adds', 'math > multiplies', 'top-level passes'];
+const SKIP_TESTS = [
+  'search > finds exact matches',
+  'search > handles unicode',
+  'search > highlights matches',
+  'search > ranks fuzzy matches',
+];
+// fail.test.js and pass.test.js together, sorted.
+const FAIL_TESTS = [
+  'cart > applies discount',
+  'cart > shipping > costs 5 below 50',
+  'cart > shipping > is free over 50',
+  'cart > sums items',
+  'math > adds',
+  'math > multiplies',
+  'parses dates',
+  'top-level passes',
+];
 
 describe('node:test spec reporter parser (real node --test --test-reporter=spec output)', () => {
   it('reads a passing run', () => {
@@ -15,31 +41,48 @@ describe('node:test spec reporter parser (real node --test --test-reporter=spec 
       counts: { passed: 3, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      tests: PASS_TESTS,
     });
   });
 
   it('names each failing test by file and suite path, not the suites that failed through them', () => {
-    const parsed = parseFixture('node-test', 'node-test/spec-fail');
-    expect(parsed.counts).toEqual({ passed: 5, failed: 3, errors: 0, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(FAILING);
+    expect(parseFixture('node-test', 'node-test/spec-fail')).toEqual({
+      parser: 'node-test',
+      counts: { passed: 5, failed: 3, errors: 0, warnings: 0, skipped: 0 },
+      failing: FAILING,
+      recognized: true,
+      tests: FAIL_TESTS,
+    });
   });
 
   it('counts skipped and todo tests as skipped', () => {
-    const parsed = parseFixture('node-test', 'node-test/spec-skip');
-    expect(parsed.counts).toEqual({ passed: 1, failed: 0, errors: 0, warnings: 0, skipped: 3 });
-    expect(parsed.failing).toEqual([]);
+    expect(parseFixture('node-test', 'node-test/spec-skip')).toEqual({
+      parser: 'node-test',
+      counts: { passed: 1, failed: 0, errors: 0, warnings: 0, skipped: 3 },
+      failing: [],
+      recognized: true,
+      tests: SKIP_TESTS,
+    });
   });
 
-  it('counts a test file that crashed on import as an error named by the file', () => {
-    const parsed = parseFixture('node-test', 'node-test/spec-load-error');
-    expect(parsed.counts).toEqual({ passed: 3, failed: 0, errors: 1, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(['load-error.test.js']);
+  it('counts a test file that crashed on import as an error named by the file, not as a test', () => {
+    expect(parseFixture('node-test', 'node-test/spec-load-error')).toEqual({
+      parser: 'node-test',
+      counts: { passed: 3, failed: 0, errors: 1, warnings: 0, skipped: 0 },
+      failing: ['load-error.test.js'],
+      recognized: true,
+      tests: PASS_TESTS,
+    });
   });
 
   it('reads output with colour forced on', () => {
-    const parsed = parseFixture('node-test', 'node-test/spec-fail-color');
-    expect(parsed.counts).toEqual({ passed: 2, failed: 3, errors: 0, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(FAILING);
+    expect(parseFixture('node-test', 'node-test/spec-fail-color')).toEqual({
+      parser: 'node-test',
+      counts: { passed: 2, failed: 3, errors: 0, warnings: 0, skipped: 0 },
+      failing: FAILING,
+      recognized: true,
+      tests: FAIL_FILE_TESTS,
+    });
   });
 
   it('counts the tree when the run was killed before its summary', () => {
@@ -55,12 +98,14 @@ describe('node:test spec reporter parser (real node --test --test-reporter=spec 
       'cart > shipping > is free over 50',
       'parses dates',
     ]);
+    expect(parsed.tests).toEqual(FAIL_TESTS);
   });
 
   it('reads TAP too, which plain `node --test` prints on Node 20 when piped, as under gaffer', () => {
     const parsed = parseFixture('node-test', 'node-test/tap-fail');
     expect(parsed).toMatchObject({ parser: 'node-test', recognized: true });
     expect(parsed.failing).toEqual(FAILING);
+    expect(parsed.tests).toEqual(FAIL_TESTS);
   });
 });
 
@@ -71,13 +116,18 @@ describe('node:test TAP reporter parser (real node --test --test-reporter=tap ou
       counts: { passed: 3, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      tests: PASS_TESTS,
     });
   });
 
   it('names failing leaf tests with their file from the YAML location, relative to the check folder', () => {
-    const parsed = parseFixture('node-test-tap', 'node-test/tap-fail');
-    expect(parsed.counts).toEqual({ passed: 5, failed: 3, errors: 0, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(FAILING);
+    expect(parseFixture('node-test-tap', 'node-test/tap-fail')).toEqual({
+      parser: 'node-test-tap',
+      counts: { passed: 5, failed: 3, errors: 0, warnings: 0, skipped: 0 },
+      failing: FAILING,
+      recognized: true,
+      tests: FAIL_TESTS,
+    });
   });
 
   it('keeps absolute paths when the check folder is not given', () => {
@@ -89,15 +139,23 @@ describe('node:test TAP reporter parser (real node --test --test-reporter=tap ou
   });
 
   it('counts SKIP and TODO directives as skipped', () => {
-    const parsed = parseFixture('node-test-tap', 'node-test/tap-skip');
-    expect(parsed.counts).toEqual({ passed: 1, failed: 0, errors: 0, warnings: 0, skipped: 3 });
-    expect(parsed.failing).toEqual([]);
+    expect(parseFixture('node-test-tap', 'node-test/tap-skip')).toEqual({
+      parser: 'node-test-tap',
+      counts: { passed: 1, failed: 0, errors: 0, warnings: 0, skipped: 3 },
+      failing: [],
+      recognized: true,
+      tests: SKIP_TESTS,
+    });
   });
 
-  it('counts a test file that crashed on import as an error named by the file', () => {
-    const parsed = parseFixture('node-test-tap', 'node-test/tap-load-error');
-    expect(parsed.counts).toEqual({ passed: 3, failed: 0, errors: 1, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(['load-error.test.js']);
+  it('counts a test file that crashed on import as an error named by the file, not as a test', () => {
+    expect(parseFixture('node-test-tap', 'node-test/tap-load-error')).toEqual({
+      parser: 'node-test-tap',
+      counts: { passed: 3, failed: 0, errors: 1, warnings: 0, skipped: 0 },
+      failing: ['load-error.test.js'],
+      recognized: true,
+      tests: PASS_TESTS,
+    });
   });
 
   it('counts leaf test points when the run was killed before its summary', () => {

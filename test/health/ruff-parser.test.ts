@@ -11,6 +11,7 @@ describe('ruff parser (ruff check --output-format=concise)', () => {
       counts: { passed: 0, failed: 0, errors: 0, warnings: 0, skipped: 0 },
       failing: [],
       recognized: true,
+      findings: [],
     });
   });
 
@@ -18,6 +19,25 @@ describe('ruff parser (ruff check --output-format=concise)', () => {
     const parsed = parseFixture('ruff', 'ruff/fail');
     expect(parsed.counts).toEqual({ passed: 0, failed: 0, errors: 4, warnings: 0, skipped: 0 });
     expect(parsed.failing).toEqual(['app.py:1 F401', 'app.py:6 E741', 'app.py:6 F841', 'app.py:7 F541']);
+    // "[*]" marks a fix ruff can make: not part of the message.
+    expect(parsed.findings).toEqual([
+      { file: 'app.py', line: 1, rule: 'F401', message: '`os` imported but unused', severity: 'error' },
+      { file: 'app.py', line: 6, rule: 'E741', message: 'Ambiguous variable name: `l`', severity: 'error' },
+      {
+        file: 'app.py',
+        line: 6,
+        rule: 'F841',
+        message: 'Local variable `l` is assigned to but never used',
+        severity: 'error',
+      },
+      {
+        file: 'app.py',
+        line: 7,
+        rule: 'F541',
+        message: 'f-string without any placeholders',
+        severity: 'error',
+      },
+    ]);
   });
 
   it('reads syntax errors and the remaining count after --fix', () => {
@@ -28,6 +48,7 @@ describe('ruff parser (ruff check --output-format=concise)', () => {
     expect(parseCheckOutput('ruff', output, 1)).toMatchObject({
       counts: { errors: 1 },
       failing: ['app.py:3 SyntaxError'],
+      findings: [{ file: 'app.py', line: 3, rule: 'SyntaxError', message: 'Expected an expression' }],
     });
   });
 

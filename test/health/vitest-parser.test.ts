@@ -18,27 +18,40 @@ describe('vitest parser (real vitest run --reporter=default output)', () => {
     });
   });
 
-  it('names each failing test from its FAIL heading', () => {
-    const parsed = parseFixture('vitest', 'vitest/fail');
-    expect(parsed.counts).toEqual({ passed: 5, failed: 3, errors: 0, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(FAILING);
+  it('names each failing test from its FAIL heading, and lists none: only failing files show tests', () => {
+    expect(parseFixture('vitest', 'vitest/fail')).toEqual({
+      parser: 'vitest',
+      counts: { passed: 5, failed: 3, errors: 0, warnings: 0, skipped: 0 },
+      failing: FAILING,
+      recognized: true,
+    });
   });
 
   it('counts skipped and todo tests as skipped', () => {
-    const parsed = parseFixture('vitest', 'vitest/skip');
-    expect(parsed.counts).toEqual({ passed: 1, failed: 0, errors: 0, warnings: 0, skipped: 3 });
+    expect(parseFixture('vitest', 'vitest/skip')).toEqual({
+      parser: 'vitest',
+      counts: { passed: 1, failed: 0, errors: 0, warnings: 0, skipped: 3 },
+      failing: [],
+      recognized: true,
+    });
   });
 
   it('counts a test file that failed to load as an error named by the file', () => {
-    const parsed = parseFixture('vitest', 'vitest/load-error');
-    expect(parsed.counts).toEqual({ passed: 3, failed: 0, errors: 1, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(['load-error.test.js']);
+    expect(parseFixture('vitest', 'vitest/load-error')).toEqual({
+      parser: 'vitest',
+      counts: { passed: 3, failed: 0, errors: 1, warnings: 0, skipped: 0 },
+      failing: ['load-error.test.js'],
+      recognized: true,
+    });
   });
 
-  it('reads output with colour forced on', () => {
-    const parsed = parseFixture('vitest', 'vitest/fail-color');
-    expect(parsed.counts).toEqual({ passed: 2, failed: 3, errors: 0, warnings: 0, skipped: 0 });
-    expect(parsed.failing).toEqual(FAILING);
+  it('reads output with colour forced on, where the one failing file shows its tests without suites', () => {
+    expect(parseFixture('vitest', 'vitest/fail-color')).toEqual({
+      parser: 'vitest',
+      counts: { passed: 2, failed: 3, errors: 0, warnings: 0, skipped: 0 },
+      failing: FAILING,
+      recognized: true,
+    });
   });
 
   it('counts unhandled errors, which fail the run without failing a test', () => {

@@ -1,5 +1,5 @@
-import { displayPath, findingName, notRecognized, zeroCounts } from './output-text.js';
-import type { ParserInput, ParserResult } from './types.js';
+import { displayPath, findingMessage, findingName, notRecognized, zeroCounts } from './output-text.js';
+import type { Finding, ParserInput, ParserResult } from './types.js';
 
 /**
  * bandit's default screen report. Each finding is a block
@@ -13,7 +13,7 @@ import type { ParserInput, ParserResult } from './types.js';
  * warnings.
  */
 
-const ISSUE = /^>> Issue: \[(B\d+)(?::[\w-]+)?\]/;
+const ISSUE = /^>> Issue: \[(B\d+)(?::[\w-]+)?\](.*)$/;
 const SEVERITY = /^\s+Severity: (\w+)\s+Confidence: \w+/;
 const LOCATION = /^\s+Location: (.+?):(\d+)(?::\d+)?\s*$/;
 // "Test results:" is too generic an anchor; these two lines are bandit's own.
@@ -23,6 +23,7 @@ const METRIC = /^\s+(Undefined|Low|Medium|High): (\d+)(?:\.\d+)?$/;
 
 interface Issue {
   code: string;
+  message: string;
   severity?: string;
   file?: string;
   line?: string;
@@ -39,7 +40,7 @@ export function parseBandit(input: ParserInput): ParserResult {
     const issue = ISSUE.exec(line);
     if (issue?.[1]) {
       recognized = true;
-      issues.push({ code: issue[1] });
+      issues.push({ code: issue[1], message: findingMessage(issue[2] ?? '') });
       continue;
     }
     const current = issues.at(-1);
@@ -61,8 +62,18 @@ export function parseBandit(input: ParserInput): ParserResult {
   if (!recognized) return notRecognized();
   const counts = zeroCounts();
   const failing: string[] = [];
+  const findings: Finding[] = [];
   for (const found of issues) {
-    if (!isError(found.severity)) {
+    const severity = isError(found.severity) ? 'error' : 'warning';
+    const file = found.file ?? '';
+    findings.push({
+      file,
+      line: Number(found.line ?? 0),
+      rule: found.code,
+      message: found.message,
+      severity,
+    });
+    if (severity === 'warning') {
       counts.warnings += 1;
       continue;
     }
@@ -71,11 +82,13 @@ export function parseBandit(input: ParserInput): ParserResult {
       failing.push(findingName(found.file, found.line, found.code));
   }
   if (issues.length === 0) {
-    // Output cut to the metrics (a custom template, a truncated log): they still give the totals.
+    // Output cut to the metrics (a custom template, a truncated log): they still give the totals,
+    // but not the findings, which are then not given rather than given as none.
     counts.errors = (metrics.get('high') ?? 0) + (metrics.get('medium') ?? 0);
     counts.warnings = (metrics.get('low') ?? 0) + (metrics.get('undefined') ?? 0);
+    if (counts.errors + counts.warnings > 0) return { counts, failing, recognized: true };
   }
-  return { counts, failing, recognized: true };
+  return { counts, failing, recognized: true, findings };
 }
 
 function isError(severity: string | undefined): boolean {

@@ -1,6 +1,6 @@
 import { ruleForMessage } from './eslint.js';
-import { displayPath, findingName, notRecognized, zeroCounts } from './output-text.js';
-import type { ParserInput, ParserResult } from './types.js';
+import { displayPath, findingMessage, findingName, notRecognized, zeroCounts } from './output-text.js';
+import type { Finding, ParserInput, ParserResult } from './types.js';
 
 /**
  * ESLint's `--format json`: one line holding an array with one result per linted file,
@@ -32,16 +32,22 @@ export function parseEslintJson(input: ParserInput): ParserResult {
   if (results === undefined) return notRecognized();
   const counts = zeroCounts();
   const failing: string[] = [];
+  const findings: Finding[] = [];
   for (const result of results) {
     counts.errors += result.errorCount;
     counts.warnings += result.warningCount;
     const file = displayPath(result.filePath, input.cwd);
     for (const message of result.messages) {
-      if (message.severity !== 2) continue;
-      failing.push(findingName(file, message.line ?? 0, message.ruleId ?? ruleForMessage(message.message)));
+      const rule = message.ruleId ?? ruleForMessage(message.message);
+      const line = message.line ?? 0;
+      // Severity 0 ("off") only appears in suppressed or odd reports: not a finding.
+      if (message.severity !== 1 && message.severity !== 2) continue;
+      const severity = message.severity === 2 ? 'error' : 'warning';
+      findings.push({ file, line, rule, message: findingMessage(message.message), severity });
+      if (severity === 'error') failing.push(findingName(file, line, rule));
     }
   }
-  return { counts, failing, recognized: true };
+  return { counts, failing, recognized: true, findings };
 }
 
 function findResults(lines: readonly string[]): LintResult[] | undefined {

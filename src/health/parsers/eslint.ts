@@ -1,12 +1,13 @@
 import {
   displayPath,
+  findingMessage,
   findingName,
   isSilentSuccess,
   notRecognized,
   silentSuccess,
   zeroCounts,
 } from './output-text.js';
-import type { ParserInput, ParserResult } from './types.js';
+import type { Finding, ParserInput, ParserResult } from './types.js';
 
 /**
  * ESLint's default "stylish" formatter. A passing run prints nothing; otherwise each file's path
@@ -18,7 +19,8 @@ import type { ParserInput, ParserResult } from './types.js';
  *
  *   ✖ 5 problems (3 errors, 2 warnings)
  *
- * Counts come from the summary; only errors are named as failing (a warning never fails eslint).
+ * Counts come from the summary; only errors are named as failing (a warning never fails eslint),
+ * while findings hold both, with stylish's message (it drops the message's final full stop).
  */
 
 const SUMMARY = /^✖ (\d+) problems? \((\d+) errors?, (\d+) warnings?\)$/;
@@ -31,6 +33,7 @@ export function parseEslintStylish(input: ParserInput): ParserResult {
   if (isSilentSuccess(input)) return silentSuccess();
   const counts = zeroCounts();
   const failing: string[] = [];
+  const findings: Finding[] = [];
   let recognized = false;
   let currentFile: string | undefined;
 
@@ -44,22 +47,27 @@ export function parseEslintStylish(input: ParserInput): ParserResult {
     }
     const problem = PROBLEM.exec(line);
     if (problem?.[1] && problem[2] && problem[3] && currentFile !== undefined) {
-      if (problem[2] === 'error') failing.push(findingName(currentFile, problem[1], ruleOf(problem[3])));
+      const { rule, message } = splitRule(problem[3]);
+      const severity = problem[2] === 'error' ? 'error' : 'warning';
+      findings.push({ file: currentFile, line: Number(problem[1]), rule, message, severity });
+      if (severity === 'error') failing.push(findingName(currentFile, problem[1], rule));
       continue;
     }
     if (line.trim() === '') continue;
     currentFile = FILE_HEADING.test(line) ? displayPath(line, input.cwd) : undefined;
   }
 
-  return recognized ? { counts, failing, recognized } : notRecognized();
+  return recognized ? { counts, failing, recognized, findings } : notRecognized();
 }
 
 /** Stylish aligns message and rule id in columns at least two spaces apart; the rule is last. */
-function ruleOf(messageAndRule: string): string {
-  const columns = messageAndRule.trim().split(/ {2,}/);
+function splitRule(messageAndRule: string): { rule: string; message: string } {
+  const text = messageAndRule.trim();
+  const columns = text.split(/ {2,}/);
   const last = columns.at(-1) ?? '';
-  if (columns.length > 1 && RULE_ID.test(last)) return last;
-  return ruleForMessage(messageAndRule.trim());
+  if (columns.length > 1 && RULE_ID.test(last))
+    return { rule: last, message: findingMessage(text.slice(0, text.length - last.length)) };
+  return { rule: ruleForMessage(text), message: findingMessage(text) };
 }
 
 /** Problems without a rule id (parse errors, unused disable directives) still need a stable name. */

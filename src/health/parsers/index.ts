@@ -14,7 +14,7 @@ import { parseVitest } from './vitest.js';
 import type { OutputParser, ParsedCheck, ParseOptions, ParserName } from './types.js';
 
 export { PARSER_NAMES } from './types.js';
-export type { CheckCounts, ParsedCheck, ParseOptions, ParserName } from './types.js';
+export type { CheckCounts, Finding, ParsedCheck, ParseOptions, ParserName, SubtestCounts } from './types.js';
 
 const PARSERS: Record<ParserName, OutputParser> = {
   'exit-code': parseExitCode,
@@ -34,7 +34,8 @@ const PARSERS: Record<ParserName, OutputParser> = {
 /**
  * Reads a check's combined stdout and stderr with the parser its config names. Output the parser
  * does not recognize yields `recognized: false` with zero counts and no names, never a guess: the
- * caller then judges the check by its exit code and says so.
+ * caller must not take such a check for passed. Names in `failing` and `tests` come
+ * back sorted and unique; findings come in the tool's order.
  */
 export function parseCheckOutput(
   parser: ParserName,
@@ -43,6 +44,16 @@ export function parseCheckOutput(
   options: ParseOptions = {},
 ): ParsedCheck {
   const result = PARSERS[parser]({ lines: outputLines(output), exitCode, cwd: options.cwd });
-  const { counts, failing, recognized } = result.recognized ? result : notRecognized();
-  return { parser, counts, failing: [...new Set(failing)].sort(), recognized };
+  const { counts, failing, recognized, tests, subtests, findings } = result.recognized
+    ? result
+    : notRecognized();
+  const parsed: ParsedCheck = { parser, counts, failing: sortedUnique(failing), recognized };
+  if (tests !== undefined) parsed.tests = sortedUnique(tests);
+  if (subtests !== undefined) parsed.subtests = subtests;
+  if (findings !== undefined) parsed.findings = findings;
+  return parsed;
+}
+
+function sortedUnique(names: readonly string[]): string[] {
+  return [...new Set(names)].sort();
 }

@@ -1,4 +1,7 @@
+import { listJestTests } from './jest-listing.js';
+import { findJsonReport, readJsonReport } from './json-report.js';
 import { displayPath, notRecognized, readTally, tallyOf, zeroCounts } from './output-text.js';
+import { everyTest } from './test-names.js';
 import type { ParserInput, ParserResult } from './types.js';
 
 /**
@@ -8,23 +11,30 @@ import type { ParserInput, ParserResult } from './types.js';
  *
  *   Test Suites: 1 failed, 1 passed, 2 total
  *   Tests:       3 failed, 1 skipped, 1 todo, 5 passed, 10 total
+ *
+ * Tests are listed from the verbose listing (jest-listing.ts) when it names as many as "Tests"
+ * counts. With --json the report (json-report.ts) is read instead; stderr still carries the text.
  */
 
 const SUITES_LINE = /^Test Suites: (?:.+, )?\d+ total$/;
-const TESTS_LINE = /^Tests: +(?:(.+), )?\d+ total$/;
+const TESTS_LINE = /^Tests: +(?:(.+), )?(\d+) total$/;
 const FILE_LINE = /^ ?(PASS|FAIL) {1,2}(\S.*?)(?: \(\d+(?:\.\d+)? m?s(?:, \d+ MB heap size)?\))?$/;
 const FAILURE_HEADING = /^ {2}● (\S.*)$/;
 const SUITE_FAILED = 'Test suite failed to run';
 
 export function parseJest(input: ParserInput): ParserResult {
+  const report = findJsonReport(input.lines, 'jest');
+  if (report !== undefined) return readJsonReport(report, input);
   let sawSuites = false;
   let tests: Map<string, number> | undefined;
+  let total = 0;
   let currentFile: string | undefined;
   const failing: string[] = [];
+  const listed: string[] = [];
   // The "Summary of all failing tests" section repeats failures; a set counts each file once.
   const filesThatFailedToRun = new Set<string>();
 
-  for (const line of input.lines) {
+  for (const [index, line] of input.lines.entries()) {
     if (SUITES_LINE.test(line)) {
       sawSuites = true;
       continue;
@@ -32,11 +42,13 @@ export function parseJest(input: ParserInput): ParserResult {
     const testsLine = TESTS_LINE.exec(line);
     if (testsLine) {
       tests = readTally(testsLine[1] ?? '');
+      total = Number(testsLine[2]);
       continue;
     }
     const file = FILE_LINE.exec(line);
     if (file?.[2]) {
       currentFile = displayPath(file[2], input.cwd);
+      listed.push(...listJestTests(currentFile, input.lines, index + 1));
       continue;
     }
     const heading = FAILURE_HEADING.exec(line);
@@ -56,5 +68,8 @@ export function parseJest(input: ParserInput): ParserResult {
     counts.failed = tallyOf(tests, 'failed');
     counts.skipped = tallyOf(tests, 'skipped', 'todo');
   }
-  return { counts, failing, recognized: true };
+  const result: ParserResult = { counts, failing, recognized: true };
+  const names = everyTest(listed, total);
+  if (names !== undefined) result.tests = names;
+  return result;
 }

@@ -1,5 +1,5 @@
-import { displayPath, findingName, notRecognized, zeroCounts } from './output-text.js';
-import type { ParserInput, ParserResult } from './types.js';
+import { displayPath, findingMessage, findingName, notRecognized, zeroCounts } from './output-text.js';
+import type { Finding, ParserInput, ParserResult } from './types.js';
 
 /**
  * mypy's default output:
@@ -22,6 +22,7 @@ const FOUND =
 export function parseMypy(input: ParserInput): ParserResult {
   const counts = zeroCounts();
   const failing: string[] = [];
+  const findings: Finding[] = [];
   let sawSummary = false;
   let sawDiagnostic = false;
 
@@ -33,12 +34,20 @@ export function parseMypy(input: ParserInput): ParserResult {
     const diagnostic = DIAGNOSTIC.exec(line);
     if (!diagnostic?.[1] || !diagnostic[2] || !diagnostic[3]) continue;
     sawDiagnostic = true;
-    if (diagnostic[3] === 'warning') counts.warnings += 1;
-    if (diagnostic[3] !== 'error') continue;
-    counts.errors += 1;
+    if (diagnostic[3] === 'note') continue;
+    const severity = diagnostic[3] === 'warning' ? 'warning' : 'error';
+    const file = displayPath(diagnostic[1], input.cwd);
     // --hide-error-codes drops the "[code]"; the name still needs a rule part.
-    failing.push(findingName(displayPath(diagnostic[1], input.cwd), diagnostic[2], diagnostic[5] ?? 'error'));
+    const rule = diagnostic[5] ?? severity;
+    const message = findingMessage(diagnostic[4] ?? '');
+    findings.push({ file, line: Number(diagnostic[2]), rule, message, severity });
+    if (severity === 'warning') {
+      counts.warnings += 1;
+      continue;
+    }
+    counts.errors += 1;
+    failing.push(findingName(file, diagnostic[2], rule));
   }
 
-  return sawSummary || sawDiagnostic ? { counts, failing, recognized: true } : notRecognized();
+  return sawSummary || sawDiagnostic ? { counts, failing, recognized: true, findings } : notRecognized();
 }

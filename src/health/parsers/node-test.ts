@@ -1,6 +1,7 @@
 import { countsFromSummary, isWholeFile } from './node-test-summary.js';
 import { displayPath, zeroCounts } from './output-text.js';
 import { parseNodeTestTap } from './tap.js';
+import { everyTest, testName } from './test-names.js';
 import type { CheckCounts, ParserInput, ParserResult } from './types.js';
 
 /**
@@ -14,7 +15,8 @@ import type { CheckCounts, ParserInput, ParserResult } from './types.js';
  *
  * and the "✖ failing tests:" section after the summary gives each failure's file ("test at
  * fail.test.js:6:3"), which the tree does not. Counts come from the "ℹ" summary. Output in
- * node's TAP format goes to the TAP parser (tap.ts).
+ * node's TAP format goes to the TAP parser (tap.ts). The tree names every test, but a passing one
+ * without its file: `tests` holds "suite > test" (see ParsedCheck.tests).
  */
 
 // A finished test always carries its duration, which keeps stray "✔" lines in error output out.
@@ -93,22 +95,28 @@ export function parseNodeTestSpec(input: ParserInput): ParserResult {
   if (!summary.has('tests') && leaves.length === 0) return parseNodeTestTap(input);
   let fileErrors = 0;
   const failing: string[] = [];
+  const names: string[] = [];
   for (const leaf of leaves) {
-    // A failing TODO test does not fail the run: node counts it as todo, so do we.
-    if (leaf.glyph !== '✖' || leaf.todo) continue;
     const file = fileOf.get(leaf.key);
     const shown = file === undefined ? undefined : displayPath(file, input.cwd);
     const crashedFile = shown ?? displayPath(leaf.title, input.cwd);
-    if (isWholeFile(leaf.title, crashedFile)) {
-      // A test file that crashed before its tests ran is reported as one test named by its path.
+    // A test file that crashed before its tests ran is reported as one test named by its path.
+    const crashed = leaf.glyph === '✖' && !leaf.todo && isWholeFile(leaf.title, crashedFile);
+    if (!crashed) names.push(testName([...leaf.suites, leaf.title]));
+    // A failing TODO test does not fail the run: node counts it as todo, so do we.
+    if (leaf.glyph !== '✖' || leaf.todo) continue;
+    if (crashed) {
       fileErrors += 1;
       failing.push(crashedFile);
       continue;
     }
-    failing.push([...(shown === undefined ? [] : [shown]), ...leaf.suites, leaf.title].join(' > '));
+    failing.push(testName([...(shown === undefined ? [] : [shown]), ...leaf.suites, leaf.title]));
   }
   const counts = summary.has('tests') ? countsFromSummary(summary, fileErrors) : countsFromLeaves(leaves);
-  return { counts, failing, recognized: true };
+  const result: ParserResult = { counts, failing, recognized: true };
+  const tests = everyTest(names, counts.passed + counts.failed + counts.skipped);
+  if (tests !== undefined) result.tests = tests;
+  return result;
 }
 
 /** A run killed before its summary: count what the tree shows. */

@@ -31,7 +31,7 @@ export function isSilentSuccess(input: ParserInput): boolean {
 }
 
 export function silentSuccess(): ParserResult {
-  return { counts: zeroCounts(), failing: [], recognized: true };
+  return { counts: zeroCounts(), failing: [], recognized: true, findings: [] };
 }
 
 /**
@@ -52,6 +52,11 @@ export function displayPath(raw: string, cwd: string | undefined): string {
     if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) file = relative;
   }
   return file.replace(/^\.\//, '');
+}
+
+/** A finding's message as `Finding.message` holds it: the first line, trimmed. */
+export function findingMessage(text: string): string {
+  return (text.split('\n').find((line) => line.trim() !== '') ?? '').trim();
 }
 
 /** Lint, type and security findings are named "path:line rule": columns shift with unrelated edits. */

@@ -1,47 +1,86 @@
-import { notRecognized, readTally, tallyOf, zeroCounts } from './output-text.js';
-import type { ParserInput, ParserResult } from './types.js';
+import { notRecognized, tallyOf, zeroCounts } from './output-text.js';
+import { scanPytest, type PytestScan } from './pytest-scan.js';
+import { everyTest } from './test-names.js';
+import type { CheckCounts, ParserInput, ParserResult, SubtestCounts } from './types.js';
 
 /**
- * pytest's terminal report. The last line is the summary, framed with "=" normally and bare with
- * -q:
+ * pytest's terminal report (see pytest-scan.ts for the lines read). Counts come from the summary,
+ * the last line, framed with "=" by default and bare with -q:
  *
  *   ===== 3 failed, 8 passed, 1 skipped, 1 xfailed, 1 error in 1.03s =====
- *   3 failed, 9 passed, 2 skipped, 1 xfailed, 1 error in 0.86s
+ *   4 failed, 1 passed, 6 subtests passed in 1.66s
  *
- * Failing node ids come from the "short test summary info" lines ("FAILED tests/x.py::test_a -
- * reason", "ERROR tests/x.py" for a module that failed to collect), shown by default, and from -v
- * progress lines ("tests/x.py::test_a FAILED   [ 50%]").
+ * -qq prints no summary at all: there the progress letters are counted, and only once they reach
+ * 100% (a run cut short is not read). A -qq run that collected nothing prints nothing, which is
+ * not recognized. Failing items are named by node id; a failing subtest by its test's node id and
+ * pytest's description of it, "tests/x.py::test_codes [code] (code='us')", as pytest heads its
+ * failure. Tests are listed when the output names every one (-v; -rA unless a test was skipped).
  */
 
-const DURATION = String.raw`in \d+(?:\.\d+)?s(?: \([\d:.]+\))?`;
-const FRAMED_SUMMARY = new RegExp(String.raw`^=+ (.+?) ${DURATION} =+$`);
-const BARE_SUMMARY = new RegExp(String.raw`^((?:\d+ [a-z]+(?:, )?)+|no tests ran) ${DURATION}$`);
-// A node id is a path, "::" parts and an optional parametrize id in brackets (which may hold spaces).
-const NODE_ID = String.raw`[^\s\[]+(?:\[.*?\])?`;
-const SHORT_SUMMARY_LINE = new RegExp(String.raw`^(?:FAILED|ERROR) (${NODE_ID})(?: - .*)?$`);
-const VERBOSE_LINE = new RegExp(String.raw`^([^\s\[]+::${NODE_ID}) (?:FAILED|ERROR)(?: +\[ *\d+%\])?$`);
+interface Outcome {
+  counts: CheckCounts;
+  subtests?: SubtestCounts;
+}
 
 export function parsePytest(input: ParserInput): ParserResult {
-  let summary: Map<string, number> | undefined;
-  const failing: string[] = [];
+  const scan = scanPytest(input.lines);
+  const outcome = fromSummary(scan) ?? fromProgress(scan) ?? fromCollectionErrors(scan);
+  if (outcome === undefined) return notRecognized();
+  const { counts, subtests } = outcome;
+  const result: ParserResult = { counts, failing: scan.failing, recognized: true };
+  // Every test run is named somewhere in -v output; teardown errors add to `errors` without a test.
+  const fewest = counts.passed + counts.failed + counts.skipped;
+  const tests = scan.skippedByLocation ? undefined : everyTest(scan.named, fewest, fewest + counts.errors);
+  if (tests !== undefined) result.tests = tests;
+  if (subtests !== undefined) result.subtests = subtests;
+  return result;
+}
 
-  for (const line of input.lines) {
-    const framed = FRAMED_SUMMARY.exec(line) ?? BARE_SUMMARY.exec(line);
-    // Other "=== ... ===" banners ("FAILURES", "short test summary info") carry no duration.
-    if (framed?.[1]) summary = readTally(framed[1]);
-    const failure = SHORT_SUMMARY_LINE.exec(line) ?? VERBOSE_LINE.exec(line);
-    if (failure?.[1]) failing.push(failure[1]);
-  }
-
-  if (summary === undefined) return notRecognized();
-  const counts = {
+function fromSummary(scan: PytestScan): Outcome | undefined {
+  const summary = scan.summary;
+  if (summary === undefined) return undefined;
+  const subtestsFailedLines = Math.max(scan.subtestsFailedShort, scan.subtestsFailedVerbose);
+  const pluginFailed = summary.get('subtests failed');
+  // pytest 9 counts a failing subtest under "failed", besides the test that holds it, which fails
+  // too ("contains 1 failed subtest"); `failed` counts tests, so that a fixed subtest is not read
+  // as a test that stopped running. A summary with a "subtests failed" count kept them apart.
+  const failed = tallyOf(summary, 'failed') - (pluginFailed === undefined ? subtestsFailedLines : 0);
+  const counts: CheckCounts = {
     ...zeroCounts(),
     // An xpass is a test marked as expected to fail that passed: it ran and did not fail.
     passed: tallyOf(summary, 'passed', 'xpassed'),
-    failed: tallyOf(summary, 'failed'),
+    failed: Math.max(0, failed),
     errors: tallyOf(summary, 'error', 'errors'),
     warnings: tallyOf(summary, 'warning', 'warnings'),
     skipped: tallyOf(summary, 'skipped', 'xfailed'),
   };
-  return { counts, failing, recognized: true };
+  const passedSubtests = summary.get('subtests passed');
+  const subtests = { passed: passedSubtests ?? 0, failed: pluginFailed ?? subtestsFailedLines };
+  const anySubtests = subtests.failed > 0 || subtests.passed > 0 || scan.subtestsPassedVerbose > 0;
+  // At default verbosity pytest 9 leaves passing subtests out of the summary: a 0 there is unknown.
+  const passingShown = passedSubtests !== undefined || scan.subtestsPassedVerbose > 0 || !scan.framed;
+  return anySubtests && passingShown ? { counts, subtests } : { counts };
+}
+
+/** -qq: one letter per report, "u" for each subtest, passing or failing. */
+function fromProgress(scan: PytestScan): Outcome | undefined {
+  if (!scan.progressDone) return undefined;
+  const letters = (set: string): number => [...scan.progress].filter((letter) => set.includes(letter)).length;
+  const counts: CheckCounts = {
+    ...zeroCounts(),
+    passed: letters('.X'),
+    failed: letters('F'),
+    errors: letters('E'),
+    skipped: letters('sx'),
+  };
+  const subtests = letters('u');
+  if (subtests === 0) return { counts };
+  const failed = Math.min(subtests, scan.subtestsFailedShort);
+  return { counts, subtests: { passed: subtests - failed, failed } };
+}
+
+/** -qq stops at a collection error with only its "Interrupted" banner. */
+function fromCollectionErrors(scan: PytestScan): Outcome | undefined {
+  if (scan.collectionErrors === undefined) return undefined;
+  return { counts: { ...zeroCounts(), errors: scan.collectionErrors } };
 }

@@ -1,5 +1,6 @@
 import { countsFromSummary, isWholeFile } from './node-test-summary.js';
 import { displayPath, notRecognized, zeroCounts } from './output-text.js';
+import { everyTest, testName } from './test-names.js';
 import type { CheckCounts, ParserInput, ParserResult } from './types.js';
 
 /**
@@ -7,7 +8,9 @@ import type { CheckCounts, ParserInput, ParserResult } from './types.js';
  * a terminal, which is how gaffer runs checks). Subtests nest by four spaces; a parent's test point
  * comes after its children's; each point may be followed by a YAML block whose `location` names the
  * file and whose `failureType: 'subtestsFailed'` marks a suite that failed only through children.
- * Counts come from the "# pass N" summary node prints at the end.
+ * Counts come from the "# pass N" summary node prints at the end. Only failing points carry a
+ * location, so `tests` names every leaf point "suite > test", without the file (see
+ * ParsedCheck.tests).
  */
 
 const VERSION_LINE = /^TAP version \d+$/;
@@ -80,20 +83,31 @@ export function parseNodeTestTap(input: ParserInput): ParserResult {
   if (!sawVersion && !summary.has('tests')) return notRecognized();
   let fileErrors = 0;
   const failing: string[] = [];
+  const names: string[] = [];
   for (const point of points) {
-    if (point.ok || point.directive !== undefined || isSuiteFailure(point)) continue;
+    if (isSuiteFailure(point)) continue;
     const location = point.fields.get('location');
     const file = location === undefined ? undefined : displayPath(stripPosition(location), input.cwd);
     const crashedFile = file ?? displayPath(point.title, input.cwd);
-    if (point.suites.length === 0 && isWholeFile(point.title, crashedFile)) {
+    const crashed =
+      !point.ok &&
+      point.directive === undefined &&
+      point.suites.length === 0 &&
+      isWholeFile(point.title, crashedFile);
+    if (!crashed) names.push(testName([...point.suites, point.title]));
+    if (point.ok || point.directive !== undefined) continue;
+    if (crashed) {
       fileErrors += 1;
       failing.push(crashedFile);
       continue;
     }
-    failing.push([...(file === undefined ? [] : [file]), ...point.suites, point.title].join(' > '));
+    failing.push(testName([...(file === undefined ? [] : [file]), ...point.suites, point.title]));
   }
   const counts = summary.has('tests') ? countsFromSummary(summary, fileErrors) : countsFromPoints(points);
-  return { counts, failing, recognized: true };
+  const result: ParserResult = { counts, failing, recognized: true };
+  const tests = everyTest(names, counts.passed + counts.failed + counts.skipped);
+  if (tests !== undefined) result.tests = tests;
+  return result;
 }
 
 /** A suite whose only failure is its children's: the children are the failing items. */

@@ -25,6 +25,45 @@ export interface ParsedCheck {
    * caller falls back to the exit code and says so.
    */
   recognized: boolean;
+  /**
+   * Every test the output names, passed, failed or skipped, in `failing`'s scheme (node:test excepted,
+   * see below). Sorted, unique. Given only when the names account for every test the tool counted:
+   * the gate reports a test missing from the candidate's list as gone, so a partial list (pytest
+   * without -v, vitest's default reporter, jest over several files without --verbose) is omitted
+   * rather than given. Tests only: not a test file that failed to load (it is named in `failing`),
+   * not pytest subtests (counted in `subtests`, failing ones named in `failing`).
+   *
+   * node:test prints no file for a passing test (Node 20's spec and TAP reporters give one only for
+   * failures), so its names here are "suite > test", where `failing` has "file > suite > test".
+   */
+  tests?: string[];
+  /**
+   * pytest subtests (pytest 9's `subtests` fixture, or the pytest-subtests plugin). Given only where
+   * the output reports passing subtests too (-q, -qq, -v, or a "subtests passed" count): pytest 9 at
+   * default verbosity prints failing subtests only, and a "0 passed" there would be a guess.
+   */
+  subtests?: SubtestCounts;
+  /** Lint, type and security parsers: every finding, errors and warnings, in the tool's order. */
+  findings?: Finding[];
+}
+
+export interface SubtestCounts {
+  passed: number;
+  failed: number;
+}
+
+/** One lint, type or security finding. */
+export interface Finding {
+  /** As in `failing`: relative to the check's folder where the tool printed it absolute. */
+  file: string;
+  /** 0 for a finding about no file in particular (tsc's "error TS5058: ..."). */
+  line: number;
+  /** The rule or code, as in `failing`. */
+  rule: string;
+  /** The tool's message, trimmed, one line, without the position it prints separately. */
+  message: string;
+  /** Set by every parser; optional so results built by hand (tests, old snapshots) need not. */
+  severity?: 'error' | 'warning';
 }
 
 export const PARSER_NAMES = [
@@ -64,6 +103,9 @@ export interface ParserResult {
   counts: CheckCounts;
   failing: string[];
   recognized: boolean;
+  tests?: string[];
+  subtests?: SubtestCounts;
+  findings?: Finding[];
 }
 
 export type OutputParser = (input: ParserInput) => ParserResult;
