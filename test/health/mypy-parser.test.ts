@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCheckOutput } from '../../src/health/parsers/index.js';
-import { parseFixture } from './fixtures.js';
+import { loadFixture, parseFixture } from './fixtures.js';
 
 describe('mypy parser (real mypy 1.0 output)', () => {
   it('reads "Success: no issues found"', () => {
@@ -89,6 +89,13 @@ describe('mypy parser (real mypy 1.0 output)', () => {
       // The column is left out of the message like the line; the note is no finding.
       findings: [{ file: 'app.py', line: 3, rule: 'error', message: 'Name "x" is not defined' }],
     });
+  });
+
+  it('does not recognize notes without an error or a summary', () => {
+    const { output } = loadFixture('mypy/fail');
+    const notes = output.split('\n').filter((line) => line.includes(': note: '));
+    expect(notes).toHaveLength(1);
+    expect(parseCheckOutput('mypy', notes.join('\n'), 2).recognized).toBe(false);
   });
 
   it("does not take pytest's traceback lines for diagnostics", () => {

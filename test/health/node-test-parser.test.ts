@@ -101,6 +101,12 @@ describe('node:test spec reporter parser (real node --test --test-reporter=spec 
     expect(parsed.tests).toEqual(FAIL_TESTS);
   });
 
+  it('does not read a tree without its summary from a run that exited: other runners print such lines', () => {
+    const { output } = loadFixture('node-test/spec-fail');
+    const cut = output.slice(0, output.indexOf('ℹ tests'));
+    expect(parseCheckOutput('node-test', cut, 1).recognized).toBe(false);
+  });
+
   it('reads TAP too, which plain `node --test` prints on Node 20 when piped, as under gaffer', () => {
     const parsed = parseFixture('node-test', 'node-test/tap-fail');
     expect(parsed).toMatchObject({ parser: 'node-test', recognized: true });

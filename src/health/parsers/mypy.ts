@@ -32,9 +32,9 @@ export function parseMypy(input: ParserInput): ParserResult {
       continue;
     }
     const diagnostic = DIAGNOSTIC.exec(line);
-    if (!diagnostic?.[1] || !diagnostic[2] || !diagnostic[3]) continue;
+    // Notes alone are no result: without an error or a summary, the output is not mypy's report.
+    if (!diagnostic?.[1] || !diagnostic[2] || !diagnostic[3] || diagnostic[3] === 'note') continue;
     sawDiagnostic = true;
-    if (diagnostic[3] === 'note') continue;
     const severity = diagnostic[3] === 'warning' ? 'warning' : 'error';
     const file = displayPath(diagnostic[1], input.cwd);
     // --hide-error-codes drops the "[code]"; the name still needs a rule part.

@@ -92,7 +92,10 @@ export function parseNodeTestSpec(input: ParserInput): ParserResult {
 
   // `node --test` picks its reporter by Node version and terminal: Node 20 prints TAP when piped,
   // as it is under gaffer. Reading both spares the config a guess; TAP lines never look like spec.
-  if (!summary.has('tests') && leaves.length === 0) return parseNodeTestTap(input);
+  // Without the "ℹ tests" summary the tree is read only for a run that was killed: other runners
+  // (mocha) print "✔ title (5ms)" lines too.
+  if (!summary.has('tests') && (leaves.length === 0 || input.exitCode !== null))
+    return parseNodeTestTap(input);
   let fileErrors = 0;
   const failing: string[] = [];
   const names: string[] = [];

@@ -17,12 +17,16 @@ export interface ParsedCheck {
   /**
    * Names of the failing items where the tool prints them: test names ("file > suite > test" or pytest
    * node ids), lint/type/security findings as "path:line rule" (stable across runs: no column if the
-   * tool's column is unstable, include the rule/code). Sorted, unique.
+   * tool's column is unstable, include the rule/code). A test file that could not load or collect is
+   * named by its path. A failing pytest subtest is its test's node id, a space and pytest's own
+   * description of it: "tests/x.py::test_codes [code] (code='us')", "tests/x.py::test_stock
+   * [back-ordered]", as pytest heads its failure. Sorted, unique.
    */
   failing: string[];
   /**
-   * False when the output did not look like this tool's at all (the parser recognized nothing): the
-   * caller falls back to the exit code and says so.
+   * True only when the parser found its tool's own report (a summary, a result format no other tool
+   * prints): false for another tool's output, and for output with nothing to read (pytest -qq that
+   * collected nothing prints only a blank line), which the caller must not take for a pass.
    */
   recognized: boolean;
   /**
@@ -38,9 +42,10 @@ export interface ParsedCheck {
    */
   tests?: string[];
   /**
-   * pytest subtests (pytest 9's `subtests` fixture, or the pytest-subtests plugin). Given only where
-   * the output reports passing subtests too (-q, -qq, -v, or a "subtests passed" count): pytest 9 at
-   * default verbosity prints failing subtests only, and a "0 passed" there would be a guess.
+   * pytest subtests (pytest 9's `subtests` fixture). Given only where the output reports passing
+   * subtests too (-q, -qq, -v, or a "subtests passed" count): pytest 9 at default verbosity prints
+   * failing subtests only, and a "0 passed" there would be a guess. pytest counts a failing subtest
+   * among "failed"; `counts.failed` does not, it counts tests (the test holding it fails as well).
    */
   subtests?: SubtestCounts;
   /** Lint, type and security parsers: every finding, errors and warnings, in the tool's order. */
