@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCode, GafferError, UsageError } from './errors.js';
 import { redact } from './util/redact.js';
+import { toTerminalText } from './util/terminal-text.js';
 const HELP = `gaffer: a terminal supervisor for autonomous coding agents
 
 usage:
   gaffer demo [--dir <folder>] [--headless] [--json] [--verbose]
-  gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--fresh]
+  gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--fresh] [--adopt]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
   gaffer doctor --config <file> [--plan <file>]
@@ -20,6 +21,7 @@ options:
   --json            JSON lines instead of plain lines
   --verbose         also print every line the agents print
   --fresh           start a new run even if the last one can be resumed
+  --adopt           use an existing working branch as it is, even if it does not descend from base
 
 exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing or in use,
 7 uncommitted changes, 8 agent not found, 9 check command not found, 10 units failed or unfinished,
@@ -35,6 +37,7 @@ const options = {
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   fresh: { type: 'boolean', default: false },
+  adopt: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -94,7 +97,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof GafferError) {
-      process.stderr.write(`gaffer: ${redact(error.message)}\n`);
+      process.stderr.write(`gaffer: ${redact(toTerminalText(error.message, { multiline: true }))}\n`);
       process.exitCode = error.exitCode;
       return;
     }
@@ -105,7 +108,7 @@ main(process.argv.slice(2)).then(
           : error.message
         : String(error);
     process.stderr.write(
-      `gaffer: internal error: ${redact(detail)}\n(this is a bug in gaffer; set GAFFER_DEBUG=1 for the stack)\n`,
+      `gaffer: internal error: ${redact(toTerminalText(detail, { multiline: true }))}\n(this is a bug in gaffer; set GAFFER_DEBUG=1 for the stack)\n`,
     );
     process.exitCode = ExitCode.internal;
   },

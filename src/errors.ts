@@ -17,6 +17,7 @@ export const ExitCode = {
   unitsUnfinished: 10,
   state: 11,
   busy: 12,
+  tampered: 13,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -60,12 +61,15 @@ export type PreflightCode =
   // A working or green name that collides with a branch the repository already has.
   | 'branch-clash'
   // An existing working branch that does not descend from base's tip.
-  | 'branch-diverged';
+  | 'branch-diverged'
+  // An existing green branch at a commit gaffer never verified.
+  | 'branch-unverified';
 
 const preflightExit: Record<PreflightCode, ExitCode> = {
   'not-git-repo': ExitCode.notGitRepo,
   'branch-missing': ExitCode.branchMissing,
   'branch-in-use': ExitCode.branchMissing,
+  'branch-unverified': ExitCode.branchMissing,
   'branch-clash': ExitCode.branchMissing,
   'branch-diverged': ExitCode.branchMissing,
   'dirty-tree': ExitCode.dirtyTree,

@@ -5,7 +5,7 @@ import { EventBus } from './events/bus.js';
 import type { GafferEvent } from './events/types.js';
 import type { Plan } from './plan/schema.js';
 import { preflight } from './preflight.js';
-import { databasePath, excludeFromGit, SupervisorLock } from './state-dir.js';
+import { databasePath, excludeFromGit, prepareStateDir, SupervisorLock } from './state-dir.js';
 import { Store } from './store/store.js';
 
 export interface SupervisorOptions {
@@ -13,6 +13,8 @@ export interface SupervisorOptions {
   plan: Plan;
   signal: AbortSignal;
   fresh?: boolean;
+  /** Take an existing working branch that does not descend from base as it is (`--adopt`). */
+  adopt?: boolean;
   /** Subscribers attached before anything happens (reporters, the UI's view model). */
   subscribe?: (bus: EventBus) => void;
   /** Called once the run exists, before its first event, with the operator's controls (the UI). */
@@ -31,9 +33,11 @@ export interface SupervisorResult extends MissionResult {
  */
 export async function supervise(options: SupervisorOptions): Promise<SupervisorResult> {
   const { config, plan } = options;
-  const checked = await preflight(config, plan, config.repo);
+  const checked = await preflight(config, plan, config.repo, { adopt: options.adopt });
   const repo = checked.repo;
   const stateDir = config.stateDir;
+  // Before the first write (the exclude line, the lock): the folder must be one gaffer owns.
+  prepareStateDir(repo, stateDir);
   await excludeFromGit(repo, stateDir);
   const lock = SupervisorLock.acquire(stateDir);
   const dbPath = databasePath(stateDir);
@@ -50,6 +54,7 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
       bus,
       signal: options.signal,
       fresh: options.fresh,
+      adopt: options.adopt,
       onStart: (control, info) => options.attach?.(bus, control, info),
     });
     const result = await mission.run();

@@ -65,7 +65,8 @@ export class MissionState {
   private readonly health = new HealthState();
 
   constructor(info: MissionInfo, now: number) {
-    this.planName = info.planName;
+    // Plan files are often written by agents: names and titles are screen text like their output.
+    this.planName = screenText(info.planName, 200);
     this.runId = info.runId;
     this.maxRounds = info.maxRounds;
     this.startedAt = now;
@@ -73,7 +74,7 @@ export class MissionState {
     for (const unit of info.units) {
       this.units.set(unit.id, {
         id: unit.id,
-        title: unit.title,
+        title: screenText(unit.title, 200),
         status: unit.status ?? 'pending',
         attempts: 0,
         logPath: null,
@@ -97,13 +98,13 @@ export class MissionState {
       case 'run:started': {
         const p = event.payload;
         this.runId = p.runId;
-        this.planName = p.planName;
+        this.planName = screenText(p.planName, 200);
         this.maxRounds = p.maxRounds;
         this.startedAt = Date.parse(event.at);
         return HEADER;
       }
       case 'run:ended':
-        this.ended = { status: event.payload.status, reason: event.payload.reason };
+        this.ended = { status: event.payload.status, reason: screenText(event.payload.reason, 200) };
         this.endedAt = Date.parse(event.at);
         return HEADER;
       case 'round:started':
@@ -194,6 +195,9 @@ export class MissionState {
         if (this.paused === event.payload.paused) return NONE;
         this.paused = event.payload.paused;
         return HEADER;
+      case 'branch:held':
+      case 'branch:tampered':
+      case 'repo:tampered':
       case 'supervisor:warning':
       case 'supervisor:command':
         return NONE; // messages are the store's

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
 import { redact } from '../util/redact.js';
+import { toTerminalText } from '../util/terminal-text.js';
 
 /** The parsed command-line options every command receives. */
 export interface Flags {
@@ -18,6 +19,8 @@ export interface Flags {
   json: boolean;
   verbose: boolean;
   fresh: boolean;
+  /** `gaffer run --adopt`: take an existing working branch as it is. */
+  adopt: boolean;
 }
 
 export function configPathOf(flags: Flags): string {
@@ -40,7 +43,11 @@ export function stateDirOf(flags: Flags): string {
   return path.resolve('.gaffer');
 }
 
-/** One line to stdout, secrets redacted. */
+/**
+ * One line (or block of lines) to stdout: no control sequence gets through, and
+ * secrets are redacted. Stripped first, then redacted, so that a key split by an
+ * escape sequence (`sk-ant-<ESC>[0mapi03...`) is whole when it is looked for.
+ */
 export function printLine(line: string): void {
-  process.stdout.write(`${redact(line)}\n`);
+  process.stdout.write(`${redact(toTerminalText(line, { multiline: true }))}\n`);
 }

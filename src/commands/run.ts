@@ -12,6 +12,9 @@ import type { Plan } from '../plan/schema.js';
 import { attachHeadlessReporter } from '../report/headless.js';
 import { formatSummary, summarizeRun } from '../report/summary.js';
 import { supervise } from '../supervisor.js';
+import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
+import { redact } from '../util/redact.js';
+import { killAllChildrenNow } from '../workers/process-marks.js';
 import { configPathOf, loadPlanFor, printLine, type Flags } from './common.js';
 
 export async function runCommand(flags: Flags): Promise<number> {
@@ -49,17 +52,29 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
   };
   const stop = new AbortController();
   let interrupts = 0;
+  let hungUp = false;
   const forceQuit = (): never => {
     void closeScreen();
-    process.stderr.write('gaffer: forced to quit\n');
+    // process.exit skips the graceful stop: end every agent and check, and
+    // whatever they left running, before we go (the exit hook would too).
+    killAllChildrenNow();
+    writeQuietly(process.stderr, 'gaffer: forced to quit\n');
     process.exit(130);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
+    // From now on output is best effort: after SIGHUP the terminal is gone
+    // (EIO), after SIGTERM the reader may be (EPIPE). Neither may crash the stop.
+    ignoreOutputErrors(screen !== undefined);
+    // Closing a terminal delivers SIGHUP twice (the shell forwards one, the
+    // kernel sends one when the shell exits): the same hangup, not a request to force.
+    if (signal === 'SIGHUP' && hungUp) return;
+    if (signal === 'SIGHUP') hungUp = true;
     interrupts += 1;
     if (interrupts > 1) forceQuit();
     // With the UI up, its header tells the story; a stderr line would tear the frame.
     if (!screen) {
-      process.stderr.write(
+      writeQuietly(
+        process.stderr,
         `\ngaffer: ${signal}: stopping (attempts end, state stays resumable); press Ctrl-C again to force\n`,
       );
     }
@@ -67,6 +82,7 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   const write = printLine;
   try {
     const result = await supervise({
@@ -74,6 +90,7 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
       plan,
       signal: stop.signal,
       fresh: flags.fresh,
+      adopt: flags.adopt,
       subscribe: ui
         ? undefined
         : (bus) => attachHeadlessReporter(bus, { json: flags.json, verbose: flags.verbose, write }),
@@ -89,7 +106,7 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
           }
         : undefined,
       onListenerError: (error) =>
-        screen ? undefined : process.stderr.write(`gaffer: a reporter failed: ${String(error)}\n`),
+        screen ? undefined : process.stderr.write(`gaffer: a reporter failed: ${toTerminalText(redact(String(error)))}\n`),
     }).finally(closeScreen);
     try {
       const summary = summarizeRun(result.store, result.runId, {
@@ -97,7 +114,11 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
         workingCommit: (await branchTip(config.repo, config.branches.working)) ?? null,
         databasePath: result.databasePath,
       });
-      write(flags.json ? JSON.stringify({ type: 'summary', ...summary }) : `\n${formatSummary(summary)}`);
+      write(
+        flags.json ? JSON.stringify(terminalSafe({ type: 'summary', ...summary })) : `\n${formatSummary(summary)}`,
+      );
+      // Someone else moved a branch or planted code: a distinct code, so scripts notice.
+      if (result.stoppedBy === 'tampered') return ExitCode.tampered;
       // A quit asked for by the operator (the UI's q) is a clean end; a signal is not.
       if (result.status === 'interrupted') return result.stoppedBy === 'operator' ? ExitCode.ok : 130;
       const unfinished =
@@ -113,8 +134,35 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     finishLagReport?.(ui !== undefined);
   }
+}
+
+/** A write to a terminal or pipe that may be gone; a failure is not worth a crash. */
+function writeQuietly(stream: NodeJS.WriteStream, text: string): void {
+  try {
+    stream.write(text);
+  } catch {
+    // Nobody is left to read it.
+  }
+}
+
+let outputErrorsIgnored = false;
+
+/**
+ * A write to a hung-up terminal (EIO) or a closed pipe (EPIPE) is reported as
+ * an 'error' event, which with no listener crashes the process mid-stop.
+ * stdin too while the UI reads keys from the dead terminal.
+ */
+function ignoreOutputErrors(withUi: boolean): void {
+  const ignore = (): void => undefined;
+  if (!outputErrorsIgnored) {
+    outputErrorsIgnored = true;
+    process.stdout.on('error', ignore);
+    process.stderr.on('error', ignore);
+  }
+  if (withUi && process.stdin.listeners('error').length === 0) process.stdin.on('error', ignore);
 }
 
 /**

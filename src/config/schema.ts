@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { PARSER_NAMES } from '../health/parsers/types.js';
+import {
+  branchNameProblem,
+  branchSetProblems,
+  describeBadBranchName,
+  type BranchRole,
+} from './branch-names.js';
 
 /**
  * The config file format (gaffer.json / config.example.json). Defaults live
@@ -10,6 +16,49 @@ import { PARSER_NAMES } from '../health/parsers/types.js';
 const envField = z.record(z.string(), z.string()).default({});
 const argsField = z.array(z.string()).default([]);
 const modelField = z.string().min(1).optional();
+
+/**
+ * Variables of gaffer's own environment an agent gets besides the base
+ * allowlist (src/workers/agent-env.ts); `NAME_*` is a prefix. The defaults are
+ * what each real CLI needs to find its key; a given list replaces them.
+ */
+export const DEFAULT_PASS_ENV = {
+  scripted: [],
+  claude: [
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_AUTH_TOKEN',
+    'ANTHROPIC_BASE_URL',
+    'ANTHROPIC_MODEL',
+    'CLAUDE_CONFIG_DIR',
+    'CLAUDE_CODE_*',
+  ],
+  codex: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
+  aider: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY', 'AIDER_*'],
+  command: [],
+} as const satisfies Record<string, readonly string[]>;
+
+function passEnvField(kind: keyof typeof DEFAULT_PASS_ENV) {
+  return z
+    .array(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, {
+        error: 'must be a variable name like "MY_API_KEY", or a prefix ending in "*" like "AIDER_*"',
+      }),
+    )
+    .default(() => [...DEFAULT_PASS_ENV[kind]]);
+}
+
+/** Node's setTimeout holds a signed 32-bit delay: a longer one fires at once, not late. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A delay in ms that a timer can hold; `min` is the smallest allowed. */
+export function timerMs(min: number) {
+  return z
+    .int()
+    .min(min)
+    .max(MAX_TIMER_MS, {
+      error: `must be at most ${MAX_TIMER_MS} ms (${(MAX_TIMER_MS / 86_400_000).toFixed(2)} days): a Node timer cannot wait longer and would fire at once`,
+    });
+}
 
 /** Agents that are real CLIs we know the flags of; `command` overrides the binary. */
 function knownCliAgent<K extends 'claude' | 'codex' | 'aider'>(
@@ -23,6 +72,7 @@ function knownCliAgent<K extends 'claude' | 'codex' | 'aider'>(
     args: argsField,
     model: modelField,
     env: envField,
+    passEnv: passEnvField(kind),
     autoCommit: z.boolean().default(autoCommit),
   });
 }
@@ -31,6 +81,7 @@ export const AgentSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('scripted'),
     env: envField,
+    passEnv: passEnvField('scripted'),
     autoCommit: z.boolean().default(false),
   }),
   // claude and codex leave their edits uncommitted; aider commits by itself.
@@ -43,6 +94,7 @@ export const AgentSchema = z.discriminatedUnion('kind', [
     args: argsField,
     prompt: z.enum(['stdin', 'file', 'arg']).default('stdin'),
     env: envField,
+    passEnv: passEnvField('command'),
     autoCommit: z.boolean().default(false),
   }),
 ]);
@@ -74,7 +126,7 @@ export const CheckSchema = z.strictObject({
     .min(1)
     .regex(/^[A-Za-z0-9._-]+$/, { error: 'may only contain letters, digits, ".", "_" and "-"' }),
   command: argvField,
-  timeoutMs: z.int().positive().default(600_000),
+  timeoutMs: timerMs(1).default(600_000),
   // A non-gating check is measured in health snapshots but never blocks a merge.
   gate: z.boolean().default(true),
   // Which tool's output format to read counts and failing names from; exit-code reads none.
@@ -97,11 +149,30 @@ export const ChecksSchema = z.array(CheckSchema).superRefine((checks, ctx) => {
   });
 });
 
-export const BranchesSchema = z.strictObject({
-  base: z.string().min(1).default('main'),
-  working: z.string().min(1).default('gaffer/working'),
-  green: z.string().min(1).default('gaffer/green'),
-});
+/** A branch name git accepts and gaffer can pass to git unambiguously (see branch-names.ts). */
+function branchField(role: BranchRole, fallback: string) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((name, ctx) => {
+      const problem = branchNameProblem(name);
+      if (problem !== undefined)
+        ctx.addIssue({ code: 'custom', message: describeBadBranchName(role, name, problem) });
+    })
+    .default(fallback);
+}
+
+export const BranchesSchema = z
+  .strictObject({
+    base: branchField('base', 'main'),
+    working: branchField('working', 'gaffer/working'),
+    green: branchField('green', 'gaffer/green'),
+  })
+  .superRefine((branches, ctx) => {
+    for (const { role, message } of branchSetProblems(branches)) {
+      ctx.addIssue({ code: 'custom', path: [role], message });
+    }
+  });
 
 export const ConfigSchema = z.strictObject({
   repo: z.string().min(1).default('.'),
@@ -110,13 +181,19 @@ export const ConfigSchema = z.strictObject({
   stateDir: z.string().min(1).default('.gaffer'),
   concurrency: z.int().min(1).max(64).default(2),
   maxAttempts: z.int().min(1).max(20).default(3),
-  attemptTimeoutMs: z.int().min(1000).default(1_800_000),
-  killGraceMs: z.int().min(0).default(2000),
+  attemptTimeoutMs: timerMs(1000).default(1_800_000),
+  killGraceMs: timerMs(0).default(2000),
   agent: AgentSchema.prefault({ kind: 'scripted' }),
   checks: ChecksSchema.default([]),
   rounds: z.strictObject({ max: z.int().min(1).max(1000).default(3) }).prefault({}),
   // Candidates verified together (bisected on failure); 1 is serial.
-  merge: z.strictObject({ batchSize: z.int().min(1).max(64).default(1) }).prefault({}),
+  merge: z
+    .strictObject({
+      batchSize: z.int().min(1).max(64).default(1),
+      // A lone candidate's failure is run once more before it is called red (flaky checks land, said).
+      confirmFailures: z.boolean().default(true),
+    })
+    .prefault({}),
   // Bounds of the per-worker output buffer the screen shows; the log file keeps everything.
   ring: z
     .strictObject({

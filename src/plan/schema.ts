@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentSchema, ChecksSchema } from '../config/schema.js';
+import { AgentSchema, ChecksSchema, timerMs } from '../config/schema.js';
 
 /**
  * The plan file format. The schema checks shapes only; rules that need the
@@ -15,7 +15,7 @@ export const UnitSchema = z.strictObject({
   // that already use this spelling; the rest of gaffer keeps camelCase.
   depends_on: z.array(z.string()).default([]),
   /** Overrides the config's attemptTimeoutMs for this unit. */
-  timeoutMs: z.int().positive().optional(),
+  timeoutMs: timerMs(1).optional(),
   /** Replaces the config's agent for this unit. */
   agent: AgentSchema.optional(),
   /** Replaces the config's checks when verifying this unit's merge. */

@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/bus.js';
 import type { GafferEvent } from '../events/types.js';
+import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
 
 export interface HeadlessOptions {
   json: boolean;
@@ -8,13 +9,18 @@ export interface HeadlessOptions {
   write: (line: string) => void;
 }
 
-/** Headless output: one plain, greppable line per event, or one JSON object per line. */
+/**
+ * Headless output: one plain, greppable line per event, or one JSON object per
+ * line. Either way no control sequence an agent or a check printed gets
+ * through: JSON.stringify would escape them, but a consumer that prints a field
+ * would hand them back to a terminal, so the strings are cleaned first.
+ */
 export function attachHeadlessReporter(bus: EventBus, options: HeadlessOptions): () => void {
   return bus.onAny((event) => {
     if (event.type === 'worker:output' && !options.verbose) return;
     options.write(
       options.json
-        ? JSON.stringify({ at: event.at, type: event.type, ...event.payload })
+        ? JSON.stringify(terminalSafe({ at: event.at, type: event.type, ...event.payload }))
         : formatEvent(event),
     );
   });
@@ -25,9 +31,10 @@ const short = (sha: string | null): string => (sha ? sha.slice(0, 10) : 'none');
 /** `time subject id what-happened`, with fixed-width subject and id columns. */
 export function formatEvent(event: GafferEvent): string {
   const time = event.at.slice(11, 23);
-  // Reasons and messages can carry git stderr or an agent's summary: one event stays one line.
+  // Reasons and messages can carry git stderr or an agent's summary: one event stays one line,
+  // and what an agent printed reaches the terminal as text, never as control sequences.
   const line = (subject: string, id: string, text: string): string =>
-    `${time} ${subject.padEnd(7)} ${id.padEnd(20)} ${firstLine(text)}`;
+    `${time} ${subject.padEnd(7)} ${toTerminalText(id).padEnd(20)} ${firstLine(toTerminalText(text, { multiline: true }))}`;
   switch (event.type) {
     case 'run:started': {
       const p = event.payload;
@@ -87,7 +94,7 @@ export function formatEvent(event: GafferEvent): string {
       return line(
         'merge',
         event.payload.unitId,
-        `rejected (${event.payload.class}): ${firstLine(event.payload.detail)}`,
+        `rejected (${event.payload.class}): ${firstLine(toTerminalText(event.payload.detail, { multiline: true }))}`,
       );
     case 'merge:flaky':
       return line(
@@ -115,6 +122,16 @@ export function formatEvent(event: GafferEvent): string {
         `${p.label}${p.round === null ? '' : ` (round ${p.round})`}: ${p.passed ? 'all checks pass' : 'failing'}${checks ? ` [${checks}]` : ''}`,
       );
     }
+    case 'branch:tampered':
+      return line('TAMPER', event.payload.branch, event.payload.message);
+    case 'repo:tampered':
+      return line('TAMPER', 'repository', event.payload.message);
+    case 'branch:held':
+      return line(
+        'branch',
+        event.payload.branch,
+        `held at its verified tip (not moved to ${short(event.payload.commit)}): ${event.payload.reason}`,
+      );
     case 'supervisor:warning':
       return line('warning', '-', event.payload.message);
     case 'supervisor:paused':

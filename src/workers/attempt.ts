@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
-import { commitsSince, git } from '../git/git.js';
 import { buildInvocation, type AgentConfig } from './agents.js';
+import { agentEnvironment, replacingEnvironment } from './agent-env.js';
 import { HandoffScanner, type HandoffResult } from './handoff.js';
 import { buildPrompt } from './prompt.js';
 import type { RingBuffer } from './ring-buffer.js';
 import { runSupervised } from './supervised-process.js';
-import type { Workspace } from './workspaces.js';
+import type { Collected, Workspace } from './workspaces.js';
 
 export interface AttemptSpec {
   runId: number;
@@ -26,6 +26,8 @@ export interface AttemptSpec {
   onLine: (line: string) => void;
   onSpawn: (pid: number) => void;
   signal: AbortSignal;
+  /** Brings the attempt's commits into the user's repository (see Workspaces.collect). */
+  collect: () => Promise<Collected>;
 }
 
 export interface AttemptReport {
@@ -43,8 +45,9 @@ export interface AttemptReport {
 }
 
 /**
- * One run of an agent in its worktree. Judged by, in order: how the process
- * ended, the handoff it printed (if valid), and the commits on its branch.
+ * One run of an agent in its workspace. Judged by, in order: how the process
+ * ended, the handoff it printed (if valid), and the commits gaffer fetched
+ * from the workspace onto its branch.
  */
 export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   const prompt = buildPrompt(spec.unit, spec.feedback);
@@ -52,19 +55,21 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   fs.writeFileSync(spec.promptPath, prompt);
   const invocation = buildInvocation(spec.agent, prompt, spec.promptPath);
   const scanner = new HandoffScanner();
+  // runSupervised merges this over gaffer's own environment: replacingEnvironment sets every
+  // variable the agent may not see to undefined, which removes it (see agent-env.ts).
+  const env = replacingEnvironment(process.env, {
+    ...agentEnvironment(spec.agent, process.env),
+    GAFFER_RUN_ID: String(spec.runId),
+    GAFFER_UNIT_ID: spec.unit.id,
+    GAFFER_ATTEMPT: String(spec.attempt),
+    GAFFER_PROMPT_FILE: spec.promptPath,
+    GAFFER_WORKTREE: spec.workspace.path,
+  });
   const result = await runSupervised({
     command: invocation.command,
     args: invocation.args,
     cwd: spec.workspace.path,
-    env: {
-      ...process.env,
-      ...spec.agent.env,
-      GAFFER_RUN_ID: String(spec.runId),
-      GAFFER_UNIT_ID: spec.unit.id,
-      GAFFER_ATTEMPT: String(spec.attempt),
-      GAFFER_PROMPT_FILE: spec.promptPath,
-      GAFFER_WORKTREE: spec.workspace.path,
-    },
+    env,
     stdinText: invocation.stdinText,
     timeoutMs: spec.timeoutMs,
     graceMs: spec.graceMs,
@@ -80,15 +85,14 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     },
   });
   const handoff = scanner.result();
+  let leftovers: string | undefined;
   if (result.outcome === 'exited' && result.exitCode === 0 && spec.agent.autoCommit) {
-    await commitLeftovers(
-      spec.workspace.path,
-      `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`,
-    );
+    leftovers = await commitLeftovers(spec, env, `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`);
   }
-  const { count: commits, tip: head } = await commitsSince(spec.workspace.path, spec.baseCommit);
+  const collected = await spec.collect();
+  const commits = collected.commits;
   const base = {
-    head,
+    head: collected.tip,
     exitCode: result.exitCode,
     signal: result.signal,
     durationMs: Math.round(result.durationMs),
@@ -96,6 +100,11 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     handoff: handoff.status,
     handoffJson: handoffJson(handoff),
   };
+  if (leftovers !== undefined) {
+    // Its edits could not be committed (no git identity, a broken workspace): gaffer's side, no strike.
+    return { ...base, outcome: 'error', reason: `its changes could not be committed: ${leftovers}` };
+  }
+  if (!collected.ok && result.outcome === 'exited') return { ...base, outcome: 'failed', reason: collected.reason };
   return {
     ...base,
     ...judge(result.outcome, result.exitCode, result.spawnError, handoff, commits, spec.timeoutMs),
@@ -168,9 +177,38 @@ function handoffJson(handoff: HandoffResult): string | null {
   return null;
 }
 
-async function commitLeftovers(worktree: string, message: string): Promise<void> {
-  const status = await git(worktree, ['status', '--porcelain']);
-  if (status.trim() === '') return;
-  await git(worktree, ['add', '-A']);
-  await git(worktree, ['commit', '--no-verify', '-m', message]);
+/**
+ * Commits what an agent that leaves its edits uncommitted changed. Runs as the
+ * agent (its environment, its process marks, in its workspace): whatever the
+ * agent configured there (hooks, filters, fsmonitor) runs with what the agent
+ * already had, never with gaffer's environment. Returns why it failed, if it did.
+ */
+async function commitLeftovers(
+  spec: AttemptSpec,
+  env: Record<string, string | undefined>,
+  message: string,
+): Promise<string | undefined> {
+  const step = async (args: string[]): Promise<{ code: number | null; text: string }> => {
+    const lines: string[] = [];
+    const result = await runSupervised({
+      command: 'git',
+      args,
+      cwd: spec.workspace.path,
+      env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      timeoutMs: 120_000,
+      graceMs: spec.graceMs,
+      redact: spec.redact,
+      onLine: (line) => {
+        if (lines.length < 20) lines.push(line);
+      },
+      signal: spec.signal,
+    });
+    return { code: result.outcome === 'exited' ? result.exitCode : null, text: lines.join(' ').trim() || result.outcome };
+  };
+  const added = await step(['add', '-A']);
+  if (added.code !== 0) return `git add failed: ${added.text}`;
+  const staged = await step(['diff', '--cached', '--quiet']);
+  if (staged.code === 0) return undefined;
+  const committed = await step(['commit', '--no-verify', '--quiet', '-m', message]);
+  return committed.code === 0 ? undefined : `git commit failed: ${committed.text}`;
 }

@@ -14,6 +14,7 @@ import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { errorMessage } from '../errors.js';
+import { toTerminalText } from '../util/terminal-text.js';
 import { killGroup } from './process-group.js';
 import {
   endMarkedProcesses,
@@ -108,8 +109,12 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
   const splitterFor = (stream: 'stdout' | 'stderr'): LineSplitter =>
     new LineSplitter((rawLine, terminator) => {
       counters.lines++;
-      const line = redact === undefined ? rawLine : redactSafely(redact, rawLine);
-      if (redact !== undefined) log.write(line + terminator);
+      // The log keeps the raw bytes (redacted); what reaches the ring, the listeners and so
+      // every screen and record is text only, redacted after the strip so that a secret an
+      // escape sequence split in two is whole when it is looked for.
+      if (redact !== undefined) log.write(redactSafely(redact, rawLine) + terminator);
+      const text = toTerminalText(rawLine);
+      const line = redact === undefined ? text : redactSafely(redact, text);
       spec.ring?.push(line);
       const onLine = spec.onLine;
       if (onLine !== undefined) callListener(() => onLine(line, stream));

@@ -41,9 +41,12 @@ it('a unit whose merge failed is never done, and its next attempt sees why', asy
     expect(fs.readFileSync(`${repo}/.gaffer/prompts/run-1/fix-attempt-2.md`, 'utf8')).toContain(
       '    FAIL files/fix.txt contains BROKEN',
     );
-    // The merge queue's worktree is left clean: no rebase in progress, no lock, nothing modified.
-    expect(fs.existsSync(`${repo}/.git/worktrees/merge/rebase-merge`)).toBe(false);
-    expect(fs.existsSync(`${repo}/.git/worktrees/merge/index.lock`)).toBe(false);
+    // The merge queue's workspace is its own repository, left with no rebase in progress and no lock,
+    // and the user's repository never held one.
+    expect(fs.existsSync(`${repo}/.gaffer/merge/.git/HEAD`)).toBe(true);
+    expect(fs.existsSync(`${repo}/.gaffer/merge/.git/rebase-merge`)).toBe(false);
+    expect(fs.existsSync(`${repo}/.gaffer/merge/.git/index.lock`)).toBe(false);
+    expect(fs.existsSync(`${repo}/.git/worktrees`)).toBe(false);
   } finally {
     result.store.close();
   }

@@ -83,8 +83,8 @@ describe('output an agent printed reaches the terminal as text only', () => {
     expect(run.stdout).toContain('db at postgres://admin:[REDACTED]@db/prod');
     expect(run.stdout).toContain('Authorization: Bearer [REDACTED]');
     expect(run.stdout).toContain('Cookie: session=[REDACTED]; theme=[REDACTED]');
-    // A carriage return cannot overwrite the verdict before it.
-    expect(run.stdout).toMatch(/3 tests FAILED \(\+1 lines\)/);
+    // A carriage return cannot overwrite the verdict before it: both parts stay visible.
+    expect(run.stdout).toMatch(/3 tests FAILED\s+all checks passed/);
     expect(run.stdout).toContain('plan "hostile"');
     expect(run.stdout).toContain('the agent reported failed: gave up on postgres://admin:[REDACTED]@db/prod');
 
