@@ -53,7 +53,7 @@ export function prepareStateDir(repo: string | undefined, stateDir: string): voi
     const real = realPathOf(dir);
     if (real === root) {
       throw new ConfigError(
-        `stateDir ${dir} is the repository itself: gaffer deletes and rewrites what is in its state folder (merge/, worktrees/, logs/), so it needs a folder of its own; set "stateDir" in the config to one, like ".gaffer"`,
+        `stateDir ${dir} is the repository itself: gaffer deletes and rewrites what is in its state folder (merge/, workspaces/, logs/), so it needs a folder of its own; set "stateDir" in the config to one, like ".gaffer"`,
       );
     }
     if (isInside(real, root)) {
@@ -77,7 +77,7 @@ export function prepareStateDir(repo: string | undefined, stateDir: string): voi
   }
   if (!stats.isDirectory()) {
     throw new StateError(
-      `the state folder ${dir} is a file, not a folder: gaffer keeps its database and worktrees there; move the file away, or set "stateDir" in the config (or --state) to a folder`,
+      `the state folder ${dir} is a file, not a folder: gaffer keeps its database and workspaces there; move the file away, or set "stateDir" in the config (or --state) to a folder`,
     );
   }
   const tracked = trackedFilesIn(repo, dir);
@@ -165,7 +165,8 @@ function isGaffersEntry(entry: fs.Dirent): boolean {
  */
 function trackedFilesIn(repo: string | undefined, dir: string): string[] {
   try {
-    const output = execFileSync('git', ['ls-files', '-z', '--', repo === undefined ? '.' : dir], {
+    // The real path: git reports paths through a symlink (macOS /tmp) as outside the repository.
+    const output = execFileSync('git', ['ls-files', '-z', '--', repo === undefined ? '.' : realPathOf(dir)], {
       cwd: repo ?? dir,
       encoding: 'utf8',
       env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
