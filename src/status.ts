@@ -1,3 +1,4 @@
+import { greenNote } from './report/green-state.js';
 import type { Store } from './store/store.js';
 import { terminalSafe, toTerminalText } from './util/terminal-text.js';
 
@@ -44,8 +45,10 @@ export interface StatusReport {
     round: number | null;
     passed: boolean;
     takenAt: string;
-    checks: { name: string; passed: boolean; exitCode: number | null }[];
+    checks: { name: string; passed: boolean; exitCode: number | null; unreadable?: boolean; note?: string }[];
   } | null;
+  /** Where green is (as gaffer last put it), or exactly why it is not there yet. */
+  green: { branch: string; commit: string | null; note: string };
 }
 
 /**
@@ -114,10 +117,26 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
             name: check.name,
             passed: check.passed,
             exitCode: check.exitCode,
+            ...(check.unreadable ? { unreadable: true } : {}),
+            ...(check.note ? { note: check.note } : {}),
           })),
         }
       : null,
+    green: greenOf(store, run.id, run.config_json),
   };
+}
+
+function greenOf(store: Store, runId: number, configJson: string): StatusReport['green'] {
+  let branch = 'gaffer/green';
+  try {
+    const config = JSON.parse(configJson) as { branches?: { green?: unknown } };
+    if (typeof config.branches?.green === 'string') branch = config.branches.green;
+  } catch {
+    // A run recorded without its config: the default name.
+  }
+  const tip = store.branchTips.latest(branch);
+  const commit = tip && !/^0+$/.test(tip.sha) ? tip.sha : null;
+  return { branch, commit, note: greenNote(store, runId, commit) };
 }
 
 /** One line of a reason or detail: the layout is one line per unit, attempt and merge. */
@@ -150,6 +169,7 @@ export function formatStatus(report: StatusReport): string {
         : '';
     out.push(`  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}${detail}`);
   }
+  out.push('', `green (${report.green.branch})`, `  ${oneLine(report.green.note)}`);
   out.push('', 'health');
   if (!report.health) out.push('  no snapshot yet (no checks configured, or none has run)');
   else {
@@ -157,8 +177,14 @@ export function formatStatus(report: StatusReport): string {
     out.push(
       `  ${health.label}${health.round === null ? '' : ` of round ${health.round}`} at ${health.commit.slice(0, 10)}: ${health.passed ? 'all checks pass' : 'failing'}`,
     );
-    for (const check of health.checks)
-      out.push(`    ${check.name}: ${check.passed ? 'pass' : `FAIL (exit ${check.exitCode ?? 'none'})`}`);
+    for (const check of health.checks) {
+      const verdict = check.passed
+        ? 'pass'
+        : check.unreadable
+          ? 'UNREADABLE (not verified)'
+          : `FAIL (exit ${check.exitCode ?? 'none'})`;
+      out.push(`    ${check.name}: ${verdict}${check.note ? `: ${oneLine(check.note)}` : ''}`);
+    }
   }
   return out.join('\n');
 }

@@ -25,7 +25,7 @@ export interface ParsedOutput {
   failing: string[];
   /** False when the output did not look like the tool's: such a check is unreadable, never passed. */
   recognized: boolean;
-  /** Every test the output names (passed, failed or skipped), where the format lists them. */
+  /** Every test the run had (passed, failed or skipped), when the output lists them all; absent otherwise. */
   tests?: string[];
   subtests?: { passed: number; failed: number };
   /** Lint, type and security findings, each with an identity that survives moved lines. */
@@ -37,6 +37,7 @@ export interface Finding {
   line: number;
   rule: string;
   message: string;
+  severity?: 'error' | 'warning';
   /** A hash of rule, message and the source line's text: the same finding wherever its line moves. */
   fingerprint?: string;
 }

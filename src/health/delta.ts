@@ -60,8 +60,11 @@ export function snapshotImprovements(before: Snapshot | undefined, after: Snapsh
     if (TEST_PARSERS.has(parsedAfter.parser)) {
       const still = new Set(parsedAfter.failing);
       const present = parsedAfter.tests ? new Set(parsedAfter.tests) : undefined;
+      // node:test names a failing test with its file, a listed one without it: match the tail.
+      const listed = (test: string): boolean =>
+        present === undefined || present.has(test) || [...present].some((name) => test.endsWith(` > ${name}`));
       for (const test of parsedBefore.failing) {
-        if (!still.has(test) && (present === undefined || present.has(test)))
+        if (!still.has(test) && listed(test))
           found.push({ check: name, kind: 'fixed-test', detail: `test fixed: ${test}` });
       }
     } else if (parsedBefore.findings && parsedAfter.findings) {

@@ -130,6 +130,7 @@ describe('gaffer status text', () => {
       ],
       mergeQueue: [{ id: 1, unit: 'u', status: 'rejected', class: 'red', detail: HOSTILE, commit: null }],
       health: null,
+      green: { branch: 'gaffer/green', commit: null, note: 'not created yet' },
     };
     const text = formatStatus(report);
     expect(text).not.toMatch(CONTROL);
