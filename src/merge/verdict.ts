@@ -57,8 +57,8 @@ export function regressionFeedback(target: Snapshot | undefined, candidate: Snap
     const parser = check.parsed?.parser ?? 'exit-code';
     if (parser !== 'exit-code' && !TEST_PARSERS.has(parser)) continue;
     const known = target?.checks.find((before) => before.name === check.name)?.parsed?.failing ?? [];
-    const lines = check.tail.filter((line) => !known.some((name) => name !== '' && line.includes(name)));
-    const tail = lines.slice(-TAIL_LINES).join('\n').trim();
+    const fresh = check.parsed?.failing.filter((name) => !known.includes(name)) ?? [];
+    const tail = withoutKnownFailures(check.tail, known, fresh).slice(-TAIL_LINES).join('\n').trim();
     if (tail !== '') parts.push(`check "${check.name}" (exit ${check.exitCode ?? 'none'}), its last lines:\n${tail}`);
   }
   return bounded(`${listed.join('\n')}${parts.length > 0 ? `\n\n${parts.join('\n\n')}` : ''}`);
@@ -87,6 +87,28 @@ export function greenDecision(candidate: Snapshot, green: Snapshot | undefined):
     return { promote: false, reason: `worse than green's own snapshot: ${listed}` };
   }
   return { promote: true };
+}
+
+/**
+ * The tail without the blocks about failures the target already had: a block
+ * starts at a line that names a failing test (by its full name, or its last
+ * part when that is distinctive) and runs to the next such line. Best effort:
+ * the regressions themselves are listed by name above it anyway.
+ */
+function withoutKnownFailures(tail: readonly string[], known: readonly string[], fresh: readonly string[]): string[] {
+  const mentions = (line: string, names: readonly string[]): boolean =>
+    names.some((name) => {
+      const last = name.split(/ > |::/).at(-1)?.trim() ?? '';
+      return (name !== '' && line.includes(name)) || (last.length >= 4 && line.includes(last));
+    });
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of tail) {
+    if (mentions(line, fresh)) dropping = false;
+    else if (mentions(line, known)) dropping = true;
+    if (!dropping) kept.push(line);
+  }
+  return kept;
 }
 
 function describeOutcome(check: CheckResult): string {

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { CheckSpec } from '../../src/health/run-checks.js';
 import { cleanup, git, makeRepo } from '../integration/mission-fixture.js';
-import { queueHarness, type QueueHarness } from './queue-harness.js';
+import { checkSpec, commitFiles as commitFixture, queueHarness, type QueueHarness } from './queue-harness.js';
 
 let repo = '';
 let outside = '';
@@ -16,18 +15,8 @@ afterEach(() => {
   if (outside) fs.rmSync(outside, { recursive: true, force: true });
 });
 
-function commitFiles(files: Record<string, string>): void {
-  for (const [file, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-    fs.writeFileSync(path.join(repo, file), content);
-  }
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'fixture');
-}
-
-function check(name: string, command: string[], extra: Partial<CheckSpec> = {}): CheckSpec {
-  return { name, command, timeoutMs: 30_000, gate: true, parser: 'exit-code', ...extra };
-}
+const commitFiles = (files: Record<string, string>): void => commitFixture(repo, files);
+const check = checkSpec;
 
 const nodeTest = (name: string) =>
   `import test from 'node:test';\nimport assert from 'node:assert/strict';\ntest('${name}', () => assert.equal(1, 1));\n`;

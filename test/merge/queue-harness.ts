@@ -144,3 +144,18 @@ export function reflog(repo: string, branch: string): string[] {
     .split('\n')
     .filter((line) => line !== '');
 }
+
+/** Writes files into the repository's checkout and commits them on its current branch (main). */
+export function commitFiles(repo: string, files: Record<string, string>): void {
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.writeFileSync(path.join(repo, file), content);
+  }
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'fixture');
+}
+
+/** A gating check run without a shell, read by the exit code unless `extra` names a parser. */
+export function checkSpec(name: string, command: string[], extra: Partial<CheckSpec> = {}): CheckSpec {
+  return { name, command, timeoutMs: 30_000, gate: true, parser: 'exit-code', ...extra };
+}
