@@ -26,6 +26,8 @@ export interface PreflightReport {
 export interface PreflightOptions {
   /** Take an existing working branch as it is, even if it does not descend from base (`--adopt`). */
   adopt?: boolean;
+  /** True for a tip gaffer itself gave the branch (from its state folder): it need not descend from base's tip now. */
+  ownTip?: (branch: string, sha: string) => boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function preflight(
   }
   passed.push(`base branch ${base} at ${baseCommit.slice(0, 10)}`);
   await checkBranchClashes(repo, config.branches);
-  const workingLine = await checkWorkingDescendsFromBase(repo, config.branches, baseCommit, options.adopt);
+  const workingLine = await checkWorkingDescendsFromBase(repo, config.branches, baseCommit, options);
   if (workingLine !== undefined) passed.push(workingLine);
 
   const status = await tryGit(repo, ['status', '--porcelain', '--untracked-files=no']);
@@ -183,13 +185,16 @@ async function checkWorkingDescendsFromBase(
   repo: string,
   branches: BranchesConfig,
   baseCommit: string,
-  adopt: boolean | undefined,
+  options: { adopt?: boolean; ownTip?: (branch: string, sha: string) => boolean },
 ): Promise<string | undefined> {
   const { base, working } = branches;
+  const adopt = options.adopt;
   const tip = (
     await tryGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${working}^{commit}`])
   ).stdout.trim();
   if (tip === '') return undefined;
+  // Where gaffer left it: it started from base, and base may have moved on since (the user's own commits).
+  if (options.ownTip?.(working, tip)) return `working branch ${working} at ${tip.slice(0, 10)}, where gaffer left it`;
   const ancestor = await tryGit(repo, ['merge-base', '--is-ancestor', baseCommit, tip]);
   if (ancestor.exitCode === 0)
     return `working branch ${working} at ${tip.slice(0, 10)} descends from ${base}`;

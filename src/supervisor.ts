@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Config } from './config/schema.js';
 import type { MissionControl } from './controller/control.js';
 import { Mission, type MissionInfo, type MissionResult } from './controller/mission.js';
@@ -33,7 +34,10 @@ export interface SupervisorResult extends MissionResult {
  */
 export async function supervise(options: SupervisorOptions): Promise<SupervisorResult> {
   const { config, plan } = options;
-  const checked = await preflight(config, plan, config.repo, { adopt: options.adopt });
+  const checked = await preflight(config, plan, config.repo, {
+    adopt: options.adopt,
+    ownTip: ownTips(databasePath(config.stateDir)),
+  });
   const repo = checked.repo;
   const stateDir = config.stateDir;
   // Before the first write (the exclude line, the lock): the folder must be one gaffer owns.
@@ -65,4 +69,26 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The tips gaffer recorded for its branches in an existing state database,
+ * read before anything is written; none when there is no database yet (or
+ * one from before the record existed).
+ */
+function ownTips(file: string): (branch: string, sha: string) => boolean {
+  const held = new Set<string>();
+  if (fs.existsSync(file)) {
+    try {
+      const store = Store.open(file, { readonly: true });
+      try {
+        for (const row of store.branchTips.held()) held.add(`${row.branch}\0${row.sha}`);
+      } finally {
+        store.close();
+      }
+    } catch {
+      // Unreadable or from before the record existed: nothing is known to be gaffer's.
+    }
+  }
+  return (branch, sha) => held.has(`${branch}\0${sha}`);
 }

@@ -65,4 +65,12 @@ export class BranchTipsTable {
       ) !== undefined
     );
   }
+
+  /** Every branch and tip gaffer ever wrote or meant to (for checks made before a supervisor starts). */
+  held(): { branch: string; sha: string }[] {
+    return this.prepare("SELECT DISTINCT branch, sha FROM branch_tips WHERE state != 'void'").all() as {
+      branch: string;
+      sha: string;
+    }[];
+  }
 }

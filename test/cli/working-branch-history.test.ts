@@ -100,4 +100,23 @@ describe('gaffer run: an existing working branch must descend from base', () => 
     expectCompletedRun(result, sandbox());
     git(repo, 'merge-base', '--is-ancestor', aheadTip, 'refs/heads/gaffer/working');
   });
+
+  it('takes, without --adopt, the working branch gaffer itself left, after the user committed on base', async () => {
+    const repo = sandbox().repo;
+    expectCompletedRun(await runGaffer(sandbox()), sandbox());
+    const left = tip(repo, 'gaffer/working');
+    // The user goes on working on main while gaffer's branch waits.
+    fs.writeFileSync(path.join(repo, 'mine.txt'), 'my own work\n');
+    git(repo, 'add', 'mine.txt');
+    git(repo, 'commit', '--quiet', '-m', 'My own work on main');
+    sandbox().writePlan({
+      name: 'next',
+      units: [{ id: 'next', title: 'next', prompt: '@write next.txt next\n@commit next' }],
+    });
+
+    const again = await runGaffer(sandbox());
+
+    expectCompletedRun(again, sandbox());
+    git(repo, 'merge-base', '--is-ancestor', left, 'refs/heads/gaffer/working');
+  });
 });

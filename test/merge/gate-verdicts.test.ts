@@ -184,3 +184,32 @@ it('lint debt that only moves is not new; fixing it is an improvement and lets g
   const held = harness.events.find((event) => event.type === 'branch:held');
   expect(held?.type === 'branch:held' && held.payload.reason).toContain('gate check lint fails');
 });
+
+it('a failure while the queue handles a failure settles the request and keeps the queue alive', async () => {
+  repo = makeRepo();
+  harness = await queueHarness(
+    repo,
+    [
+      { id: 'broken', files: { 'files/broken.txt': 'BROKEN' } },
+      { id: 'fine', files: { 'files/fine.txt': 'fine' } },
+    ],
+    [checkSpec('files', [process.execPath, 'check.mjs'])],
+    1,
+  );
+  // Every way of ending a request as rejected now fails inside SQLite: the verdict, then the
+  // infrastructure rejection the queue's own catch path tries.
+  harness.store.db.exec(
+    "CREATE TRIGGER no_rejections BEFORE UPDATE OF status ON merge_requests WHEN NEW.status = 'rejected' BEGIN SELECT RAISE(ABORT, 'rejections are refused'); END",
+  );
+  const outcomes = await harness.mergeAll();
+  expect(outcomes.get('broken')).toEqual({ status: 'interrupted' });
+  expect(outcomes.get('fine')?.status).toBe('merged');
+  const warning = harness.events.find(
+    (event) => event.type === 'supervisor:warning' && event.payload.message.includes('could not be recorded'),
+  );
+  expect(warning).toBeDefined();
+  // Still usable: once rejections can be written again, the request ends as it should.
+  harness.store.db.exec('DROP TRIGGER no_rejections');
+  const broken = harness.store.merges.forRun(1).find((merge) => merge.unit_id === 'broken');
+  expect(await harness.queue.enqueue(broken?.id ?? 0)).toEqual({ status: 'rejected', class: 'red' });
+});
