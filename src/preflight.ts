@@ -194,7 +194,8 @@ async function checkWorkingDescendsFromBase(
   ).stdout.trim();
   if (tip === '') return undefined;
   // Where gaffer left it: it started from base, and base may have moved on since (the user's own commits).
-  if (options.ownTip?.(working, tip)) return `working branch ${working} at ${tip.slice(0, 10)}, where gaffer left it`;
+  if (options.ownTip?.(working, tip))
+    return `working branch ${working} at ${tip.slice(0, 10)}, where gaffer left it`;
   const ancestor = await tryGit(repo, ['merge-base', '--is-ancestor', baseCommit, tip]);
   if (ancestor.exitCode === 0)
     return `working branch ${working} at ${tip.slice(0, 10)} descends from ${base}`;

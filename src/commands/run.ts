@@ -106,7 +106,9 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
           }
         : undefined,
       onListenerError: (error) =>
-        screen ? undefined : process.stderr.write(`gaffer: a reporter failed: ${toTerminalText(redact(String(error)))}\n`),
+        screen
+          ? undefined
+          : process.stderr.write(`gaffer: a reporter failed: ${toTerminalText(redact(String(error)))}\n`),
     }).finally(closeScreen);
     try {
       const summary = summarizeRun(result.store, result.runId, {
@@ -115,7 +117,9 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
         databasePath: result.databasePath,
       });
       write(
-        flags.json ? JSON.stringify(terminalSafe({ type: 'summary', ...summary })) : `\n${formatSummary(summary)}`,
+        flags.json
+          ? JSON.stringify(terminalSafe({ type: 'summary', ...summary }))
+          : `\n${formatSummary(summary)}`,
       );
       // Someone else moved a branch or planted code: a distinct code, so scripts notice.
       if (result.stoppedBy === 'tampered') return ExitCode.tampered;

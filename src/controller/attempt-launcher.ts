@@ -249,9 +249,13 @@ export class AttemptLauncher {
       // Recording the outcome failed: the unit must still leave `running`, or the round would wait forever.
       if (recorder.failure) throw recorder.failure;
       if (ledger.get(unitId).status === 'running') {
-        ledger.requeueWithoutStrike(unitId, `attempt ${attempt} could not be settled: ${describe(error)} (no strike)`, {
-          write: () => recorder.store.attempts.end(attemptId, { ...report, outcome: 'error' }),
-        });
+        ledger.requeueWithoutStrike(
+          unitId,
+          `attempt ${attempt} could not be settled: ${describe(error)} (no strike)`,
+          {
+            write: () => recorder.store.attempts.end(attemptId, { ...report, outcome: 'error' }),
+          },
+        );
       }
       throw error;
     }

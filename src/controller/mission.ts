@@ -94,7 +94,8 @@ export class Mission {
   async run(): Promise<MissionResult> {
     const { config, plan, repo, store } = this.options;
     // Checked before anything is written: a new run must not start from a green gaffer never verified.
-    if (!resumableRun(store, { plan, repo, fresh: this.options.fresh ?? false })) await this.checkGreenAdoptable();
+    if (!resumableRun(store, { plan, repo, fresh: this.options.fresh ?? false }))
+      await this.checkGreenAdoptable();
     const opened = openRun(store, {
       plan,
       repo,
@@ -297,7 +298,9 @@ export class Mission {
     const { config } = this.options;
     const broken = unreadableChecks(baseline);
     if (broken.length > 0) {
-      const names = broken.map((check) => `"${check.name}" (${check.note ?? 'unreadable'}; log ${check.logPath})`);
+      const names = broken.map(
+        (check) => `"${check.name}" (${check.note ?? 'unreadable'}; log ${check.logPath})`,
+      );
       throw new CheckUnusableError(
         `at the start, on ${baseline.commit.slice(0, 10)}, the output of check ${names.join(', ')} could not be read: nothing could ever be verified. Fix the check's command or its "parser" in the config and run again`,
       );
@@ -307,14 +310,20 @@ export class Mission {
     const decision = greenDecision(baseline, undefined);
     if (!decision.promote) {
       this.recorder.record([
-        ['branch:held', { runId, branch: config.branches.green, commit: baseline.commit, reason: decision.reason }],
+        [
+          'branch:held',
+          { runId, branch: config.branches.green, commit: baseline.commit, reason: decision.reason },
+        ],
       ]);
       return;
     }
     if (green !== undefined) return;
     if (await guard.create('green', baseline.commit, 'gaffer: verified baseline')) {
       this.recorder.record([
-        ['branch:promoted', { runId, branch: config.branches.green, role: 'green', from: null, to: baseline.commit }],
+        [
+          'branch:promoted',
+          { runId, branch: config.branches.green, role: 'green', from: null, to: baseline.commit },
+        ],
       ]);
     }
   }
@@ -358,7 +367,13 @@ export class Mission {
     this.recorder.record([['run:ended', { runId, status, reason }]], () =>
       this.options.store.runs.setStatus(runId, status, reason),
     );
-    return { runId, status, reason, rounds, stoppedBy: this.tampered !== undefined ? 'tampered' : this.stoppedBy };
+    return {
+      runId,
+      status,
+      reason,
+      rounds,
+      stoppedBy: this.tampered !== undefined ? 'tampered' : this.stoppedBy,
+    };
   }
 
   private countRound(stats: { done: number; failed: number; merged: number; rejected: number }): () => void {

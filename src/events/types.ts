@@ -6,7 +6,8 @@
  */
 export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
 /** error: the attempt could not be carried out (gaffer's side or the machine): no strike. */
-export type AttemptOutcome = 'running' | 'handed-off' | 'failed' | 'timed-out' | 'killed' | 'reaped' | 'error';
+export type AttemptOutcome =
+  'running' | 'handed-off' | 'failed' | 'timed-out' | 'killed' | 'reaped' | 'error';
 export type HandoffState = 'valid' | 'missing' | 'malformed';
 export type MergeStatus = 'queued' | 'rebasing' | 'verifying' | 'merged' | 'rejected';
 export type RejectClass = 'conflict' | 'red' | 'regression' | 'unreadable' | 'infrastructure' | 'agent-error';

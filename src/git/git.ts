@@ -23,7 +23,8 @@ const gitVariables = {
  * configuration than the one it names (set by a git hook gaffer was started
  * from, or by a caller's shell): never inherited.
  */
-const REDIRECTING = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|CONFIG|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|EXTERNAL_DIFF|DIFF_OPTS|PAGER|EXEC_PATH_OVERRIDE|REPLACE_REF_BASE|GRAFT_FILE|SHALLOW_FILE|QUARANTINE_PATH)$/;
+const REDIRECTING =
+  /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|CONFIG|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|EXTERNAL_DIFF|DIFF_OPTS|PAGER|EXEC_PATH_OVERRIDE|REPLACE_REF_BASE|GRAFT_FILE|SHALLOW_FILE|QUARANTINE_PATH)$/;
 
 /**
  * Settings on every git command gaffer runs, whatever the repository or an
@@ -52,9 +53,7 @@ let baseEnv: NodeJS.ProcessEnv | undefined;
 
 /** The environment of gaffer's own git commands: the supervisor's, minus redirections, plus the fixed settings. */
 export function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  baseEnv ??= Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name)),
-  );
+  baseEnv ??= Object.fromEntries(Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name)));
   return { ...baseEnv, ...gitVariables, ...extra };
 }
 
@@ -69,7 +68,11 @@ export interface GitOptions {
  * branch on it. Plain execFile, not execa: the supervisor runs thousands of
  * short git commands and each wrapper layer costs milliseconds per spawn.
  */
-export function tryGit(cwd: string, args: readonly string[], input?: string | GitOptions): Promise<GitResult> {
+export function tryGit(
+  cwd: string,
+  args: readonly string[],
+  input?: string | GitOptions,
+): Promise<GitResult> {
   const options: GitOptions = typeof input === 'string' ? { input } : (input ?? {});
   return new Promise((resolve, reject) => {
     const child = execFile(
@@ -186,6 +189,10 @@ export async function updateRefs(
       ? `delete ${update.ref} ${update.from}`
       : `update ${update.ref} ${update.to} ${update.from ?? ZERO}`,
   );
-  const result = await tryGit(cwd, ['update-ref', '--create-reflog', '-m', reason, '--stdin'], `${lines.join('\n')}\n`);
+  const result = await tryGit(
+    cwd,
+    ['update-ref', '--create-reflog', '-m', reason, '--stdin'],
+    `${lines.join('\n')}\n`,
+  );
   return result.exitCode === 0;
 }

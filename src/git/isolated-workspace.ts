@@ -131,7 +131,9 @@ export class IsolatedWorkspace {
 
   private assertTrusted(args: readonly string[]): void {
     if (!this.trusted) {
-      throw new Error(`gaffer refused to run git ${args[0] ?? ''} in ${this.path}: foreign code ran there since its last checkout`);
+      throw new Error(
+        `gaffer refused to run git ${args[0] ?? ''} in ${this.path}: foreign code ran there since its last checkout`,
+      );
     }
   }
 
@@ -146,7 +148,10 @@ export class IsolatedWorkspace {
     await fs.promises.mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
     await fs.promises.mkdir(path.join(gitDir, 'refs', 'tags'), { recursive: true });
     await fs.promises.mkdir(path.join(gitDir, 'info'), { recursive: true });
-    await fs.promises.writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${this.source.objectsDir}\n`);
+    await fs.promises.writeFile(
+      path.join(gitDir, 'objects', 'info', 'alternates'),
+      `${this.source.objectsDir}\n`,
+    );
     await fs.promises.writeFile(path.join(gitDir, 'config'), this.source.workspaceConfig);
     await fs.promises.writeFile(path.join(gitDir, 'info', 'exclude'), this.source.exclude);
     if (branch === undefined) {
@@ -170,7 +175,9 @@ async function waitForGitToLeave(folder: string): Promise<void> {
   const deadline = Date.now() + LIVE_GIT_WAIT_MS;
   while (gitProcessesIn(folder).length > 0) {
     if (Date.now() > deadline) {
-      throw new Error(`${folder} is in use by a running git process (pid ${gitProcessesIn(folder).join(', ')})`);
+      throw new Error(
+        `${folder} is in use by a running git process (pid ${gitProcessesIn(folder).join(', ')})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -65,7 +65,10 @@ async function fingerprint(repo: string, commonDir: string): Promise<Map<string,
     if (name.endsWith('.sample')) continue;
     try {
       const stat = fs.statSync(path.join(hooks, name));
-      entries.set(`hook ${path.relative(repo, path.join(hooks, name)) || name}`, `${stat.size}:${stat.mtimeMs}:${stat.mode}`);
+      entries.set(
+        `hook ${path.relative(repo, path.join(hooks, name)) || name}`,
+        `${stat.size}:${stat.mtimeMs}:${stat.mode}`,
+      );
     } catch {
       // Removed while we looked.
     }

@@ -25,7 +25,13 @@ export interface Improvement {
   detail: string;
 }
 
-export const TEST_PARSERS: ReadonlySet<string> = new Set(['node-test', 'node-test-tap', 'vitest', 'jest', 'pytest']);
+export const TEST_PARSERS: ReadonlySet<string> = new Set([
+  'node-test',
+  'node-test-tap',
+  'vitest',
+  'jest',
+  'pytest',
+]);
 
 const LISTED = 20;
 
@@ -53,7 +59,8 @@ export function snapshotImprovements(before: Snapshot | undefined, after: Snapsh
     const previous = before?.checks.find((candidate) => candidate.name === check.name);
     if (!previous) continue;
     const name = check.name;
-    if (!previous.passed && check.passed) found.push({ check: name, kind: 'now-passes', detail: `${name} passes now` });
+    if (!previous.passed && check.passed)
+      found.push({ check: name, kind: 'now-passes', detail: `${name} passes now` });
     const parsedBefore = readable(previous);
     const parsedAfter = readable(check);
     if (!parsedBefore || !parsedAfter) continue;
@@ -62,14 +69,20 @@ export function snapshotImprovements(before: Snapshot | undefined, after: Snapsh
       const present = parsedAfter.tests ? new Set(parsedAfter.tests) : undefined;
       // node:test names a failing test with its file, a listed one without it: match the tail.
       const listed = (test: string): boolean =>
-        present === undefined || present.has(test) || [...present].some((name) => test.endsWith(` > ${name}`));
+        present === undefined ||
+        present.has(test) ||
+        [...present].some((name) => test.endsWith(` > ${name}`));
       for (const test of parsedBefore.failing) {
         if (!still.has(test) && listed(test))
           found.push({ check: name, kind: 'fixed-test', detail: `test fixed: ${test}` });
       }
     } else if (parsedBefore.findings && parsedAfter.findings) {
       for (const finding of multisetMinus(parsedBefore.findings, parsedAfter.findings))
-        found.push({ check: name, kind: 'fixed-finding', detail: `finding fixed: ${describeFinding(finding)}` });
+        found.push({
+          check: name,
+          kind: 'fixed-finding',
+          detail: `finding fixed: ${describeFinding(finding)}`,
+        });
     }
   }
   return found;
@@ -82,15 +95,27 @@ function readable(check: CheckResult): CheckResult['parsed'] {
 function checkDelta(before: CheckResult | undefined, after: CheckResult): Regression[] {
   const name = after.name;
   if (after.unreadable) {
-    return [{ check: name, kind: 'unreadable', detail: `${name}: ${after.note ?? 'its output could not be read by its parser'}` }];
+    return [
+      {
+        check: name,
+        kind: 'unreadable',
+        detail: `${name}: ${after.note ?? 'its output could not be read by its parser'}`,
+      },
+    ];
   }
   if (!before) {
-    return after.passed ? [] : [{ check: name, kind: 'now-fails', detail: `${name} fails (no earlier result to compare)` }];
+    return after.passed
+      ? []
+      : [{ check: name, kind: 'now-fails', detail: `${name} fails (no earlier result to compare)` }];
   }
   const found: Regression[] = [];
   if (before.passed && !after.passed) {
     const why = after.note ? `: ${after.note}` : '';
-    found.push({ check: name, kind: 'now-fails', detail: `${name} passed on the target and fails on the candidate${why}` });
+    found.push({
+      check: name,
+      kind: 'now-fails',
+      detail: `${name} passed on the target and fails on the candidate${why}`,
+    });
   }
   const parsedBefore = readable(before);
   const parsedAfter = readable(after);
@@ -139,7 +164,10 @@ function testDelta(name: string, before: Parsed, after: Parsed): Regression[] {
       detail: `fewer subtests ran: ${subBefore} on the target, ${subAfter} on the candidate`,
     });
   }
-  if ((after.subtests?.failed ?? 0) > (before.subtests?.failed ?? 0) && !found.some((r) => r.kind === 'new-failure')) {
+  if (
+    (after.subtests?.failed ?? 0) > (before.subtests?.failed ?? 0) &&
+    !found.some((r) => r.kind === 'new-failure')
+  ) {
     found.push({
       check: name,
       kind: 'new-failure',
@@ -152,7 +180,11 @@ function testDelta(name: string, before: Parsed, after: Parsed): Regression[] {
 function findingDelta(name: string, before: Parsed, after: Parsed): Regression[] {
   if (before.findings && after.findings) {
     const added = multisetMinus(after.findings, before.findings);
-    return added.map((finding) => ({ check: name, kind: 'new-finding' as const, detail: `new finding: ${describeFinding(finding)}` }));
+    return added.map((finding) => ({
+      check: name,
+      kind: 'new-finding' as const,
+      detail: `new finding: ${describeFinding(finding)}`,
+    }));
   }
   // Snapshots without findings (an earlier version's): by name, then by count.
   const known = new Set(before.failing);
@@ -162,7 +194,11 @@ function findingDelta(name: string, before: Parsed, after: Parsed): Regression[]
   const issuesBefore = before.counts.errors + before.counts.warnings;
   const issuesAfter = after.counts.errors + after.counts.warnings;
   if (found.length === 0 && issuesAfter > issuesBefore) {
-    found.push({ check: name, kind: 'more-findings', detail: `more findings: ${issuesBefore} before, ${issuesAfter} after` });
+    found.push({
+      check: name,
+      kind: 'more-findings',
+      detail: `more findings: ${issuesBefore} before, ${issuesAfter} after`,
+    });
   }
   return found;
 }

@@ -120,7 +120,10 @@ export function infrastructureFailures(snapshot: Snapshot): CheckResult[] {
     (check) =>
       check.gate &&
       !check.passed &&
-      (check.outcome !== 'exited' || check.exitCode === null || check.exitCode === 126 || check.exitCode === 127),
+      (check.outcome !== 'exited' ||
+        check.exitCode === null ||
+        check.exitCode === 126 ||
+        check.exitCode === 127),
   );
 }
 
@@ -160,11 +163,18 @@ export function judgeCheck(
     return {
       passed: false,
       unreadable: false,
-      note: exitCode === 0 ? `it exited 0, but its output reports ${failures || parsed.failing.length} failure(s)` : undefined,
+      note:
+        exitCode === 0
+          ? `it exited 0, but its output reports ${failures || parsed.failing.length} failure(s)`
+          : undefined,
     };
   }
   if (isTests && parsed.counts.passed + parsed.counts.failed === 0) {
-    return { passed: false, unreadable: false, note: 'no tests ran: a test check that runs nothing verifies nothing' };
+    return {
+      passed: false,
+      unreadable: false,
+      note: 'no tests ran: a test check that runs nothing verifies nothing',
+    };
   }
   return { passed: exitCode === 0, unreadable: false };
 }

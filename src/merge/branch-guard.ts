@@ -75,7 +75,13 @@ export class BranchGuard {
       const sha = tips.get(branch);
       if (!resumed && (this.recorded(role) ?? ZERO) !== (sha ?? ZERO)) {
         // A new run starts from the branches as they are (absent included): the record follows them.
-        const taken = { runId: this.options.runId, branch, role, sha: sha ?? ZERO, state: 'written' as const };
+        const taken = {
+          runId: this.options.runId,
+          branch,
+          role,
+          sha: sha ?? ZERO,
+          state: 'written' as const,
+        };
         this.options.recorder.record([], () =>
           this.store.branchTips.add({ ...taken, reason: 'taken at the start of the run' }),
         );
@@ -103,7 +109,15 @@ export class BranchGuard {
       }
       if (actual === expected) {
         if (this.foreignReflogEntries(branch)) {
-          found.push({ branch, role, kind: 'reflog', expected, found: actual, savedAs: null, restored: false });
+          found.push({
+            branch,
+            role,
+            kind: 'reflog',
+            expected,
+            found: actual,
+            savedAs: null,
+            restored: false,
+          });
         }
         continue;
       }
@@ -117,7 +131,11 @@ export class BranchGuard {
    * tips, plus any extra updates (attempt branches); false when a guard
    * failed (then nothing moved and the caller verifies).
    */
-  async move(moves: { role: BranchRole; to: string }[], extra: RefUpdate[], reason: string): Promise<boolean> {
+  async move(
+    moves: { role: BranchRole; to: string }[],
+    extra: RefUpdate[],
+    reason: string,
+  ): Promise<boolean> {
     const { runId } = this.options;
     const updates: RefUpdate[] = [];
     const intents: number[] = [];
@@ -126,7 +144,14 @@ export class BranchGuard {
         const branch = this.branchOf(move.role);
         updates.push({ ref: `refs/heads/${branch}`, to: move.to, from: this.recorded(move.role) ?? null });
         intents.push(
-          this.store.branchTips.add({ runId, branch, role: move.role, sha: move.to, state: 'intended', reason }),
+          this.store.branchTips.add({
+            runId,
+            branch,
+            role: move.role,
+            sha: move.to,
+            state: 'intended',
+            reason,
+          }),
         );
       }
     });
@@ -155,7 +180,12 @@ export class BranchGuard {
     ]);
   }
 
-  private async restore(branch: string, role: BranchRole, expected: string | null, actual: string | null): Promise<Tampering> {
+  private async restore(
+    branch: string,
+    role: BranchRole,
+    expected: string | null,
+    actual: string | null,
+  ): Promise<Tampering> {
     const { repo } = this.options;
     let savedAs: string | null = null;
     if (actual !== null) {
@@ -174,7 +204,11 @@ export class BranchGuard {
       // gaffer never wrote this branch in this run, yet it appeared: take it away, kept under savedAs.
       restored =
         savedAs !== null &&
-        (await updateRefs(repo, [{ ref: `refs/heads/${branch}`, delete: true, from: actual }], 'gaffer: remove a foreign branch'));
+        (await updateRefs(
+          repo,
+          [{ ref: `refs/heads/${branch}`, delete: true, from: actual }],
+          'gaffer: remove a foreign branch',
+        ));
     }
     if (restored) this.advanceReflog(branch);
     return {

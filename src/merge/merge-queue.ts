@@ -117,7 +117,10 @@ export class MergeQueue {
           continue;
         }
         if (!(await this.guardHolds())) {
-          this.interruptAll([...batch, ...this.waiting.splice(0)], this.stopped ?? 'a branch was tampered with');
+          this.interruptAll(
+            [...batch, ...this.waiting.splice(0)],
+            this.stopped ?? 'a branch was tampered with',
+          );
           continue;
         }
         await this.process(batch);
@@ -142,7 +145,10 @@ export class MergeQueue {
         this.options.recorder.record([
           [
             'supervisor:warning',
-            { runId: this.options.runId, message: `merge request ${entry.mergeId} could not be recorded: ${errorMessage(error)}` },
+            {
+              runId: this.options.runId,
+              message: `merge request ${entry.mergeId} could not be recorded: ${errorMessage(error)}`,
+            },
           ],
         ]);
       } catch {
@@ -176,7 +182,9 @@ export class MergeQueue {
     if (harmless) return true;
     const first = events[0];
     this.stopped =
-      first && (first[0] === 'branch:tampered' || first[0] === 'repo:tampered') ? first[1].message : 'tampering';
+      first && (first[0] === 'branch:tampered' || first[0] === 'repo:tampered')
+        ? first[1].message
+        : 'tampering';
     this.options.onTampered?.(this.stopped);
     return false;
   }
@@ -187,7 +195,7 @@ export class MergeQueue {
     if (!first) return [];
     const key = checksKey(this.checksOf(first));
     const batch: Waiting[] = [];
-    for (let index = 0; index < this.waiting.length && batch.length < this.options.batchSize; ) {
+    for (let index = 0; index < this.waiting.length && batch.length < this.options.batchSize;) {
       const entry = this.waiting[index] as Waiting;
       if (checksKey(this.checksOf(entry)) === key) {
         batch.push(entry);
@@ -201,7 +209,9 @@ export class MergeQueue {
     const target = this.workingTip();
     if (!target) {
       for (const entry of batch)
-        entry.settle(this.book.reject(entry.mergeId, 'infrastructure', `${this.options.branches.working} is missing`));
+        entry.settle(
+          this.book.reject(entry.mergeId, 'infrastructure', `${this.options.branches.working} is missing`),
+        );
       return;
     }
     const stack = await this.buildStack(batch, target);
@@ -217,7 +227,9 @@ export class MergeQueue {
       const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
       const tip = attempt?.head_commit;
       if (!attempt || !tip) {
-        entry.settle(this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`));
+        entry.settle(
+          this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`),
+        );
         continue;
       }
       this.book.rebasing(entry.mergeId, onto);
@@ -305,7 +317,11 @@ export class MergeQueue {
     await this.verifyStack(first, target, { parentFailure: failure });
     const rest = stack.slice(half).filter((item) => this.isOpen(item.entry.mergeId));
     if (rest.length === 0) return;
-    if (this.stopped !== undefined) return this.interruptAll(rest.map((item) => item.entry), this.stopped);
+    if (this.stopped !== undefined)
+      return this.interruptAll(
+        rest.map((item) => item.entry),
+        this.stopped,
+      );
     const newTarget = this.workingTip() as string;
     if (newTarget === first.at(-1)?.commit) {
       // All of the first half landed, so the culprit is in the rest.
@@ -328,7 +344,8 @@ export class MergeQueue {
   private async land(stack: Stacked[], target: string, snapshot: Snapshot, flaky: string[]): Promise<void> {
     const { repo, branches, runId, recorder, guard } = this.options;
     // The passing run, with the checks that failed first marked flaky: the record shows it, never hides it.
-    if (flaky.length > 0) recorder.record([], () => recorder.store.health.insert(runId, null, 'candidate', snapshot));
+    if (flaky.length > 0)
+      recorder.record([], () => recorder.store.health.insert(runId, null, 'candidate', snapshot));
     const top = (stack.at(-1) as Stacked).commit;
     const green = guard.recorded('green') ?? null;
     const decision = this.greenDecision(snapshot);
@@ -338,19 +355,34 @@ export class MergeQueue {
     if (promoteGreen) moves.push({ role: 'green', to: top });
     const units = stack.map((item) => this.book.get(item.entry.mergeId).unit_id).join(', ');
     if (moves.length > 0 && !(await guard.move(moves, [], `gaffer: merge ${units}`))) {
-      if (!(await this.guardHolds())) return this.interruptAll(stack.map((item) => item.entry), this.stopped ?? 'tampering');
+      if (!(await this.guardHolds()))
+        return this.interruptAll(
+          stack.map((item) => item.entry),
+          this.stopped ?? 'tampering',
+        );
       return this.requeue(stack, `${branches.working} moved`);
     }
     for (const item of stack) {
       const request = this.book.get(item.entry.mergeId);
       const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
-      if (head) await updateRefs(repo, [{ ref: `refs/heads/${request.branch}`, delete: true, from: head }], `gaffer: merged ${request.unit_id}`);
+      if (head)
+        await updateRefs(
+          repo,
+          [{ ref: `refs/heads/${request.branch}`, delete: true, from: head }],
+          `gaffer: merged ${request.unit_id}`,
+        );
     }
     const promoted: EventSpec[] = [];
     if (top !== target)
-      promoted.push(['branch:promoted', { runId, branch: branches.working, role: 'working', from: target, to: top }]);
+      promoted.push([
+        'branch:promoted',
+        { runId, branch: branches.working, role: 'working', from: target, to: top },
+      ]);
     if (promoteGreen) {
-      promoted.push(['branch:promoted', { runId, branch: branches.green, role: 'green', from: green, to: top }]);
+      promoted.push([
+        'branch:promoted',
+        { runId, branch: branches.green, role: 'green', from: green, to: top },
+      ]);
       this.lastHeld = undefined;
     } else if (!decision.promote && decision.reason !== this.lastHeld) {
       // Said once per reason: every merge behind the same failing gate would only repeat it.

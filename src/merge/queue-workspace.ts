@@ -61,7 +61,15 @@ export class QueueWorkspace {
   async rebase(onto: string, base: string, tip: string): Promise<RebaseResult> {
     // A rebase checks out what it needs itself; it only needs a git directory gaffer made.
     if (!this.workspace.isTrusted) await this.checkout(onto);
-    const result = await this.workspace.tryRun(['rebase', '--quiet', '--no-autosquash', '--onto', onto, base, tip]);
+    const result = await this.workspace.tryRun([
+      'rebase',
+      '--quiet',
+      '--no-autosquash',
+      '--onto',
+      onto,
+      base,
+      tip,
+    ]);
     if (result.exitCode === 0) {
       const head = (await this.workspace.run(['rev-parse', 'HEAD'])).trim();
       this.workspace.noteHead(head);

@@ -31,7 +31,9 @@ export function judge(target: Snapshot | undefined, candidate: Snapshot): Verdic
   }
   const unreadable = unreadableChecks(candidate);
   if (unreadable.length > 0) {
-    const lines = unreadable.map((check) => `- ${check.name}: ${check.note ?? 'its output could not be read'} (log ${check.logPath})`);
+    const lines = unreadable.map(
+      (check) => `- ${check.name}: ${check.note ?? 'its output could not be read'} (log ${check.logPath})`,
+    );
     return { kind: 'unreadable', detail: `${lines.join('\n')}\n\n${tails(unreadable)}`.trim() };
   }
   const gating = new Set(candidate.checks.filter((check) => check.gate).map((check) => check.name));
@@ -47,7 +49,11 @@ export function judge(target: Snapshot | undefined, candidate: Snapshot): Verdic
  * without the lines about failures the target already had. Lint, type and
  * security findings are named in full, so their raw output is left out.
  */
-export function regressionFeedback(target: Snapshot | undefined, candidate: Snapshot, regressions: readonly Regression[]): string {
+export function regressionFeedback(
+  target: Snapshot | undefined,
+  candidate: Snapshot,
+  regressions: readonly Regression[],
+): string {
   const listed = regressions.slice(0, LISTED).map((regression) => `- ${regression.detail}`);
   if (regressions.length > LISTED) listed.push(`- … and ${regressions.length - LISTED} more`);
   const regressed = new Set(regressions.map((regression) => regression.check));
@@ -59,7 +65,8 @@ export function regressionFeedback(target: Snapshot | undefined, candidate: Snap
     const known = target?.checks.find((before) => before.name === check.name)?.parsed?.failing ?? [];
     const fresh = check.parsed?.failing.filter((name) => !known.includes(name)) ?? [];
     const tail = withoutKnownFailures(check.tail, known, fresh).slice(-TAIL_LINES).join('\n').trim();
-    if (tail !== '') parts.push(`check "${check.name}" (exit ${check.exitCode ?? 'none'}), its last lines:\n${tail}`);
+    if (tail !== '')
+      parts.push(`check "${check.name}" (exit ${check.exitCode ?? 'none'}), its last lines:\n${tail}`);
   }
   return bounded(`${listed.join('\n')}${parts.length > 0 ? `\n\n${parts.join('\n\n')}` : ''}`);
 }
@@ -70,7 +77,10 @@ export function regressionFeedback(target: Snapshot | undefined, candidate: Snap
  * snapshot. A non-gating check that already failed informs but does not hold
  * green back; a gating one does until it passes.
  */
-export function greenDecision(candidate: Snapshot, green: Snapshot | undefined): { promote: true } | { promote: false; reason: string } {
+export function greenDecision(
+  candidate: Snapshot,
+  green: Snapshot | undefined,
+): { promote: true } | { promote: false; reason: string } {
   if (!gatePassed(candidate)) {
     const failing = candidate.checks
       .filter((check) => check.gate && !check.passed)
@@ -83,7 +93,10 @@ export function greenDecision(candidate: Snapshot, green: Snapshot | undefined):
   if (!green) return { promote: true };
   const regressions = snapshotDelta(green, candidate);
   if (regressions.length > 0) {
-    const listed = regressions.slice(0, 5).map((regression) => regression.detail).join('; ');
+    const listed = regressions
+      .slice(0, 5)
+      .map((regression) => regression.detail)
+      .join('; ');
     return { promote: false, reason: `worse than green's own snapshot: ${listed}` };
   }
   return { promote: true };
@@ -95,10 +108,18 @@ export function greenDecision(candidate: Snapshot, green: Snapshot | undefined):
  * part when that is distinctive) and runs to the next such line. Best effort:
  * the regressions themselves are listed by name above it anyway.
  */
-function withoutKnownFailures(tail: readonly string[], known: readonly string[], fresh: readonly string[]): string[] {
+function withoutKnownFailures(
+  tail: readonly string[],
+  known: readonly string[],
+  fresh: readonly string[],
+): string[] {
   const mentions = (line: string, names: readonly string[]): boolean =>
     names.some((name) => {
-      const last = name.split(/ > |::/).at(-1)?.trim() ?? '';
+      const last =
+        name
+          .split(/ > |::/)
+          .at(-1)
+          ?.trim() ?? '';
       return (name !== '' && line.includes(name)) || (last.length >= 4 && line.includes(last));
     });
   const kept: string[] = [];

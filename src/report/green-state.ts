@@ -7,7 +7,8 @@ import type { Store } from '../store/store.js';
  * `gaffer status` and anything else that shows the run.
  */
 export function greenNote(store: Store, runId: number, greenCommit: string | null): string {
-  const [latest] = store.events.latestOfTypes(runId, ['branch:promoted', 'branch:held', 'branch:tampered'], 20)
+  const [latest] = store.events
+    .latestOfTypes(runId, ['branch:promoted', 'branch:held', 'branch:tampered'], 20)
     .filter((row) => {
       if (row.type === 'branch:held') return true;
       const payload = JSON.parse(row.payload) as { role?: string };

@@ -31,7 +31,14 @@ export class BranchTipsTable {
     this.prepare = statementCache(db);
   }
 
-  add(row: { runId: number | null; branch: string; role: BranchRole; sha: string; state: TipState; reason: string }): number {
+  add(row: {
+    runId: number | null;
+    branch: string;
+    role: BranchRole;
+    sha: string;
+    state: TipState;
+    reason: string;
+  }): number {
     const result = this.prepare(
       'INSERT INTO branch_tips (run_id, branch, role, sha, state, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ).run(row.runId, row.branch, row.role, row.sha, row.state, row.reason, now());

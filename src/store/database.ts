@@ -100,7 +100,11 @@ export function stateFailure(error: unknown, file: string): StateError | undefin
   const cause = `${code ? `${code}: ` : ''}${errorMessage(error)}`;
   const resume = 'then run `gaffer run` again: the run resumes from what was recorded';
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
-    return new StateError(`the disk holding ${folder} is full (${cause}): free some space, ${resume}`, undefined, { cause: error });
+    return new StateError(
+      `the disk holding ${folder} is full (${cause}): free some space, ${resume}`,
+      undefined,
+      { cause: error },
+    );
   }
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
     return new StateError(
@@ -110,10 +114,18 @@ export function stateFailure(error: unknown, file: string): StateError | undefin
     );
   }
   if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'EIO') {
-    return new StateError(`the state database ${file} cannot be read or written (${cause}): check the disk and the folder, ${resume}`, undefined, { cause: error });
+    return new StateError(
+      `the state database ${file} cannot be read or written (${cause}): check the disk and the folder, ${resume}`,
+      undefined,
+      { cause: error },
+    );
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return new StateError(`the state database ${file} is damaged (${cause}): move it aside (gaffer starts a new one) or restore it from a backup`, undefined, { cause: error });
+    return new StateError(
+      `the state database ${file} is damaged (${cause}): move it aside (gaffer starts a new one) or restore it from a backup`,
+      undefined,
+      { cause: error },
+    );
   }
   return undefined;
 }

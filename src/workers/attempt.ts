@@ -87,7 +87,11 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   const handoff = scanner.result();
   let leftovers: string | undefined;
   if (result.outcome === 'exited' && result.exitCode === 0 && spec.agent.autoCommit) {
-    leftovers = await commitLeftovers(spec, env, `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`);
+    leftovers = await commitLeftovers(
+      spec,
+      env,
+      `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`,
+    );
   }
   const collected = await spec.collect();
   const commits = collected.commits;
@@ -104,7 +108,8 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     // Its edits could not be committed (no git identity, a broken workspace): gaffer's side, no strike.
     return { ...base, outcome: 'error', reason: `its changes could not be committed: ${leftovers}` };
   }
-  if (!collected.ok && result.outcome === 'exited') return { ...base, outcome: 'failed', reason: collected.reason };
+  if (!collected.ok && result.outcome === 'exited')
+    return { ...base, outcome: 'failed', reason: collected.reason };
   return {
     ...base,
     ...judge(result.outcome, result.exitCode, result.spawnError, handoff, commits, spec.timeoutMs),
@@ -203,7 +208,10 @@ async function commitLeftovers(
       },
       signal: spec.signal,
     });
-    return { code: result.outcome === 'exited' ? result.exitCode : null, text: lines.join(' ').trim() || result.outcome };
+    return {
+      code: result.outcome === 'exited' ? result.exitCode : null,
+      text: lines.join(' ').trim() || result.outcome,
+    };
   };
   const added = await step(['add', '-A']);
   if (added.code !== 0) return `git add failed: ${added.text}`;

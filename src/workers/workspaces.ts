@@ -11,8 +11,7 @@ export interface Workspace {
 
 /** What an attempt left: its commits, fetched into the user's repository under its branch. */
 export type Collected =
-  | { ok: true; tip: string; commits: number }
-  | { ok: false; tip: string; commits: 0; reason: string };
+  { ok: true; tip: string; commits: number } | { ok: false; tip: string; commits: 0; reason: string };
 
 /**
  * The one owner of the attempt workspaces under `<state>/workspaces`: a pool

@@ -37,7 +37,9 @@ describe('gaffer run when someone else moves green', () => {
 
     const first = await runGaffer(sandbox());
     expect(first.exitCode, first.stdout + first.stderr).toBe(ExitCode.tampered);
-    expect(first.stdout).toMatch(/TAMPER +gaffer\/green +gaffer\/green was moved to [0-9a-f]{10} by someone other than gaffer/);
+    expect(first.stdout).toMatch(
+      /TAMPER +gaffer\/green +gaffer\/green was moved to [0-9a-f]{10} by someone other than gaffer/,
+    );
     expect(first.stdout).toMatch(/interrupted: stopped because gaffer\/green was moved/);
     const foreign = git(repo, 'for-each-ref', '--format=%(refname)', 'refs/gaffer/foreign/').trim();
     expect(foreign).toMatch(/^refs\/gaffer\/foreign\/green-\d+$/);

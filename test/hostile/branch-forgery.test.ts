@@ -49,7 +49,11 @@ it('refs an agent writes in its own workspace never reach the user repository', 
     expect(filesOn(repo, 'gaffer/working')).toEqual(['base.txt', 'forger.txt', 'good.txt']);
     expect(git(repo, 'rev-parse', 'main')).toBe(mainBefore);
     const tips = git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/gaffer/');
-    expect(tips.split('\n').sort()).toEqual(['refs/heads/gaffer/green', 'refs/heads/gaffer/working', 'refs/heads/main']);
+    expect(tips.split('\n').sort()).toEqual([
+      'refs/heads/gaffer/green',
+      'refs/heads/gaffer/working',
+      'refs/heads/main',
+    ]);
     // Every commit green ever pointed at passed every gating check.
     const greens = reflogOf(repo, 'gaffer/green');
     expect(greens.length).toBeGreaterThan(1);
@@ -167,7 +171,11 @@ it('an agent that rewrites history has no commits to merge, and leaves no branch
       'mkdir -p files && echo orphan > files/orphan.txt && git add -A && git commit -qm orphan',
     ].join('\n'),
   );
-  const { result } = await runMission(repo, { units: [{ id: 'orphan', title: 'orphan', prompt: 'x', agent }] }, { maxAttempts: 1 });
+  const { result } = await runMission(
+    repo,
+    { units: [{ id: 'orphan', title: 'orphan', prompt: 'x', agent }] },
+    { maxAttempts: 1 },
+  );
   try {
     const [attempt] = result.store.attempts.forRun(result.runId);
     expect(attempt?.outcome).toBe('failed');

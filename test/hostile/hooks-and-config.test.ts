@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { cleanup, filesOn, git, makeRepo, runMission, writes } from '../integration/mission-fixture.js';
-import { hostileAgent, reflogOf, repoSurface, scratchDir, tripwire, verifiedInStore } from './hostile-fixture.js';
+import {
+  hostileAgent,
+  reflogOf,
+  repoSurface,
+  scratchDir,
+  tripwire,
+  verifiedInStore,
+} from './hostile-fixture.js';
 
 let repo = '';
 let scratch = '';
@@ -41,7 +48,10 @@ it('hooks, fsmonitor, hooksPath and filters an agent plants in its workspace nev
   const linker = hostileAgent(
     scratch,
     'linker',
-    ['echo linked > files/linker.txt && git add -A && git commit -qm linker', 'rm -rf .git && ln -s "$USER_GIT" .git'].join('\n'),
+    [
+      'echo linked > files/linker.txt && git add -A && git commit -qm linker',
+      'rm -rf .git && ln -s "$USER_GIT" .git',
+    ].join('\n'),
   );
   const before = repoSurface(repo);
   const mainBefore = git(repo, 'rev-parse', 'main');
@@ -148,7 +158,9 @@ it('a check that writes refs, hooks and config in the merge workspace changes no
   );
   try {
     expect(result.status).toBe('completed');
-    expect(events.some((event) => event.type === 'branch:tampered' || event.type === 'repo:tampered')).toBe(false);
+    expect(events.some((event) => event.type === 'branch:tampered' || event.type === 'repo:tampered')).toBe(
+      false,
+    );
     expect(fs.existsSync(trip.mark)).toBe(false);
     expect(repoSurface(repo)).toEqual(before);
     // Green moved only by gaffer, from the base to the verified tip of working.

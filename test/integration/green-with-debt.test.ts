@@ -28,18 +28,27 @@ it('a non-gating check that already fails at the base informs but does not pin g
   repo = makeRepo();
   withDebt();
   const base = git(repo, 'rev-parse', 'main');
-  const { result } = await runMission(repo, { units: [{ id: 'one', title: 'one', prompt: writes('one') }] }, { checks: checks(false) });
+  const { result } = await runMission(
+    repo,
+    { units: [{ id: 'one', title: 'one', prompt: writes('one') }] },
+    { checks: checks(false) },
+  );
   try {
     expect(result.status).toBe('completed');
     const working = git(repo, 'rev-parse', 'gaffer/working');
     // Created at the start (the base passes every gating check), then moved with the merge.
-    expect(git(repo, 'reflog', 'show', '--format=%H', 'refs/heads/gaffer/green').split('\n')).toEqual([working, base]);
+    expect(git(repo, 'reflog', 'show', '--format=%H', 'refs/heads/gaffer/green').split('\n')).toEqual([
+      working,
+      base,
+    ]);
     const summary = summarizeRun(result.store, result.runId, {
       greenCommit: working,
       workingCommit: working,
       databasePath: 'state.db',
     });
-    expect(formatSummary(summary)).toContain(`green     at ${working.slice(0, 10)} (the newest commit on which every gate check passed)`);
+    expect(formatSummary(summary)).toContain(
+      `green     at ${working.slice(0, 10)} (the newest commit on which every gate check passed)`,
+    );
   } finally {
     result.store.close();
   }
@@ -48,7 +57,11 @@ it('a non-gating check that already fails at the base informs but does not pin g
 it('a gating check that fails at the base holds green back, and every output says why', async () => {
   repo = makeRepo();
   withDebt();
-  const { result, events } = await runMission(repo, { units: [{ id: 'one', title: 'one', prompt: writes('one') }] }, { checks: checks(true) });
+  const { result, events } = await runMission(
+    repo,
+    { units: [{ id: 'one', title: 'one', prompt: writes('one') }] },
+    { checks: checks(true) },
+  );
   try {
     // The unit still lands on working: it made nothing worse.
     expect(result.status).toBe('completed');

@@ -31,8 +31,15 @@ it('parsed failures beat exit code 0: a test run that reports a failure is red w
   repo = makeRepo();
   commitFiles(repo, { 'test/a.test.mjs': passing('a') });
   // The runner's exit code is thrown away, as a careless wrapper script would.
-  const tests = checkSpec('tests', ['sh', '-c', `'${process.execPath}' --test test/; exit 0`], { parser: 'node-test' });
-  harness = await queueHarness(repo, [{ id: 'breaker', files: { 'test/b.test.mjs': failing('b', 'broken') } }], [tests], 1);
+  const tests = checkSpec('tests', ['sh', '-c', `'${process.execPath}' --test test/; exit 0`], {
+    parser: 'node-test',
+  });
+  harness = await queueHarness(
+    repo,
+    [{ id: 'breaker', files: { 'test/b.test.mjs': failing('b', 'broken') } }],
+    [tests],
+    1,
+  );
   const outcomes = await harness.mergeAll();
   expect(outcomes.get('breaker')).toEqual({ status: 'rejected', class: 'red' });
   const detail = rejection(harness.events, 'breaker');
@@ -66,8 +73,15 @@ it('output its parser cannot read is unreadable: never verified, rejected after 
 it('a test check in which no test ran is no pass', async () => {
   repo = makeRepo();
   commitFiles(repo, { 'tests/test_a.py': 'def test_a():\n    assert True\n' });
-  const tests = checkSpec('tests', ['python3', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], { parser: 'pytest' });
-  harness = await queueHarness(repo, [{ id: 'emptier', files: { 'tests/test_a.py': '# nothing left\n' } }], [tests], 1);
+  const tests = checkSpec('tests', ['python3', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
+    parser: 'pytest',
+  });
+  harness = await queueHarness(
+    repo,
+    [{ id: 'emptier', files: { 'tests/test_a.py': '# nothing left\n' } }],
+    [tests],
+    1,
+  );
   const outcomes = await harness.mergeAll();
   expect(outcomes.get('emptier')).toEqual({ status: 'rejected', class: 'red' });
   expect(rejection(harness.events, 'emptier')).toContain('no tests ran');
@@ -80,7 +94,12 @@ it('a test that disappeared is named in the verdict and in the next prompt', asy
     'test/b.test.mjs': passing('rounds money to cents'),
   });
   const tests = checkSpec('tests', [process.execPath, '--test', 'test/'], { parser: 'node-test' });
-  harness = await queueHarness(repo, [{ id: 'deleter', files: { 'test/b.test.mjs': '// removed\n', 'test/c.test.mjs': passing('c') } }], [tests], 1);
+  harness = await queueHarness(
+    repo,
+    [{ id: 'deleter', files: { 'test/b.test.mjs': '// removed\n', 'test/c.test.mjs': passing('c') } }],
+    [tests],
+    1,
+  );
   const outcomes = await harness.mergeAll();
   expect(outcomes.get('deleter')).toEqual({ status: 'rejected', class: 'regression' });
   const detail = rejection(harness.events, 'deleter');
@@ -95,7 +114,12 @@ it('the next prompt carries the new failures, never the ones the target already 
     'test/old.test.mjs': failing('legacy checkout flow', 'LEGACY-BREAKAGE'),
   });
   const tests = checkSpec('tests', [process.execPath, '--test', 'test/'], { parser: 'node-test' });
-  harness = await queueHarness(repo, [{ id: 'breaker', files: { 'test/a.test.mjs': failing('a', 'NEW-BREAKAGE') } }], [tests], 1);
+  harness = await queueHarness(
+    repo,
+    [{ id: 'breaker', files: { 'test/a.test.mjs': failing('a', 'NEW-BREAKAGE') } }],
+    [tests],
+    1,
+  );
   const outcomes = await harness.mergeAll();
   expect(outcomes.get('breaker')).toEqual({ status: 'rejected', class: 'regression' });
   const feedback = harness.store.units.get(1, 'breaker')?.feedback ?? '';
@@ -161,7 +185,8 @@ it('lint debt that only moves is not new; fixing it is an improvement and lets g
   repo = makeRepo();
   const eslint = path.resolve('node_modules/.bin/eslint');
   commitFiles(repo, {
-    'eslint.config.mjs': "export default [{ files: ['src/**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
+    'eslint.config.mjs':
+      "export default [{ files: ['src/**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
     'src/old.js': 'const oldUnused = 1;\n',
     'src/other.js': 'const otherUnused = 2;\n',
   });
@@ -170,7 +195,10 @@ it('lint debt that only moves is not new; fixing it is an improvement and lets g
     repo,
     [
       // Adds lines above the debt: the finding moves from line 1 to line 4.
-      { id: 'mover', files: { 'src/old.js': '// a header\n// that pushes\n// the debt down\nconst oldUnused = 1;\n' } },
+      {
+        id: 'mover',
+        files: { 'src/old.js': '// a header\n// that pushes\n// the debt down\nconst oldUnused = 1;\n' },
+      },
       { id: 'fixer', files: { 'src/other.js': 'export const otherUnused = 2;\n' } },
     ],
     [lint],
