@@ -17,6 +17,7 @@ import type { Plan } from '../plan/schema.js';
 import type { Snapshot } from '../store/health.js';
 import type { Store } from '../store/store.js';
 import { redact } from '../util/redact.js';
+import { endSessionProcesses, processMarkSession } from '../workers/process-marks.js';
 import { Workspaces } from '../workers/workspaces.js';
 import { AttemptLauncher } from './attempt-launcher.js';
 import { Recorder, type EventSpec } from './recorder.js';
@@ -147,7 +148,42 @@ export class Mission {
       throw error;
     } finally {
       clearInterval(watch);
+      if (!this.recorder.failure) {
+        try {
+          store.sessions.remove(processMarkSession());
+        } catch {
+          // The row stays: the next supervisor finds nothing of this session left running.
+        }
+      }
     }
+  }
+
+  /**
+   * A supervisor killed outright (SIGKILL, a crash) leaves what its agents
+   * started outside their process groups running: each carries its session's
+   * process mark, so the next supervisor of this state folder ends them.
+   */
+  private async reapOrphanedProcesses(runId: number): Promise<void> {
+    const { store, config } = this.options;
+    const ours = processMarkSession();
+    for (const { session, pid } of store.sessions.all()) {
+      if (session === ours) continue;
+      const ended = await endSessionProcesses(session, config.killGraceMs);
+      const events: EventSpec[] =
+        ended.pids.length === 0
+          ? []
+          : [
+              [
+                'supervisor:warning',
+                {
+                  runId,
+                  message: `ended ${ended.pids.length} process(es) (pid ${ended.pids.join(', ')}) that a previous supervisor (pid ${pid}) left running`,
+                },
+              ],
+            ];
+      this.recorder.record(events, () => store.sessions.remove(session));
+    }
+    this.recorder.record([], () => store.sessions.add(ours, process.pid));
   }
 
   /**
@@ -216,6 +252,7 @@ export class Mission {
         this.stopForTampering(guard.events(atStart)[0]?.[1].message ?? 'a branch was tampered with');
     }
     const pendingMerges = resumed ? (await reapInterrupted(this.recorder, ledger, runId)).requeuedMerges : [];
+    await this.reapOrphanedProcesses(runId);
     // Slots a previous supervisor left are in an unknown state: start from none.
     await workspaces.reset();
 

@@ -121,4 +121,12 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX branch_tips_by_branch ON branch_tips (branch, id);
   `,
+  // The supervisor sessions that used this state folder: a later one ends what a killed one left running.
+  `
+  CREATE TABLE supervisor_sessions (
+    session TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL
+  );
+  `,
 ];

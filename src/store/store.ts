@@ -1,5 +1,6 @@
 import { AttemptsTable } from './attempts.js';
 import { BranchTipsTable } from './branch-tips.js';
+import { SessionsTable } from './sessions.js';
 import fs from 'node:fs';
 import { StateError } from '../errors.js';
 import { openDatabase, type Db } from './database.js';
@@ -18,6 +19,7 @@ export class Store {
   readonly health: HealthTable;
   readonly events: EventLogTable;
   readonly branchTips: BranchTipsTable;
+  readonly sessions: SessionsTable;
 
   private readonly identity: { dev: number; ino: number } | undefined;
 
@@ -33,6 +35,7 @@ export class Store {
     this.health = new HealthTable(db);
     this.events = new EventLogTable(db);
     this.branchTips = new BranchTipsTable(db);
+    this.sessions = new SessionsTable(db);
   }
 
   static open(file: string, options: { readonly?: boolean } = {}): Store {

@@ -97,18 +97,31 @@ export interface MarkedEndResult {
  * mark (the usual case) this is one /proc scan.
  */
 export async function endMarkedProcesses(mark: string, graceMs: number): Promise<MarkedEndResult> {
-  const found = findMarkedProcesses(mark);
+  return endFound(() => findMarkedProcesses(mark), graceMs);
+}
+
+/**
+ * Ends every process carrying any mark of an earlier supervisor's session: what
+ * a supervisor killed with SIGKILL (no exit hook ran) left behind.
+ */
+export async function endSessionProcesses(session: string, graceMs: number): Promise<MarkedEndResult> {
+  if (session === SESSION) return { outcome: 'none', pids: [] };
+  return endFound(() => findSessionProcesses(session), graceMs);
+}
+
+async function endFound(find: () => number[], graceMs: number): Promise<MarkedEndResult> {
+  const found = find();
   if (found.length === 0) return { outcome: 'none', pids: [] };
   const signalled = new Set(found);
   signalEach(found, 'SIGTERM');
   if (await waitForExit(found, graceMs)) {
-    const late = findMarkedProcesses(mark);
+    const late = find();
     if (late.length === 0) return { outcome: 'terminated', pids: [...signalled] };
   }
   const deadline = performance.now() + KILL_WAIT_MS;
   for (;;) {
     // Only pids from a fresh scan: one that exited since may already belong to someone else.
-    const left = findMarkedProcesses(mark);
+    const left = find();
     if (left.length === 0) break;
     for (const pid of left) signalled.add(pid);
     signalEach(left, 'SIGKILL');

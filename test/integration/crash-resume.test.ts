@@ -14,6 +14,7 @@ afterEach(() => cleanup(repo));
 
 it('a supervisor killed mid-attempt resumes: the attempt is reaped without a strike and no work is lost', async () => {
   repo = makeRepo();
+  const orphanPidFile = path.join(repo, '.gaffer-test', 'orphan.pid');
   const configPath = path.join(repo, '.gaffer-test', 'gaffer.json');
   fs.mkdirSync(path.dirname(configPath), { recursive: true });
   fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), '/.gaffer-test/\n');
@@ -26,7 +27,8 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
         {
           id: 'slow',
           title: 'slow the first time',
-          prompt: '@attempt 1 @sleep 60000\n@write files/slow.txt s\n@commit slow',
+          // The first attempt also leaves a process outside its group, as a daemon would.
+          prompt: `@attempt 1 @setsid-orphan 120000 ${orphanPidFile}\n@attempt 1 @sleep 60000\n@write files/slow.txt s\n@commit slow`,
         },
       ],
     }),
@@ -60,10 +62,16 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
       store.close();
     }
   });
+  const orphanPid = Number(
+    await waitFor('the orphan', () =>
+      fs.existsSync(orphanPidFile) ? fs.readFileSync(orphanPidFile, 'utf8').trim() || undefined : undefined,
+    ),
+  );
   first.kill('SIGKILL');
   await first;
-  // The agent lives in its own process group: the supervisor's death left it running.
+  // The agent lives in its own process group, the orphan in its own session: the supervisor's death left both running.
   expect(processAlive(agentPid)).toBe(true);
+  expect(processAlive(orphanPid)).toBe(true);
 
   const second = await execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], {
     reject: false,
@@ -72,6 +80,11 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
   expect(second.exitCode).toBe(0);
   expect(second.stdout).toMatch(/run\s+#1\s+resumed plan "resume"/);
   expect(processAlive(agentPid)).toBe(false);
+  // Found by its process mark, the previous supervisor's session recorded in the state database.
+  expect(processAlive(orphanPid)).toBe(false);
+  expect(second.stdout).toMatch(
+    /ended 1 process\(es\) \(pid \d+\) that a previous supervisor \(pid \d+\) left running/,
+  );
 
   const store = Store.open(dbPath, { readonly: true });
   try {
