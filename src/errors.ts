@@ -18,6 +18,7 @@ export const ExitCode = {
   state: 11,
   busy: 12,
   tampered: 13,
+  gitIdentity: 14,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -63,13 +64,16 @@ export type PreflightCode =
   // An existing working branch that does not descend from base's tip.
   | 'branch-diverged'
   // An existing green branch at a commit gaffer never verified.
-  | 'branch-unverified';
+  | 'branch-unverified'
+  // git has no user.name/user.email here: neither agents nor the merge queue could commit.
+  | 'git-identity';
 
 const preflightExit: Record<PreflightCode, ExitCode> = {
   'not-git-repo': ExitCode.notGitRepo,
   'branch-missing': ExitCode.branchMissing,
   'branch-in-use': ExitCode.branchMissing,
   'branch-unverified': ExitCode.branchMissing,
+  'git-identity': ExitCode.gitIdentity,
   'branch-clash': ExitCode.branchMissing,
   'branch-diverged': ExitCode.branchMissing,
   'dirty-tree': ExitCode.dirtyTree,

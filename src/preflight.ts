@@ -87,6 +87,16 @@ export async function preflight(
   }
   passed.push('no uncommitted changes');
 
+  // Agents commit in their workspaces and the merge queue rebases: both need an identity.
+  const identity = await tryGit(repo, ['var', 'GIT_COMMITTER_IDENT']);
+  if (identity.exitCode !== 0) {
+    throw new PreflightError(
+      'git-identity',
+      `git has no identity to commit with in ${repo} (no user.name and user.email): set them with \`git config --global user.name "Your Name"\` and \`git config --global user.email you@example.com\` (or without --global, for this repository only)`,
+    );
+  }
+  passed.push(`git identity ${identity.stdout.replace(/ \d+ [+-]\d{4}$/, '')}`);
+
   const checkedOut = await branchesCheckedOut(repo);
   for (const branch of [working, green]) {
     if (checkedOut.has(branch)) {

@@ -36,6 +36,7 @@ describe('gaffer doctor', () => {
       `ok  git repository at ${sandbox().repo}`,
       expect.stringMatching(/^ok {2}base branch main at [0-9a-f]{10}$/),
       'ok  no uncommitted changes',
+      'ok  git identity Gaffer Test <test@gaffer.invalid>',
       `ok  agent scripted: ${process.execPath} found`,
       `ok  check tests: ${process.execPath} found`,
       `ok  plan "tiny": 1 units, no cycles`,
