@@ -23,9 +23,11 @@ options:
   --fresh           start a new run even if the last one can be resumed
   --adopt           use an existing working branch as it is, even if it does not descend from base
 
-exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing or in use,
-7 uncommitted changes, 8 agent not found, 9 check command not found, 10 units failed or unfinished,
-11 state database, 12 another gaffer owns the state folder, 130 interrupted, 1 internal error`;
+exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing, in use,
+clashing or unverified, 7 uncommitted changes, 8 agent not found, 9 check command not found or
+unreadable, 10 units failed or unfinished, 11 state folder or database, 12 another gaffer owns the
+state folder, 13 a branch or the repository was tampered with, 14 no git identity, 130 interrupted,
+1 internal error`;
 
 const options = {
   config: { type: 'string' },

@@ -72,7 +72,7 @@ describe('loadConfig', () => {
     expect(config.agent.kind).toBe('claude');
     expect(config.concurrency).toBe(3);
     expect(config.plan).toBe(path.join(baseDir, 'plan.json'));
-    expect(config.checks.map((check) => check.name)).toEqual(['tests', 'types']);
+    expect(config.checks.map((check) => check.name)).toEqual(['tests', 'types', 'lint']);
     expect(config.checks[1]).toEqual({
       name: 'types',
       command: ['npx', 'tsc', '--noEmit'],
