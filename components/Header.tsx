@@ -27,10 +27,13 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
         <Text>{elapsed}</Text>
         <Box flexShrink={1}>
           <Text wrap="truncate-end">
-            {` · green ${shortSha(header.greenCommit)} · `}
+            {' · '}
             <Text bold color={state.color}>
               {state.text}
             </Text>
+            {` · green ${shortSha(header.greenCommit)}`}
+            {/* Last on the line: a long reason is cut, never the state before it. */}
+            {header.greenHeld ? <Text color={theme.warn}>{` held: ${header.greenHeld}`}</Text> : null}
           </Text>
         </Box>
       </Box>

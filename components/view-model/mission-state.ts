@@ -54,6 +54,8 @@ export class MissionState {
   ended: { status: GafferEvents['run:ended']['status']; reason: string } | null = null;
   paused = false;
   greenCommit: string | null = null;
+  /** Why green is not where working is (held back, or moved by someone else); null when it follows. */
+  greenHeld: string | null = null;
   readonly maxAttempts: number | undefined;
 
   private readonly units = new Map<string, UnitState>();
@@ -188,6 +190,14 @@ export class MissionState {
       case 'branch:promoted':
         if (event.payload.role !== 'green') return NONE;
         this.greenCommit = event.payload.to;
+        this.greenHeld = null;
+        return HEADER;
+      case 'branch:held':
+        this.greenHeld = screenText(event.payload.reason, 300);
+        return HEADER;
+      case 'branch:tampered':
+        if (event.payload.role !== 'green') return NONE;
+        this.greenHeld = screenText(event.payload.message, 300);
         return HEADER;
       case 'health:snapshot':
         return this.applySnapshot(event.payload);
@@ -195,8 +205,6 @@ export class MissionState {
         if (this.paused === event.payload.paused) return NONE;
         this.paused = event.payload.paused;
         return HEADER;
-      case 'branch:held':
-      case 'branch:tampered':
       case 'repo:tampered':
       case 'supervisor:warning':
       case 'supervisor:command':

@@ -246,6 +246,7 @@ export class ViewModelStore {
       endedAt: s.endedAt,
       counts: s.counts(),
       greenCommit: s.greenCommit,
+      greenHeld: s.greenHeld,
       paused: s.paused,
       ended: s.ended,
       stopping: this.stopping,

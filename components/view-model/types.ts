@@ -52,6 +52,8 @@ export interface HeaderView {
   endedAt: number | null;
   counts: UnitCounts;
   greenCommit: string | null;
+  /** Why green is not where working is, in words; null when it follows working. */
+  greenHeld: string | null;
   paused: boolean;
   /** The run's end, once it came: "completed", "interrupted: …". */
   ended: { status: RunStatus; reason: string } | null;

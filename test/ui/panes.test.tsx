@@ -61,6 +61,28 @@ describe('Header', () => {
     expect(second).toBe('1 pending · 1 running · 0 merging · 0 done · 1 failed · 0 blocked');
   });
 
+  it('says why green is held back, after the run state, until green moves again', async () => {
+    ui = await renderWithProviders();
+    await ui.feed(
+      ev('branch:held', {
+        runId: 1,
+        branch: 'gaffer/green',
+        commit: 'a'.repeat(40),
+        reason: 'gate check lint fails',
+      }),
+    );
+    vi.advanceTimersByTime(1000);
+    await ui.feed();
+    expect(ui.lines()[0]).toMatch(/running · green none held: gate check lint fails/);
+    await ui.feed(
+      ev('branch:promoted', { runId: 1, branch: 'g', role: 'green', from: null, to: 'b'.repeat(40) }),
+    );
+    vi.advanceTimersByTime(1000);
+    await ui.feed();
+    expect(ui.lines()[0]).toContain('green bbbbbbb');
+    expect(ui.lines()[0]).not.toContain('held');
+  });
+
   it('says how the run ended', async () => {
     ui = await renderWithProviders();
     await ui.feed(ev('run:ended', { runId: 1, status: 'interrupted', reason: 'stopped by the operator' }));
