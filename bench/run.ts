@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   overhead: async () => (await import('./overhead.js')).overhead,
   'ui-flood': async () => (await import('./ui-flood.js')).uiFlood,
   'merge-queue': async () => (await import('./merge-queue.js')).mergeQueue,
+  workspace: async () => (await import('./workspace.js')).workspace,
 };
 
 async function usage(): Promise<string> {
