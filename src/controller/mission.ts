@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { GafferError, PreflightError, StateError, errorMessage } from '../errors.js';
+import { GafferError, PreflightError, errorMessage } from '../errors.js';
 import type { RunStatus, UnitStatus } from '../events/types.js';
 import { branchTip } from '../git/git.js';
 import { RepoGuard } from '../git/repo-guard.js';
 import { describeSource } from '../git/source-repo.js';
-import { checksKey, gatePassed, runChecks, unreadableChecks } from '../health/run-checks.js';
+import { checksKey, runChecks, unreadableChecks } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import { BranchGuard } from '../merge/branch-guard.js';
 import { MergeQueue } from '../merge/merge-queue.js';

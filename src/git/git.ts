@@ -122,53 +122,6 @@ export async function branchTip(cwd: string, branch: string): Promise<string | u
   return revParse(cwd, `refs/heads/${branch}`);
 }
 
-/**
- * Moves a branch to `next` only if it still points at `expected` (compare and
- * swap); `expected` null means the branch must not exist yet. Returns false
- * when another writer moved it first.
- */
-export async function compareAndSwapBranch(
-  cwd: string,
-  branch: string,
-  next: string,
-  expected: string | null,
-  reason: string,
-): Promise<boolean> {
-  const oldValue = expected ?? '0'.repeat(40);
-  const result = await tryGit(cwd, [
-    'update-ref',
-    '--create-reflog',
-    '-m',
-    reason,
-    `refs/heads/${branch}`,
-    next,
-    oldValue,
-  ]);
-  return result.exitCode === 0;
-}
-
-export async function countCommits(cwd: string, from: string, to: string): Promise<number> {
-  const out = await git(cwd, ['rev-list', '--count', `${from}..${to}`]);
-  return Number.parseInt(out.trim(), 10);
-}
-
-export async function isValidBranchName(cwd: string, name: string): Promise<boolean> {
-  const result = await tryGit(cwd, ['check-ref-format', '--branch', name]);
-  return result.exitCode === 0;
-}
-
-/** The commits `base..head` (newest first): their count and the tip, in one call. */
-export async function commitsSince(
-  cwd: string,
-  base: string,
-  head = 'HEAD',
-): Promise<{ count: number; tip: string }> {
-  const out = await git(cwd, ['rev-list', `${base}..${head}`]);
-  const commits = out.split('\n').filter((line) => line !== '');
-  const tip = commits[0] ?? (await git(cwd, ['rev-parse', base])).trim();
-  return { count: commits.length, tip };
-}
-
 export type RefUpdate =
   { ref: string; to: string; from: string | null } | { ref: string; delete: true; from: string };
 

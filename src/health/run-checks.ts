@@ -207,14 +207,3 @@ export function fingerprintFindings(findings: readonly Finding[], cwd: string): 
   });
 }
 
-/** The failing checks' last lines, trimmed, for the next attempt's prompt. */
-export function failureDetail(snapshot: Snapshot, maxChars = 4000): string {
-  const parts = snapshot.checks
-    .filter((check) => !check.passed && check.gate)
-    .map(
-      (check) =>
-        `check "${check.name}" failed (${check.outcome}, exit ${check.exitCode ?? 'none'}):\n${check.tail.join('\n')}`,
-    );
-  const text = parts.join('\n\n');
-  return text.length > maxChars ? `…${text.slice(text.length - maxChars)}` : text;
-}

@@ -15,11 +15,9 @@ export class SessionsTable {
   }
 
   add(session: string, pid: number): void {
-    this.prepare('INSERT OR REPLACE INTO supervisor_sessions (session, pid, started_at) VALUES (?, ?, ?)').run(
-      session,
-      pid,
-      now(),
-    );
+    this.prepare(
+      'INSERT OR REPLACE INTO supervisor_sessions (session, pid, started_at) VALUES (?, ?, ?)',
+    ).run(session, pid, now());
   }
 
   remove(session: string): void {
@@ -27,6 +25,9 @@ export class SessionsTable {
   }
 
   all(): { session: string; pid: number }[] {
-    return this.prepare('SELECT session, pid FROM supervisor_sessions').all() as { session: string; pid: number }[];
+    return this.prepare('SELECT session, pid FROM supervisor_sessions').all() as {
+      session: string;
+      pid: number;
+    }[];
   }
 }
