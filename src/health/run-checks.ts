@@ -206,4 +206,3 @@ export function fingerprintFindings(findings: readonly Finding[], cwd: string): 
     return { ...finding, fingerprint };
   });
 }
-
