@@ -1,3 +1,5 @@
+import type { Finding as ParsedFinding } from '../health/parsers/types.js';
+
 /**
  * The one typed event map. Every state change the controller makes is one
  * SQLite transaction and one of these events; the store's event log, the
@@ -33,12 +35,8 @@ export interface ParsedOutput {
   findings?: Finding[];
 }
 
-export interface Finding {
-  file: string;
-  line: number;
-  rule: string;
-  message: string;
-  severity?: 'error' | 'warning';
+/** A finding as its parser read it, with an identity that survives moved lines. */
+export interface Finding extends ParsedFinding {
   /** A hash of rule, message and the source line's text: the same finding wherever its line moves. */
   fingerprint?: string;
 }
