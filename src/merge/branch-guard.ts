@@ -37,8 +37,12 @@ const ZERO = '0'.repeat(40);
  * stops the run. A deleted branch is restored from the record.
  */
 export class BranchGuard {
-  /** Bytes of each reflog already checked. */
-  private readonly reflogChecked = new Map<string, number>();
+  /**
+   * The newest reflog line already checked, per branch: entries after it are
+   * new. A line, not a byte offset: git's own `reflog expire` (auto gc) may
+   * rewrite the file shorter without anyone moving the branch.
+   */
+  private readonly reflogChecked = new Map<string, string>();
   /** Every tip gaffer gave each branch in this run: the reflog may hold only these. */
   private readonly ours = new Map<string, Set<string>>();
 
@@ -87,7 +91,7 @@ export class BranchGuard {
         );
       }
       if (sha !== undefined) this.remember(branch, sha);
-      this.reflogChecked.set(branch, this.reflogSize(branch));
+      this.advanceReflog(branch);
     }
     return resumed ? this.verify() : [];
   }
@@ -248,37 +252,34 @@ export class BranchGuard {
     return path.join(this.options.commonDir, 'logs', 'refs', 'heads', ...branch.split('/'));
   }
 
-  private reflogSize(branch: string): number {
+  private readReflog(branch: string): string[] | undefined {
     try {
-      return fs.statSync(this.reflogPath(branch)).size;
+      return fs
+        .readFileSync(this.reflogPath(branch), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
     } catch {
-      return 0;
+      return undefined;
     }
   }
 
   private advanceReflog(branch: string): void {
-    this.reflogChecked.set(branch, this.reflogSize(branch));
+    this.reflogChecked.set(branch, this.readReflog(branch)?.at(-1) ?? '');
   }
 
   /** Entries added to the reflog since the last check that moved the branch somewhere gaffer never put it. */
   private foreignReflogEntries(branch: string): boolean {
-    const from = this.reflogChecked.get(branch) ?? 0;
-    let text: string;
-    try {
-      const buffer = fs.readFileSync(this.reflogPath(branch));
-      if (buffer.length < from) return true;
-      text = buffer.subarray(from).toString('utf8');
-    } catch {
-      return false;
-    }
+    const lines = this.readReflog(branch);
+    if (lines === undefined) return false;
+    const checked = this.reflogChecked.get(branch) ?? '';
+    const from = checked === '' ? 0 : lines.lastIndexOf(checked) + 1;
+    // The last line gaffer saw is gone (not merely older ones expired): the reflog was rewritten.
+    if (checked !== '' && from === 0) return true;
     const ours = this.ours.get(branch) ?? new Set<string>();
-    const foreign = text
-      .split('\n')
-      .filter((line) => line !== '')
-      .some((line) => {
-        const next = line.split(' ')[1];
-        return next !== undefined && next !== ZERO && !ours.has(next);
-      });
+    const foreign = lines.slice(from).some((line) => {
+      const next = line.split(' ')[1];
+      return next !== undefined && next !== ZERO && !ours.has(next);
+    });
     this.advanceReflog(branch);
     return foreign;
   }
