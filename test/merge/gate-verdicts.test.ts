@@ -241,3 +241,26 @@ it('a failure while the queue handles a failure settles the request and keeps th
   const broken = harness.store.merges.forRun(1).find((merge) => merge.unit_id === 'broken');
   expect(await harness.queue.enqueue(broken?.id ?? 0)).toEqual({ status: 'rejected', class: 'red' });
 });
+
+it('pytest -q with subtests: a deleted test is a regression, as in the field trial that let one through', async () => {
+  repo = makeRepo();
+  const subtests =
+    'def test_many(subtests):\n    for i in range(5):\n        with subtests.test(i=i):\n            assert i >= 0\n';
+  commitFiles(repo, { 'tests/test_a.py': `${subtests}\n\ndef test_other():\n    assert True\n` });
+  const tests = checkSpec('tests', ['python3', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
+    parser: 'pytest',
+  });
+  harness = await queueHarness(repo, [{ id: 'deleter', files: { 'tests/test_a.py': subtests } }], [tests], 1);
+  const outcomes = await harness.mergeAll();
+  expect(outcomes.get('deleter')).toEqual({ status: 'rejected', class: 'regression' });
+  expect(rejection(harness.events, 'deleter')).toContain(
+    'fewer tests ran: 2 on the target, 1 on the candidate',
+  );
+  const target = harness.events.find(
+    (event) => event.type === 'health:snapshot' && event.payload.label === 'baseline',
+  );
+  expect(target?.type === 'health:snapshot' && target.payload.checks[0]?.counts).toMatchObject({
+    passed: 2,
+    failed: 0,
+  });
+});
