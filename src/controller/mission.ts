@@ -17,11 +17,11 @@ import type { Plan } from '../plan/schema.js';
 import type { Snapshot } from '../store/health.js';
 import type { Store } from '../store/store.js';
 import { redact } from '../util/redact.js';
-import { endSessionProcesses, processMarkSession } from '../workers/process-marks.js';
+import { processMarkSession } from '../workers/process-marks.js';
 import { Workspaces } from '../workers/workspaces.js';
 import { AttemptLauncher } from './attempt-launcher.js';
-import { Recorder, type EventSpec } from './recorder.js';
-import { openRun, reapInterrupted, resumableRun } from './run-setup.js';
+import { Recorder } from './recorder.js';
+import { openRun, reapInterrupted, reapOrphanedSessions, resumableRun } from './run-setup.js';
 import type { MissionControl } from './control.js';
 import { LiveMissionControl } from './mission-control.js';
 import { UnitLedger } from './unit-ledger.js';
@@ -159,34 +159,6 @@ export class Mission {
   }
 
   /**
-   * A supervisor killed outright (SIGKILL, a crash) leaves what its agents
-   * started outside their process groups running: each carries its session's
-   * process mark, so the next supervisor of this state folder ends them.
-   */
-  private async reapOrphanedProcesses(runId: number): Promise<void> {
-    const { store, config } = this.options;
-    const ours = processMarkSession();
-    for (const { session, pid } of store.sessions.all()) {
-      if (session === ours) continue;
-      const ended = await endSessionProcesses(session, config.killGraceMs);
-      const events: EventSpec[] =
-        ended.pids.length === 0
-          ? []
-          : [
-              [
-                'supervisor:warning',
-                {
-                  runId,
-                  message: `ended ${ended.pids.length} process(es) (pid ${ended.pids.join(', ')}) that a previous supervisor (pid ${pid}) left running`,
-                },
-              ],
-            ];
-      this.recorder.record(events, () => store.sessions.remove(session));
-    }
-    this.recorder.record([], () => store.sessions.add(ours, process.pid));
-  }
-
-  /**
    * An existing green branch at a commit gaffer never put there (made by hand,
    * by another tool, or its state folder was removed) is not taken as
    * verified unless the operator says so.
@@ -221,8 +193,8 @@ export class Mission {
       repo,
       commonDir: source.commonDir,
       branches: config.branches,
+      repoGuard: await RepoGuard.capture(repo, source.commonDir),
     });
-    const repoGuard = await RepoGuard.capture(repo, source.commonDir);
     const logDir = logDirFor(stateDir, runId);
     const checksFor = (unitId: string) => units.get(unitId)?.checks ?? config.checks;
     const queue = new MergeQueue({
@@ -234,7 +206,6 @@ export class Mission {
       workspace,
       workspaces,
       guard,
-      repoGuard,
       checksFor,
       greenChecks: config.checks,
       batchSize: config.merge.batchSize,
@@ -245,14 +216,10 @@ export class Mission {
       signal,
       onTampered: (message) => this.stopForTampering(message),
     });
-    const atStart = await guard.start(resumed);
-    if (atStart.length > 0) {
-      this.recorder.record(guard.events(atStart));
-      if (!atStart.every((item) => item.kind === 'deleted' && item.restored))
-        this.stopForTampering(guard.events(atStart)[0]?.[1].message ?? 'a branch was tampered with');
-    }
+    const atStart = await guard.inspect(await guard.start(resumed));
+    if (atStart !== undefined) this.stopForTampering(atStart);
     const pendingMerges = resumed ? (await reapInterrupted(this.recorder, ledger, runId)).requeuedMerges : [];
-    await this.reapOrphanedProcesses(runId);
+    await reapOrphanedSessions(this.recorder, runId, config.killGraceMs);
     // Slots a previous supervisor left are in an unknown state: start from none.
     await workspaces.reset();
 
@@ -309,20 +276,8 @@ export class Mission {
     // Nothing runs any more: the slots go (branches with unmerged work stay).
     await workspaces.reset();
     // A move in the very last moments is caught before the run says where green is.
-    const atEnd = await guard.verify();
-    const changes = await repoGuard.changes();
-    if (atEnd.length > 0 || changes.length > 0) {
-      const events: EventSpec[] = guard.events(atEnd);
-      const messages = guard.events(atEnd).map(([, payload]) => payload.message);
-      if (changes.length > 0) {
-        const message = `the repository's hooks or configuration changed during the run, not by gaffer: ${changes.join(', ')}. Inspect .git/config and .git/hooks before running git there`;
-        events.push(['repo:tampered', { runId, changes, message }]);
-        messages.push(message);
-      }
-      this.recorder.record(events);
-      if (!(changes.length === 0 && atEnd.every((item) => item.kind === 'deleted' && item.restored)))
-        this.stopForTampering(messages[0] ?? 'tampering');
-    }
+    const atEnd = await guard.inspect();
+    if (atEnd !== undefined) this.stopForTampering(atEnd);
     return this.finish(runId, ledger, Math.min(round, this.maxRounds));
   }
 

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import type { AttemptRow } from '../store/attempts.js';
 import type { RunRow } from '../store/runs.js';
 import { groupAlive, killGroup } from '../workers/process-group.js';
+import { endSessionProcesses, processMarkSession } from '../workers/process-marks.js';
 import type { Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
 
@@ -129,6 +130,30 @@ export async function reapInterrupted(
     requeuedMerges.push(request.id);
   }
   return { reaped: running.length, requeuedMerges };
+}
+
+/**
+ * A supervisor killed outright (SIGKILL, a crash) leaves what its agents
+ * started outside their process groups running: each carries its session's
+ * process mark, so the next supervisor of this state folder ends them, then
+ * records its own session in their place.
+ */
+export async function reapOrphanedSessions(
+  recorder: Recorder,
+  runId: number,
+  graceMs: number,
+): Promise<void> {
+  const store = recorder.store;
+  const ours = processMarkSession();
+  for (const { session, pid } of store.sessions.all()) {
+    if (session === ours) continue;
+    const ended = await endSessionProcesses(session, graceMs);
+    const message = `ended ${ended.pids.length} process(es) (pid ${ended.pids.join(', ')}) that a previous supervisor (pid ${pid}) left running`;
+    recorder.record(ended.pids.length === 0 ? [] : [['supervisor:warning', { runId, message }]], () =>
+      store.sessions.remove(session),
+    );
+  }
+  recorder.record([], () => store.sessions.add(ours, process.pid));
 }
 
 async function endOrphanedAgent(attempt: AttemptRow): Promise<void> {

@@ -52,9 +52,13 @@ export const SAFE_GIT_FLAGS: readonly string[] = [
 let baseEnv: NodeJS.ProcessEnv | undefined;
 
 /** The environment of gaffer's own git commands: the supervisor's, minus redirections, plus the fixed settings. */
-export function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  baseEnv ??= Object.fromEntries(Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name)));
-  return { ...baseEnv, ...gitVariables, ...extra };
+export function gitEnvironment(extra?: Record<string, string>): NodeJS.ProcessEnv {
+  // Built once: gaffer runs thousands of git commands and the environment does not change under it.
+  baseEnv ??= {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name))),
+    ...gitVariables,
+  };
+  return extra === undefined ? baseEnv : { ...baseEnv, ...extra };
 }
 
 export interface GitOptions {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Recorder } from '../controller/recorder.js';
-import type { GafferEvents } from '../events/types.js';
+import type { EventSpec, Recorder } from '../controller/recorder.js';
+import type { RepoGuard } from '../git/repo-guard.js';
 import { branchTips, tryGit, updateRefs, type RefUpdate } from '../git/git.js';
 import type { BranchRole } from '../store/branch-tips.js';
 
@@ -23,6 +23,8 @@ export interface GuardOptions {
   repo: string;
   commonDir: string;
   branches: { working: string; green: string };
+  /** Hooks and code-running configuration of the user's repository, compared with the branches. */
+  repoGuard?: RepoGuard;
 }
 
 const ZERO = '0'.repeat(40);
@@ -176,12 +178,34 @@ export class BranchGuard {
     return this.move([{ role, to: at }], [], reason);
   }
 
-  /** Events for what `verify` found, in words for every output. */
-  events(found: readonly Tampering[]): ['branch:tampered', GafferEvents['branch:tampered']][] {
-    return found.map((item) => [
-      'branch:tampered',
-      { runId: this.options.runId, ...item, message: describeTampering(item) },
-    ]);
+  /**
+   * Compares the branches (with `verify`, unless the caller already did) and
+   * the repository's hooks and code-running configuration with what gaffer
+   * knows, records every finding as an event, and returns why the run must
+   * stop: undefined when all holds, or when only a deleted branch was
+   * restored from the record.
+   */
+  async inspect(found?: readonly Tampering[]): Promise<string | undefined> {
+    const branches = found ?? (await this.verify());
+    const changes = this.options.repoGuard ? await this.options.repoGuard.changes() : [];
+    const { runId } = this.options;
+    const events: EventSpec[] = [];
+    const messages: string[] = [];
+    for (const item of branches) {
+      const message = describeTampering(item);
+      events.push(['branch:tampered', { runId, ...item, message }]);
+      messages.push(message);
+    }
+    if (changes.length > 0) {
+      const message = `the repository's hooks or configuration changed during the run, not by gaffer: ${changes.join(', ')}. Inspect .git/config and .git/hooks before running git there`;
+      events.push(['repo:tampered', { runId, changes, message }]);
+      messages.push(message);
+    }
+    if (events.length === 0) return undefined;
+    this.options.recorder.record(events);
+    const onlyRestored =
+      changes.length === 0 && branches.every((item) => item.kind === 'deleted' && item.restored);
+    return onlyRestored ? undefined : messages[0];
   }
 
   private async restore(

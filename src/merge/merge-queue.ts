@@ -1,7 +1,6 @@
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { UnitLedger } from '../controller/unit-ledger.js';
 import { errorMessage } from '../errors.js';
-import type { RepoGuard } from '../git/repo-guard.js';
 import { updateRefs } from '../git/git.js';
 import { checksKey, runChecks, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
@@ -22,9 +21,8 @@ export interface MergeQueueOptions {
   branches: { working: string; green: string };
   workspace: QueueWorkspace;
   workspaces: Workspaces;
+  /** Compares the branches and the repository with what gaffer knows, before each batch. */
   guard: BranchGuard;
-  /** Hooks and code-running configuration of the user's repository, compared before each batch. */
-  repoGuard?: RepoGuard;
   checksFor: (unitId: string) => readonly CheckSpec[];
   /** The configured checks: green moves only on a commit verified with these. */
   greenChecks: readonly CheckSpec[];
@@ -164,28 +162,15 @@ export class MergeQueue {
 
   /**
    * True when working and green are where gaffer left them and the
-   * repository's hooks and code-running configuration are unchanged. A
-   * deleted branch restored from the record is said and the queue goes on;
-   * anything else stops it (and the run) with the reason.
+   * repository's hooks and code-running configuration are unchanged (a
+   * deleted branch restored from the record included); otherwise the queue
+   * stops, and the run with it, for the guard's reason.
    */
   private async guardHolds(): Promise<boolean> {
-    const { guard, repoGuard, recorder, runId } = this.options;
-    const found = await guard.verify();
-    const changes = repoGuard ? await repoGuard.changes() : [];
-    const events: EventSpec[] = guard.events(found);
-    if (changes.length > 0) {
-      const message = `the repository's hooks or configuration changed during the run, not by gaffer: ${changes.join(', ')}. Inspect .git/config and .git/hooks before running git there; gaffer stopped`;
-      events.push(['repo:tampered', { runId, changes, message }]);
-    }
-    if (events.length > 0) recorder.record(events);
-    const harmless = changes.length === 0 && found.every((item) => item.kind === 'deleted' && item.restored);
-    if (harmless) return true;
-    const first = events[0];
-    this.stopped =
-      first && (first[0] === 'branch:tampered' || first[0] === 'repo:tampered')
-        ? first[1].message
-        : 'tampering';
-    this.options.onTampered?.(this.stopped);
+    const reason = await this.options.guard.inspect();
+    if (reason === undefined) return true;
+    this.stopped = reason;
+    this.options.onTampered?.(reason);
     return false;
   }
 
