@@ -9,39 +9,7 @@ import {
   replacingEnvironment,
 } from '../../src/workers/agent-env.js';
 
-/** A supervisor environment with everything an operator's shell tends to hold. */
-const supervisor: NodeJS.ProcessEnv = {
-  PATH: '/usr/local/bin:/usr/bin:/bin',
-  HOME: '/home/op',
-  USER: 'op',
-  LOGNAME: 'op',
-  SHELL: '/bin/zsh',
-  LANG: 'en_GB.UTF-8',
-  LC_ALL: 'en_GB.UTF-8',
-  LC_CTYPE: 'UTF-8',
-  TERM: 'xterm-256color',
-  TZ: 'Europe/London',
-  TMPDIR: '/tmp',
-  HTTPS_PROXY: 'http://proxy:3128',
-  no_proxy: 'localhost',
-  NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
-  ANTHROPIC_API_KEY: 'sk-ant-from-shell',
-  ANTHROPIC_BASE_URL: 'https://gateway.example',
-  CLAUDE_CODE_USE_BEDROCK: '1',
-  CLAUDE_CODEX: 'not a CLAUDE_CODE_ variable',
-  OPENAI_API_KEY: 'sk-openai-from-shell',
-  OPENROUTER_API_KEY: 'or-from-shell',
-  AIDER_MODEL: 'sonnet',
-  AWS_SECRET_ACCESS_KEY: 'aws-secret',
-  AWS_SESSION_TOKEN: 'aws-session',
-  GITHUB_TOKEN: 'ghp-from-shell',
-  GIT_DIR: '/elsewhere/.git',
-  GIT_AUTHOR_NAME: 'op',
-  NODE_OPTIONS: '--require /tmp/hook.js',
-  FAKE_SECRET_TOKEN: 'fake',
-  GAFFER_DEBUG: '1',
-};
-
+/** What every agent gets of the supervisor environment below. */
 const baseOnly = {
   PATH: '/usr/local/bin:/usr/bin:/bin',
   HOME: '/home/op',
@@ -57,6 +25,26 @@ const baseOnly = {
   HTTPS_PROXY: 'http://proxy:3128',
   no_proxy: 'localhost',
   NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
+};
+
+/** A supervisor environment with everything an operator's shell tends to hold. */
+const supervisor: NodeJS.ProcessEnv = {
+  ...baseOnly,
+  ANTHROPIC_API_KEY: 'sk-ant-from-shell',
+  ANTHROPIC_BASE_URL: 'https://gateway.example',
+  CLAUDE_CODE_USE_BEDROCK: '1',
+  CLAUDE_CODEX: 'not a CLAUDE_CODE_ variable',
+  OPENAI_API_KEY: 'sk-openai-from-shell',
+  OPENROUTER_API_KEY: 'or-from-shell',
+  AIDER_MODEL: 'sonnet',
+  AWS_SECRET_ACCESS_KEY: 'aws-secret',
+  AWS_SESSION_TOKEN: 'aws-session',
+  GITHUB_TOKEN: 'ghp-from-shell',
+  GIT_DIR: '/elsewhere/.git',
+  GIT_AUTHOR_NAME: 'op',
+  NODE_OPTIONS: '--require /tmp/hook.js',
+  FAKE_SECRET_TOKEN: 'fake',
+  GAFFER_DEBUG: '1',
 };
 
 function agentOf(agent: Record<string, unknown>) {
