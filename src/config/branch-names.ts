@@ -14,7 +14,7 @@ export const BRANCH_EXAMPLES: Record<BranchRole, string> = {
   green: 'gaffer/green',
 };
 
-/** Attempt branches are `gaffer/run-<n>/<unit>/attempt-<k>` (Workspaces.branchName). */
+/** Attempt branches are `gaffer/run-<n>/<unit>/attempt-<k>`: Workspaces.branchName builds them from this prefix. */
 export const ATTEMPT_BRANCH_FOLDER = 'gaffer';
 export const ATTEMPT_BRANCH_PREFIX = 'gaffer/run-';
 

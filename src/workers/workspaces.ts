@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ATTEMPT_BRANCH_PREFIX } from '../config/branch-names.js';
 import { git, tryGit } from '../git/git.js';
 import { IsolatedWorkspace } from '../git/isolated-workspace.js';
 import type { SourceRepo } from '../git/source-repo.js';
@@ -39,7 +40,7 @@ export class Workspaces {
   }
 
   static branchName(runId: number, unitId: string, attempt: number): string {
-    return `gaffer/run-${runId}/${unitId}/attempt-${attempt}`;
+    return `${ATTEMPT_BRANCH_PREFIX}${runId}/${unitId}/attempt-${attempt}`;
   }
 
   /** A slot on a new branch at `baseCommit`, until `release`. */
