@@ -6,7 +6,7 @@ import type { RunStatus, UnitStatus } from '../events/types.js';
 import { branchTip } from '../git/git.js';
 import { RepoGuard } from '../git/repo-guard.js';
 import { describeSource } from '../git/source-repo.js';
-import { checksKey, runChecks, unreadableChecks } from '../health/run-checks.js';
+import { checksKey, unreadableChecks } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import { BranchGuard } from '../merge/branch-guard.js';
 import { MergeQueue } from '../merge/merge-queue.js';
@@ -395,11 +395,7 @@ export class Mission {
     if (config.checks.length === 0 || signal.aborted) return undefined;
     let snapshot = store.health.forCommit(commit, checksKey(config.checks));
     if (!snapshot) {
-      await workspace.checkout(commit);
-      workspace.markUsed();
-      snapshot = await runChecks({
-        cwd: workspace.path,
-        commit,
+      snapshot = await workspace.runChecks(commit, {
         checks: config.checks,
         logDir: path.join(logDir, 'checks'),
         logPrefix: `${label}-${round ?? 0}-${commit.slice(0, 10)}`,

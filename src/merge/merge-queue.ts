@@ -2,7 +2,7 @@ import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { UnitLedger } from '../controller/unit-ledger.js';
 import { errorMessage } from '../errors.js';
 import { updateRefs } from '../git/git.js';
-import { checksKey, runChecks, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
+import { checksKey, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import type { Snapshot } from '../store/health.js';
 import type { Workspaces } from '../workers/workspaces.js';
@@ -422,11 +422,7 @@ export class MergeQueue {
       if (cached) return cached;
     }
     this.verifications += 1;
-    await workspace.checkout(commit);
-    workspace.markUsed();
-    const snapshot = await runChecks({
-      cwd: workspace.path,
-      commit,
+    const snapshot = await workspace.runChecks(commit, {
       checks,
       logDir: this.options.logDir,
       logPrefix: `${label}-${commit.slice(0, 10)}-${this.verifications}`,

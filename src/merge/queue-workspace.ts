@@ -3,6 +3,8 @@ import path from 'node:path';
 import { tryGit } from '../git/git.js';
 import { IsolatedWorkspace } from '../git/isolated-workspace.js';
 import type { SourceRepo } from '../git/source-repo.js';
+import { runChecks, type RunChecksOptions } from '../health/run-checks.js';
+import type { Snapshot } from '../store/health.js';
 
 export type RebaseResult = { ok: true; head: string } | { ok: false; conflicted: string[]; message: string };
 
@@ -52,9 +54,14 @@ export class QueueWorkspace {
     }
   }
 
-  /** The checks are about to run the candidate's code here. */
-  markUsed(): void {
+  /**
+   * Runs the checks on `commit` here. They run the candidate's code, so the
+   * git directory is made anew before gaffer's next git command.
+   */
+  async runChecks(commit: string, options: Omit<RunChecksOptions, 'cwd' | 'commit'>): Promise<Snapshot> {
+    await this.checkout(commit);
     this.workspace.markForeign();
+    return runChecks({ ...options, cwd: this.path, commit });
   }
 
   /** Replays `base..tip` onto `onto`, leaving HEAD at the result. On failure the next use rebuilds. */
