@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { MergeQueue } from '../merge/merge-queue.js';
 import type { Unit } from '../plan/schema.js';
+import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
@@ -221,7 +222,10 @@ export class AttemptLauncher {
         promptPath: path.join(stateDir, 'prompts', `run-${runId}`, `${unitId}-attempt-${attempt}.md`),
         ring: live.ring,
         redact,
-        onSpawn: (pid) => recorder.store.attempts.setPid(attemptId, pid),
+        onSpawn: (pid) => {
+          recorder.store.attempts.setPid(attemptId, pid);
+          chaosStep('spawn');
+        },
         onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
         signal: live.controller.signal,
         collect: () => workspaces.collect(workspace, baseCommit),

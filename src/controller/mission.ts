@@ -16,6 +16,7 @@ import { logDirFor } from '../state-dir.js';
 import type { Plan } from '../plan/schema.js';
 import type { Snapshot } from '../store/health.js';
 import type { Store } from '../store/store.js';
+import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import { processMarkSession } from '../workers/process-marks.js';
 import { Workspaces } from '../workers/workspaces.js';
@@ -359,6 +360,7 @@ export class Mission {
     this.recorder.record([['run:ended', { runId, status, reason }]], () =>
       this.options.store.runs.setStatus(runId, status, reason),
     );
+    if (status === 'completed') chaosStep('completed');
     return {
       runId,
       status,

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { chaosArmed, chaosStep } from '../util/chaos-step.js';
 import { GitError } from '../errors.js';
 
 export interface GitResult {
@@ -146,10 +147,43 @@ export async function updateRefs(
       ? `delete ${update.ref} ${update.from}`
       : `update ${update.ref} ${update.to} ${update.from ?? ZERO}`,
   );
+  if (chaosArmed('ref-transaction')) return heldTransaction(cwd, lines, reason);
   const result = await tryGit(
     cwd,
     ['update-ref', '--create-reflog', '-m', reason, '--stdin'],
     `${lines.join('\n')}\n`,
   );
   return result.exitCode === 0;
+}
+
+/**
+ * The same transaction in git's explicit form (start, prepare, commit), for
+ * the chaos harness only: between prepare and commit git holds every ref's
+ * lock, and the harness kills the supervisor there.
+ */
+function heldTransaction(cwd: string, lines: readonly string[], reason: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'git',
+      [...SAFE_GIT_FLAGS, 'update-ref', '--create-reflog', '-m', reason, '--stdin'],
+      {
+        cwd,
+        env: gitEnvironment(),
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    let output = '';
+    let held = false;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      if (held || !output.includes('prepare: ok')) return;
+      held = true;
+      chaosStep('ref-transaction');
+      child.stdin.end('commit\n');
+    });
+    child.stdin.on('error', () => undefined);
+    child.on('close', (code) => resolve(code === 0 && held));
+    child.stdin.write(`start\n${lines.join('\n')}\nprepare\n`);
+  });
 }

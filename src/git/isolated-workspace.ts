@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chaosStep } from '../util/chaos-step.js';
 import { git, tryGit, type GitResult } from './git.js';
 import type { SourceRepo } from './source-repo.js';
 
@@ -87,7 +88,9 @@ export class IsolatedWorkspace {
     // The git directory is gaffer's own again: its git may run here.
     this.trusted = true;
     try {
-      await this.run(['reset', '--quiet', '--hard']);
+      const reset = this.run(['reset', '--quiet', '--hard']);
+      chaosStep('workspace');
+      await reset;
       await this.run(['clean', '-fdq']);
       await fs.promises.mkdir(path.dirname(this.options.indexCopy), { recursive: true });
       await fs.promises.copyFile(path.join(this.gitDir, 'index'), this.options.indexCopy);

@@ -8,6 +8,7 @@ import { TEST_PARSERS } from './delta.js';
 import { parseCheckOutput, type ParsedCheck } from './parsers/index.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import { runSupervised } from '../workers/supervised-process.js';
+import { chaosStep } from '../util/chaos-step.js';
 
 export type CheckSpec = CheckConfig;
 
@@ -55,6 +56,7 @@ export async function runChecks(options: RunChecksOptions): Promise<Snapshot> {
       ring,
       redact: options.redact,
       signal: options.signal,
+      onSpawn: () => chaosStep('check'),
     });
     const tail = ring.lines();
     const parsed = parseCheckOutput(check.parser, await readOutput(logPath), result.exitCode, {

@@ -1,6 +1,7 @@
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { UnitLedger } from '../controller/unit-ledger.js';
 import { errorMessage } from '../errors.js';
+import { chaosStep } from '../util/chaos-step.js';
 import { updateRefs } from '../git/git.js';
 import { checksKey, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
@@ -380,6 +381,7 @@ export class MergeQueue {
         this.book.merged(item.entry.mergeId, item.commit, last ? promoted : [], last ? flaky : []),
       );
     });
+    chaosStep('merged');
   }
 
   /** Green follows only a commit verified with the configured checks, passing the gate, no worse than green. */

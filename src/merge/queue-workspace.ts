@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chaosStep } from '../util/chaos-step.js';
 import { tryGit } from '../git/git.js';
 import { IsolatedWorkspace } from '../git/isolated-workspace.js';
 import type { SourceRepo } from '../git/source-repo.js';
@@ -68,7 +69,7 @@ export class QueueWorkspace {
   async rebase(onto: string, base: string, tip: string): Promise<RebaseResult> {
     // A rebase checks out what it needs itself; it only needs a git directory gaffer made.
     if (!this.workspace.isTrusted) await this.checkout(onto);
-    const result = await this.workspace.tryRun([
+    const rebasing = this.workspace.tryRun([
       'rebase',
       '--quiet',
       '--no-autosquash',
@@ -77,6 +78,8 @@ export class QueueWorkspace {
       base,
       tip,
     ]);
+    chaosStep('rebase');
+    const result = await rebasing;
     if (result.exitCode === 0) {
       const head = (await this.workspace.run(['rev-parse', 'HEAD'])).trim();
       this.workspace.noteHead(head);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ATTEMPT_BRANCH_PREFIX } from '../config/branch-names.js';
+import { chaosStep } from '../util/chaos-step.js';
 import { git, tryGit } from '../git/git.js';
 import { IsolatedWorkspace } from '../git/isolated-workspace.js';
 import type { SourceRepo } from '../git/source-repo.js';
@@ -125,7 +126,9 @@ export class Workspaces {
 
   /** Deletes a branch whose merge has ended (or that never had commits): a ref deletion, no lock needed. */
   async deleteBranch(branch: string): Promise<void> {
-    await tryGit(this.source.repo, ['update-ref', '-d', `refs/heads/${branch}`]);
+    const deleting = tryGit(this.source.repo, ['update-ref', '-d', `refs/heads/${branch}`]);
+    chaosStep('branch-delete');
+    await deleting;
   }
 
   /**
