@@ -8,9 +8,10 @@ const HELP = `gaffer: a terminal supervisor for autonomous coding agents
 
 usage:
   gaffer demo [--dir <folder>] [--headless] [--json] [--verbose]
-  gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--fresh] [--adopt]
+  gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--new-run] [--adopt]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
+  gaffer clean [--config <file>]
   gaffer doctor --config <file> [--plan <file>]
   gaffer init [--dir <folder>]
 
@@ -20,7 +21,9 @@ options:
   --headless        plain log lines, one event per line (the default when stdout is not a terminal)
   --json            JSON lines instead of plain lines
   --verbose         also print every line the agents print
-  --fresh           start a new run even if the last one can be resumed
+  --new-run         start a new run of the plan even if its last run can be resumed or has
+                    completed; units whose change is already in the working branch are skipped
+  --fresh           the same as --new-run
   --adopt           use an existing working branch as it is, even if it does not descend from base
 
 exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing, in use,
@@ -39,6 +42,7 @@ const options = {
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   fresh: { type: 'boolean', default: false },
+  'new-run': { type: 'boolean', default: false },
   adopt: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -79,12 +83,16 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/run.js')).demoCommand(values);
     case 'status':
       return (await import('./commands/state.js')).statusCommand(values);
+    case 'clean':
+      return (await import('./commands/state.js')).cleanCommand(values);
     case 'doctor':
       return (await import('./commands/setup.js')).doctorCommand(values);
     case 'init':
       return (await import('./commands/setup.js')).initCommand(values);
     default:
-      throw new UsageError(`unknown command "${command}": use demo, run, status, retry, doctor or init`);
+      throw new UsageError(
+        `unknown command "${command}": use demo, run, status, retry, clean, doctor or init`,
+      );
   }
 }
 

@@ -8,7 +8,7 @@
  * Cost per event is O(1) except for state changes of units and merges, which
  * are rare; worker:output, the flood, only stores a reference to the newest line.
  */
-import { countByStatus } from '../../src/controller/unit-machine.js';
+import { countByStatus } from '../../src/machines/unit.js';
 import type { GafferEvent, GafferEvents, UnitStatus } from '../../src/events/types.js';
 import { HealthState } from './health-state.js';
 import { screenText } from './screen-text.js';

@@ -19,6 +19,8 @@ export interface Flags {
   json: boolean;
   verbose: boolean;
   fresh: boolean;
+  /** `gaffer run --new-run`: a new run even if the plan's last one can be resumed or completed. */
+  'new-run': boolean;
   /** `gaffer run --adopt`: take an existing working branch as it is. */
   adopt: boolean;
 }

@@ -89,7 +89,7 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
       config,
       plan,
       signal: stop.signal,
-      fresh: flags.fresh,
+      fresh: flags.fresh || flags['new-run'],
       adopt: flags.adopt,
       subscribe: ui
         ? undefined
@@ -111,6 +111,12 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
           : process.stderr.write(`gaffer: a reporter failed: ${toTerminalText(redact(String(error)))}\n`),
     }).finally(closeScreen);
     try {
+      if (result.alreadyCompleted) {
+        const message = `run #${result.runId} of plan "${plan.name}" has already completed: nothing to do. \`gaffer run --new-run\` starts a new run (units whose change is already in ${config.branches.working} are skipped)`;
+        write(
+          flags.json ? JSON.stringify({ type: 'already-completed', runId: result.runId, message }) : message,
+        );
+      }
       const summary = summarizeRun(result.store, result.runId, {
         greenCommit: (await branchTip(config.repo, config.branches.green)) ?? null,
         workingCommit: (await branchTip(config.repo, config.branches.working)) ?? null,

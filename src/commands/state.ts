@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { retryUnit } from '../controller/operator.js';
+import { describeSource } from '../git/source-repo.js';
+import { clearStaleLocks } from '../git/stale-locks.js';
+import { removeKeptAttempts, sweepAttemptBranches } from '../workers/attempt-refs.js';
 import { ExitCode, StateError, UsageError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import { attachHeadlessReporter } from '../report/headless.js';
@@ -63,5 +66,45 @@ export function statusCommand(flags: Flags): number {
     return ExitCode.ok;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * `gaffer clean`: removes the attempt branches gaffer kept (work of failed or
+ * rejected attempts, under refs/gaffer/attempts/), settles attempt branches
+ * of ended attempts and removes lock files no live git process owns. Refuses
+ * while a supervisor runs on the state folder.
+ */
+export async function cleanCommand(flags: Flags): Promise<number> {
+  const config = loadConfig(configPathOf(flags)).config;
+  const stateDir = config.stateDir;
+  const databaseFile = databasePath(stateDir);
+  prepareStateDir(config.repo, stateDir);
+  const lock = SupervisorLock.acquire(stateDir);
+  try {
+    const source = await describeSource(config.repo);
+    const locks = await clearStaleLocks(config.repo, source.commonDir);
+    for (const file of locks.removed) printLine(`removed ${file} (a git process killed mid-write left it)`);
+    for (const held of locks.held)
+      printLine(`left ${held.lock}: held by live git process(es) ${held.pids.join(', ') || '(unknown)'}`);
+    if (fs.existsSync(databaseFile)) {
+      const store = Store.open(databaseFile);
+      try {
+        const swept = await sweepAttemptBranches(config.repo, store);
+        if (swept.deleted.length > 0)
+          printLine(`deleted ${swept.deleted.length} attempt branch(es) whose work ended`);
+      } finally {
+        store.close();
+      }
+    }
+    const removed = await removeKeptAttempts(config.repo);
+    printLine(
+      removed.length === 0
+        ? 'no kept attempt branches to remove'
+        : `removed ${removed.length} kept attempt branch(es) under refs/gaffer/attempts/`,
+    );
+    return ExitCode.ok;
+  } finally {
+    lock.release();
   }
 }

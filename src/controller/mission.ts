@@ -20,13 +20,17 @@ import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import { processMarkSession } from '../workers/process-marks.js';
 import { Workspaces } from '../workers/workspaces.js';
-import { AttemptLauncher } from './attempt-launcher.js';
-import { Recorder } from './recorder.js';
-import { openRun, reapInterrupted, reapOrphanedSessions, resumableRun } from './run-setup.js';
+import { MergeBook } from '../merge/merge-book.js';
+import { isSettled } from '../machines/unit.js';
 import type { MissionControl } from './control.js';
-import { LiveMissionControl } from './mission-control.js';
+import { landedUnits } from './landed-units.js';
+import { LiveMissionControl } from './operator.js';
+import { reconcile, sweep } from './reconcile.js';
+import { Recorder, type EventSpec } from './recorder.js';
+import { Rounds } from './rounds.js';
+import { openRun, resumableRun } from './run-setup.js';
 import { UnitLedger } from './unit-ledger.js';
-import { isSettled } from './unit-machine.js';
+import { WaveScheduler } from './wave-scheduler.js';
 
 export interface MissionOptions {
   config: Config;
@@ -57,6 +61,8 @@ export interface MissionResult {
   status: RunStatus;
   reason: string;
   rounds: number;
+  /** The plan's last run had completed: this start did nothing (`--new-run` starts another). */
+  alreadyCompleted?: boolean;
   /**
    * Who stopped the run early: the operator (quit), a signal, or tampering
    * (someone else moved a branch or planted code in the repository);
@@ -76,7 +82,6 @@ export class Mission {
   readonly control = new LiveMissionControl();
   private readonly stopping = new AbortController();
   private stoppedBy: MissionResult['stoppedBy'];
-  private maxRounds = 0;
   private tampered: string | undefined;
 
   constructor(private readonly options: MissionOptions) {
@@ -98,17 +103,35 @@ export class Mission {
     // Checked before anything is written: a new run must not start from a green gaffer never verified.
     if (!resumableRun(store, { plan, repo, fresh: this.options.fresh ?? false }))
       await this.checkGreenAdoptable();
+    const fresh = this.options.fresh ?? false;
+    // A new run after earlier ones: units whose change is already in the working branch start done.
+    const landed =
+      resumableRun(store, { plan, repo, fresh }) === undefined
+        ? await landedUnits(store, { repo, plan, working: config.branches.working })
+        : new Map<string, string>();
     const opened = openRun(store, {
       plan,
       repo,
       configJson: JSON.stringify(config),
       maxRounds: config.rounds.max,
-      fresh: this.options.fresh ?? false,
+      fresh,
+      landed,
     });
+    if (opened.kind === 'finished') {
+      const { run } = opened;
+      const rounds = store.runs.rounds(run.id).length;
+      return {
+        runId: run.id,
+        status: run.status,
+        reason: run.reason,
+        rounds,
+        stoppedBy: undefined,
+        alreadyCompleted: true,
+      };
+    }
     const { runId } = opened;
     // A resumed run keeps its own budget (an operator's retry may have extended it).
-    const maxRounds = store.runs.get(runId)?.max_rounds ?? config.rounds.max;
-    this.maxRounds = maxRounds;
+    const maxRounds = new Rounds(this.recorder, runId).max;
     this.options.onStart?.(this.control, {
       runId,
       planName: plan.name,
@@ -127,12 +150,16 @@ export class Mission {
         'run:started',
         { runId, planName: plan.name, repo, resumed: opened.resumed, units: plan.units.length, maxRounds },
       ],
+      ...[...landed].map(([unitId, why]): EventSpec => [
+        'supervisor:warning',
+        { runId, message: `${unitId}: ${why}` },
+      ]),
     ]);
     // The database is watched between changes too: a long agent run makes no writes for minutes.
     const watch = setInterval(() => this.recorder.check(), 500);
     watch.unref();
     try {
-      const result = await this.execute(runId, opened.resumed, opened.lastRound);
+      const result = await this.execute(runId, opened.resumed);
       if (this.recorder.failure) throw this.recorder.failure;
       return result;
     } catch (error) {
@@ -141,7 +168,7 @@ export class Mission {
       const reason = error instanceof GafferError ? error.message : `internal error: ${errorMessage(error)}`;
       try {
         this.recorder.record([['run:ended', { runId, status: 'failed', reason }]], () =>
-          store.runs.setStatus(runId, 'failed', reason),
+          store.runs.move(runId, 'running', 'failed', reason),
         );
       } catch {
         throw this.recorder.failure ?? error;
@@ -180,11 +207,16 @@ export class Mission {
     this.requestStop('tampered');
   }
 
-  private async execute(runId: number, resumed: boolean, lastRound: number): Promise<MissionResult> {
+  private async execute(runId: number, resumed: boolean): Promise<MissionResult> {
     const { config, plan, repo, stateDir, store } = this.options;
     const signal = this.stopping.signal;
     const units = new Map(plan.units.map((unit) => [unit.id, unit]));
     const ledger = new UnitLedger(this.recorder, runId, config.maxAttempts, store.units.dependencies(runId));
+    const rounds = new Rounds(this.recorder, runId);
+    // The merge queue decides about merges; what an ending means for the unit is the ledger's.
+    const book = new MergeBook(this.recorder, runId, config.branches.working, (unitId, ending, effects) =>
+      ledger.mergeEnded(unitId, ending, effects),
+    );
     const source = await describeSource(repo);
     const workspaces = new Workspaces(source, stateDir);
     const workspace = new QueueWorkspace(source, stateDir);
@@ -200,12 +232,11 @@ export class Mission {
     const checksFor = (unitId: string) => units.get(unitId)?.checks ?? config.checks;
     const queue = new MergeQueue({
       recorder: this.recorder,
-      ledger,
+      book,
       runId,
       repo,
       branches: config.branches,
       workspace,
-      workspaces,
       guard,
       checksFor,
       greenChecks: config.checks,
@@ -217,19 +248,27 @@ export class Mission {
       signal,
       onTampered: (message) => this.stopForTampering(message),
     });
-    const atStart = await guard.inspect(await guard.start(resumed));
+    const context = {
+      recorder: this.recorder,
+      ledger,
+      book,
+      guard,
+      workspaces,
+      runId,
+      repo,
+      commonDir: source.commonDir,
+      graceMs: config.killGraceMs,
+    };
+    const reconciled = await reconcile(context, resumed);
+    const atStart = await guard.inspect(reconciled.tampering);
     if (atStart !== undefined) this.stopForTampering(atStart);
-    const pendingMerges = resumed ? (await reapInterrupted(this.recorder, ledger, runId)).requeuedMerges : [];
-    await reapOrphanedSessions(this.recorder, runId, config.killGraceMs);
-    // Slots a previous supervisor left are in an unknown state: start from none.
-    await workspaces.reset();
 
     const workingTip = await this.ensureWorkingBranch(runId, guard);
     await workspace.ensure(repo, workingTip);
     const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
     if (baseline) await this.startGreen(runId, baseline, guard);
 
-    const launcher = new AttemptLauncher({
+    const scheduler = new WaveScheduler({
       recorder: this.recorder,
       ledger,
       queue,
@@ -244,42 +283,34 @@ export class Mission {
     this.control.bind({
       recorder: this.recorder,
       ledger,
-      launcher,
+      scheduler,
+      rounds,
       runId,
       stop: () => this.requestStop('operator'),
-      ensureRoundLeft: () => {
-        if (launcher.currentRound < this.maxRounds) return;
-        this.maxRounds = launcher.currentRound + 1;
-        store.runs.setMaxRounds(runId, this.maxRounds);
-      },
     });
-    let round = lastRound;
-    const firstRound =
-      resumed && lastRound > 0 && !store.runs.rounds(runId).at(-1)?.ended_at ? lastRound : lastRound + 1;
-    for (round = firstRound; round <= this.maxRounds; round += 1) {
+    const resumeAt = rounds.resumePoint();
+    let round = resumeAt.round;
+    for (; round <= rounds.max; round += 1) {
       if (signal.aborted) break;
       const stats = { done: 0, failed: 0, merged: 0, rejected: 0 };
       const unsubscribe = this.countRound(stats);
-      const continuing = round === lastRound;
-      this.recorder.record([['round:started', { runId, round }]], () => {
-        if (!continuing) store.runs.startRound(runId, round);
-      });
-      await launcher.runRound(round, round === firstRound ? pendingMerges : []);
+      const first = round === resumeAt.round;
+      rounds.start(round, first && resumeAt.continuing);
+      await scheduler.runRound(round, first ? reconciled.openMerges : []);
       unsubscribe();
       const tip = guard.recorded('working');
       if (tip) await this.snapshot(runId, round, 'round', tip, workspace, logDir);
-      this.recorder.record([['round:ended', { runId, round, ...stats }]], () =>
-        store.runs.endRound(runId, round),
-      );
+      rounds.end(round, stats);
       if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
     }
     await queue.idle();
-    // Nothing runs any more: the slots go (branches with unmerged work stay).
+    // Nothing runs any more: the slots go, and attempt branches whose work ended are settled.
     await workspaces.reset();
+    await sweep(context);
     // A move in the very last moments is caught before the run says where green is.
     const atEnd = await guard.inspect();
     if (atEnd !== undefined) this.stopForTampering(atEnd);
-    return this.finish(runId, ledger, Math.min(round, this.maxRounds));
+    return this.finish(runId, ledger, Math.min(round, rounds.max), rounds.max);
   }
 
   /**
@@ -342,8 +373,7 @@ export class Mission {
    * completed only when every unit is done, failed or blocked (or killed, which
    * waits for the operator); out of rounds with units left is unfinished.
    */
-  private finish(runId: number, ledger: UnitLedger, rounds: number): MissionResult {
-    const maxRounds = this.maxRounds;
+  private finish(runId: number, ledger: UnitLedger, rounds: number, maxRounds: number): MissionResult {
     const unfinished = ledger.all().filter((unit) => !isSettled(unit.status));
     let status: RunStatus = 'completed';
     let reason = 'every unit settled';
@@ -358,7 +388,7 @@ export class Mission {
       reason = `out of rounds (${maxRounds}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => `${unit.id} (${unit.status})`).join(', ')}`;
     }
     this.recorder.record([['run:ended', { runId, status, reason }]], () =>
-      this.options.store.runs.setStatus(runId, status, reason),
+      this.options.store.runs.move(runId, 'running', status, reason),
     );
     if (status === 'completed') chaosStep('completed');
     return {

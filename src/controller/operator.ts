@@ -1,8 +1,117 @@
 import { UsageError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Store } from '../store/store.js';
+import type { CommandResult, LiveOutput, MissionControl } from './control.js';
 import { Recorder } from './recorder.js';
+import { Rounds } from './rounds.js';
 import { UnitLedger } from './unit-ledger.js';
+import type { WaveScheduler } from './wave-scheduler.js';
+
+/*
+ * The operator's commands, in one place: kill, retry, pause, discover and
+ * quit on a running mission (from the screen's keys), and retry while no
+ * supervisor runs (`gaffer retry`). Both retries follow the ledger's one rule.
+ */
+
+export interface ControlTarget {
+  recorder: Recorder;
+  ledger: UnitLedger;
+  scheduler: WaveScheduler;
+  rounds: Rounds;
+  runId: number;
+  /** Stops the mission gracefully (the same path as a signal). */
+  stop: () => void;
+}
+
+/**
+ * The operator's commands on a running mission. Each one answers at once and
+ * is recorded as a `supervisor:command` event; what it changes arrives as the
+ * usual state events. Before the mission is set up, commands say so.
+ */
+export class LiveMissionControl implements MissionControl {
+  private target: ControlTarget | undefined;
+
+  bind(target: ControlTarget): void {
+    this.target = target;
+  }
+
+  kill(unitId: string): CommandResult {
+    return this.command('kill', unitId, (target) => {
+      const live = target.scheduler.liveAttempts().find((attempt) => attempt.unitId === unitId);
+      if (!live || !target.scheduler.kill(unitId)) return refuse(`${unitId} has no running attempt to kill`);
+      return done(
+        `attempt ${live.attempt} of ${unitId} is ending (its whole process group); no strike, r retries it`,
+      );
+    });
+  }
+
+  retry(unitId: string): CommandResult {
+    return this.command('retry', unitId, (target) => {
+      const refusal = target.ledger.retryRefusal(unitId);
+      if (refusal !== undefined) return refuse(refusal);
+      // It runs in the current round (the operator asked for it now), and that round is not the last.
+      target.ledger.retry(unitId, { write: () => target.rounds.ensureAfter(target.scheduler.currentRound) });
+      target.scheduler.wake();
+      return done(`${unitId} is pending again with fresh attempts`);
+    });
+  }
+
+  setPaused(paused: boolean): CommandResult {
+    return this.command(paused ? 'pause' : 'resume', null, (target) => {
+      if (target.scheduler.isPaused === paused) return refuse(paused ? 'already paused' : 'not paused');
+      target.scheduler.setPaused(paused);
+      target.recorder.record([['supervisor:paused', { runId: target.runId, paused }]]);
+      return done(paused ? 'paused: running attempts go on, no new one starts' : 'resumed');
+    });
+  }
+
+  isPaused(): boolean {
+    return this.target?.scheduler.isPaused ?? false;
+  }
+
+  discover(): CommandResult {
+    return this.command('discover', null, () =>
+      refuse('discovery is not configured: this run follows its plan file'),
+    );
+  }
+
+  quit(): CommandResult {
+    return this.command('quit', null, (target) => {
+      target.stop();
+      return done('stopping: running attempts end, the run stays resumable (`gaffer run` resumes it)');
+    });
+  }
+
+  output(unitId: string): LiveOutput | undefined {
+    const live = this.target?.scheduler.liveAttempts().find((attempt) => attempt.unitId === unitId);
+    return live && { unitId, attempt: live.attempt, lines: live.ring.lines(), logPath: live.logPath };
+  }
+
+  running(): readonly { unitId: string; attempt: number; startedAt: number }[] {
+    return (this.target?.scheduler.liveAttempts() ?? []).map((live) => ({
+      unitId: live.unitId,
+      attempt: live.attempt,
+      startedAt: live.startedAt,
+    }));
+  }
+
+  private command(
+    name: string,
+    unitId: string | null,
+    act: (target: ControlTarget) => CommandResult,
+  ): CommandResult {
+    const target = this.target;
+    if (!target) return refuse('the mission is still starting');
+    const result = act(target);
+    target.recorder.record([
+      ['supervisor:command', { runId: target.runId, command: name, unitId, ...result }],
+    ]);
+    return result;
+  }
+}
+
+const done = (message: string): CommandResult => ({ ok: true, message });
+const refuse = (message: string): CommandResult => ({ ok: false, message });
 
 /**
  * An operator's retry while no supervisor runs: the unit (failed, blocked or
@@ -17,40 +126,28 @@ export function retryUnit(
 ): { runId: number; unblocked: string[] } {
   const run = store.runs.latest();
   if (!run) throw new UsageError('no run is recorded in this state folder: nothing to retry');
-  const unit = store.units.get(run.id, unitId);
-  if (!unit) {
-    const known = store.units.all(run.id).map((row) => row.id);
-    throw new UsageError(`run #${run.id} has no unit "${unitId}" (units: ${known.join(', ')})`);
-  }
-  if (unit.status !== 'failed' && unit.status !== 'blocked' && unit.status !== 'killed') {
-    throw new UsageError(
-      `unit "${unitId}" is ${unit.status}: only failed, blocked or killed units can be retried`,
-    );
-  }
   const recorder = new Recorder(store, bus);
   const ledger = new UnitLedger(recorder, run.id, maxAttempts, store.units.dependencies(run.id));
+  if (!store.units.get(run.id, unitId)) {
+    const known = ledger.all().map((row) => row.id);
+    throw new UsageError(`run #${run.id} has no unit "${unitId}" (units: ${known.join(', ')})`);
+  }
+  const refusal = ledger.retryRefusal(unitId);
+  if (refusal !== undefined) throw new UsageError(refusal);
   const blockedBefore = new Set(
     ledger
       .all()
       .filter((row) => row.status === 'blocked')
       .map((row) => row.id),
   );
+  const rounds = new Rounds(recorder, run.id);
   const reason = `unit ${unitId} retried by the operator: run \`gaffer run\` to continue`;
-  if (unit.status === 'blocked') {
-    const failed = ledger.transitiveDependencies(unitId).filter((dep) => ledger.get(dep).status === 'failed');
-    if (failed.length > 0) {
-      throw new UsageError(
-        `unit "${unitId}" is blocked by failed ${failed.length === 1 ? 'dependency' : 'dependencies'} ${failed.join(', ')}: retry ${failed.length === 1 ? 'that one' : 'those'} instead`,
-      );
-    }
-  }
   // One transaction: the unit, the units it unblocks and the run's new budget commit together.
   ledger.retry(unitId, {
     write: () => {
-      const roundsUsed = store.runs.rounds(run.id).length;
-      if (roundsUsed >= run.max_rounds) store.runs.setMaxRounds(run.id, roundsUsed + 1);
-      if (run.status === 'completed' || run.status === 'unfinished' || run.status === 'failed')
-        store.runs.setStatus(run.id, 'interrupted', reason);
+      rounds.ensureAfter(rounds.last);
+      if (run.status !== 'running' && run.status !== 'interrupted')
+        store.runs.move(run.id, run.status, 'interrupted', reason);
     },
   });
   const unblocked = ledger

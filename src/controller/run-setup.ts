@@ -1,63 +1,90 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type { Plan } from '../plan/schema.js';
 import { redact } from '../util/redact.js';
 import type { Store } from '../store/store.js';
-import type { AttemptRow } from '../store/attempts.js';
 import type { RunRow } from '../store/runs.js';
-import { groupAlive, killGroup } from '../workers/process-group.js';
-import { endSessionProcesses, processMarkSession } from '../workers/process-marks.js';
-import type { Recorder } from './recorder.js';
-import type { UnitLedger } from './unit-ledger.js';
+import { isResumable } from '../machines/run.js';
+import { grantRounds } from './rounds.js';
 
 export function planHash(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 16);
 }
 
-export interface OpenedRun {
-  runId: number;
-  resumed: boolean;
-  /** The round to continue (resumed) or 0 (new run: rounds start at 1). */
-  lastRound: number;
+export type OpenedRun =
+  | {
+      kind: 'opened';
+      runId: number;
+      resumed: boolean;
+      /** Set when a run that ran out of rounds is resumed: it gets a new budget of rounds. */
+      regranted: boolean;
+    }
+  /** The plan's last run completed: a start does nothing unless a new run is asked for. */
+  | { kind: 'finished'; run: RunRow };
+
+/** The latest run of the same plan and repository: the one a start resumes, or reports finished. */
+export function latestOfPlan(store: Store, input: { plan: Plan; repo: string }): RunRow | undefined {
+  const latest = store.runs.latest();
+  return latest && latest.plan_hash === planHash(input.plan) && latest.repo === input.repo
+    ? latest
+    : undefined;
 }
 
-/** The run a start would resume: the latest, of the same plan and repository, that did not finish. */
+/** The run a start would resume: the latest of the same plan and repository, if it did not complete. */
 export function resumableRun(
   store: Store,
   input: { plan: Plan; repo: string; fresh: boolean },
 ): RunRow | undefined {
-  const latest = store.runs.latest();
-  if (
-    !input.fresh &&
-    latest &&
-    (latest.status === 'running' || latest.status === 'interrupted') &&
-    latest.plan_hash === planHash(input.plan) &&
-    latest.repo === input.repo
-  ) {
-    return latest;
-  }
-  return undefined;
+  const latest = input.fresh ? undefined : latestOfPlan(store, input);
+  return latest && isResumable(latest.status) ? latest : undefined;
 }
 
 /**
- * A new run with its units, in one transaction; or, when the latest run of
- * the same plan did not finish (a crash or a stop), that run, to resume.
+ * The run a start works on: the latest run of the same plan when it did not
+ * complete (a crash, a stop, out of rounds), to resume; nothing when it
+ * completed (a finished run is finished); otherwise, or with `fresh`, a new
+ * run with its units, in one transaction.
  */
 export function openRun(
   store: Store,
-  input: { plan: Plan; repo: string; configJson: string; maxRounds: number; fresh: boolean },
+  input: {
+    plan: Plan;
+    repo: string;
+    configJson: string;
+    maxRounds: number;
+    fresh: boolean;
+    /** Units a new run starts as done (their change is already in the working branch), with why. */
+    landed?: ReadonlyMap<string, string>;
+  },
 ): OpenedRun {
-  const hash = planHash(input.plan);
-  const latest = resumableRun(store, input);
+  const latest = input.fresh ? undefined : latestOfPlan(store, input);
+  if (latest?.status === 'completed') return { kind: 'finished', run: latest };
   if (latest) {
-    const rounds = store.runs.rounds(latest.id);
-    store.runs.setStatus(latest.id, 'running', 'resumed');
-    return { runId: latest.id, resumed: true, lastRound: rounds.at(-1)?.number ?? 0 };
+    const regranted = latest.status === 'unfinished';
+    store.transaction(() => {
+      // Out of rounds last time: this start brings a new budget of rounds.
+      if (regranted) grantRounds(store, latest.id, input.maxRounds);
+      store.runs.move(latest.id, latest.status, 'running', 'resumed');
+    });
+    return { kind: 'opened', runId: latest.id, resumed: true, regranted };
   }
-  const runId = store.transaction(() => {
+  return { kind: 'opened', runId: createRun(store, input), resumed: false, regranted: false };
+}
+
+/** A new run with its units, in one transaction. */
+export function createRun(
+  store: Store,
+  input: {
+    plan: Plan;
+    repo: string;
+    configJson: string;
+    maxRounds: number;
+    landed?: ReadonlyMap<string, string>;
+  },
+): number {
+  return store.transaction(() => {
     const id = store.runs.create({
       planName: input.plan.name,
-      planHash: hash,
+      planHash: planHash(input.plan),
       repo: input.repo,
       configJson: input.configJson,
       maxRounds: input.maxRounds,
@@ -69,102 +96,15 @@ export function openRun(
         // Stored for views only, redacted: the agent gets the prompt from the plan itself.
         prompt: redact(unit.prompt),
         dependsOn: unit.depends_on,
-        specJson: redact(JSON.stringify(unit)),
+        specJson: unitSpecJson(unit),
+        done: input.landed?.get(unit.id),
       });
     }
     return id;
   });
-  return { runId, resumed: false, lastRound: 0 };
 }
 
-/**
- * After a crash: attempts recorded as running are reaped (their process group
- * ended if it still runs in their worktree) and their units requeued with no
- * strike; merges in flight go back to the queue, their units stay merging.
- */
-export async function reapInterrupted(
-  recorder: Recorder,
-  ledger: UnitLedger,
-  runId: number,
-): Promise<{ reaped: number; requeuedMerges: number[] }> {
-  const store = recorder.store;
-  const running = store.attempts.running(runId);
-  for (const attempt of running) {
-    await endOrphanedAgent(attempt);
-    const unit = ledger.get(attempt.unit_id);
-    const reason = `the supervisor restarted: attempt ${attempt.number} was reaped (no strike)`;
-    const endAttempt = (): void =>
-      store.attempts.end(attempt.id, {
-        outcome: 'reaped',
-        exitCode: null,
-        signal: null,
-        handoff: 'missing',
-        handoffJson: null,
-        commits: 0,
-        reason,
-      });
-    if (unit.status === 'running') {
-      ledger.requeueWithoutStrike(attempt.unit_id, reason, {
-        write: () => {
-          endAttempt();
-          store.units.update(runId, attempt.unit_id, { last_round: Math.max(0, unit.last_round - 1) });
-        },
-      });
-    } else {
-      recorder.record([], endAttempt);
-    }
-  }
-  const requeuedMerges: number[] = [];
-  for (const request of store.merges.open(runId)) {
-    if (request.status !== 'queued') {
-      recorder.record(
-        [
-          [
-            'supervisor:warning',
-            { runId, message: `merge of ${request.unit_id} was in flight at the restart: resumed` },
-          ],
-        ],
-        () => store.merges.update(request.id, { status: 'queued' }),
-      );
-    }
-    requeuedMerges.push(request.id);
-  }
-  return { reaped: running.length, requeuedMerges };
-}
-
-/**
- * A supervisor killed outright (SIGKILL, a crash) leaves what its agents
- * started outside their process groups running: each carries its session's
- * process mark, so the next supervisor of this state folder ends them, then
- * records its own session in their place.
- */
-export async function reapOrphanedSessions(
-  recorder: Recorder,
-  runId: number,
-  graceMs: number,
-): Promise<void> {
-  const store = recorder.store;
-  const ours = processMarkSession();
-  for (const { session, pid } of store.sessions.all()) {
-    if (session === ours) continue;
-    const ended = await endSessionProcesses(session, graceMs);
-    const message = `ended ${ended.pids.length} process(es) (pid ${ended.pids.join(', ')}) that a previous supervisor (pid ${pid}) left running`;
-    recorder.record(ended.pids.length === 0 ? [] : [['supervisor:warning', { runId, message }]], () =>
-      store.sessions.remove(session),
-    );
-  }
-  recorder.record([], () => store.sessions.add(ours, process.pid));
-}
-
-async function endOrphanedAgent(attempt: AttemptRow): Promise<void> {
-  if (attempt.pid === null || !groupAlive(attempt.pid)) return;
-  // A pid can be reused: only end the group if its leader still works in this attempt's worktree.
-  let cwd = '';
-  try {
-    cwd = fs.readlinkSync(`/proc/${attempt.pid}/cwd`);
-  } catch {
-    return;
-  }
-  if (cwd === attempt.worktree || cwd.startsWith(`${attempt.worktree}/`))
-    await killGroup(attempt.pid, { graceMs: 2000 });
+/** A unit's spec as stored (redacted): two runs' units are the same unit when id and spec match. */
+export function unitSpecJson(unit: Plan['units'][number]): string {
+  return redact(JSON.stringify(unit));
 }

@@ -1,15 +1,29 @@
 import { IllegalTransitionError } from '../errors.js';
-import type { UnitStatus } from '../events/types.js';
-import type { UnitRow } from '../store/units.js';
+import type { RejectClass, UnitStatus } from '../events/types.js';
+import { isRetryable } from '../machines/unit.js';
+import type { UnitChanges, UnitRow } from '../store/units.js';
 import type { EventSpec, Recorder } from './recorder.js';
-import { assertUnitTransition } from './unit-machine.js';
 
-type UnitChanges = Partial<Pick<UnitRow, 'strikes' | 'attempts' | 'last_round' | 'feedback'>>;
+interface Effects {
+  /** Events published before the unit's own `unit:state`. */
+  before?: EventSpec[];
+  /** Other rows written in the same transaction (the attempt's end, the merge's). */
+  write?: () => void;
+}
 
 /**
- * The units of one run and the rules that move them: strikes, the blocked
- * cascade and an operator's retry. Each method is one transaction and one
- * burst of events (through the Recorder).
+ * The unit policy of one run: which move each outcome makes (strikes, the
+ * blocked cascade, requeues at no cost, an operator's retry) and the round
+ * each unit last spent. Every unit status change of the controller goes
+ * through here, and from here through the unit state machine
+ * (src/machines/unit.ts); each method is one transaction and one burst of
+ * events (through the Recorder).
+ *
+ * A unit gets at most one counted attempt per round: `last_round` is the
+ * round of its last attempt that counted (handed off, failed, killed, or
+ * gaffer's own error). An attempt that ends without counting (a restart
+ * reaped it, the supervisor stopped) leaves it as it was, so the unit runs
+ * again in the same round; an operator's retry clears it.
  */
 export class UnitLedger {
   private readonly dependents = new Map<string, string[]>();
@@ -23,6 +37,10 @@ export class UnitLedger {
     for (const [unit, deps] of dependencies) {
       for (const dep of deps) this.dependents.set(dep, [...(this.dependents.get(dep) ?? []), unit]);
     }
+  }
+
+  get store() {
+    return this.recorder.store;
   }
 
   get(id: string): UnitRow {
@@ -47,15 +65,65 @@ export class UnitLedger {
     id: string,
     to: UnitStatus,
     reason: string,
-    options: { changes?: UnitChanges; write?: () => void; before?: EventSpec[]; after?: EventSpec[] } = {},
+    options: Effects & { changes?: UnitChanges; after?: EventSpec[] } = {},
   ): void {
     const unit = this.get(id);
-    assertUnitTransition(id, unit.status, to);
     const event: EventSpec = ['unit:state', { runId: this.runId, unitId: id, from: unit.status, to, reason }];
     this.recorder.record([...(options.before ?? []), event, ...(options.after ?? [])], () => {
-      this.recorder.store.units.update(this.runId, id, { ...options.changes, status: to, reason });
+      this.recorder.store.units.move(this.runId, id, unit.status, to, { ...options.changes, reason });
       options.write?.();
     });
+  }
+
+  /** An attempt starts (pending -> running); its round counts when it ends. */
+  start(id: string, attempt: number, options: Effects & { after?: EventSpec[] } = {}): void {
+    this.transition(id, 'running', `attempt ${attempt} started`, {
+      ...options,
+      changes: { attempts: attempt },
+    });
+  }
+
+  /** The attempt produced commits: they wait in the merge queue (running -> merging). */
+  handOff(id: string, round: number, reason: string, options: Effects = {}): void {
+    this.transition(id, 'merging', reason, { ...options, changes: { last_round: round } });
+  }
+
+  /** An operator ended the attempt: no strike, the unit waits for a retry. */
+  killed(id: string, round: number, reason: string, options: Effects = {}): void {
+    this.transition(id, 'killed', reason, { ...options, changes: { last_round: round } });
+  }
+
+  /** Its commits are in the working branch. */
+  merged(id: string, reason: string, options: Effects = {}): void {
+    this.transition(id, 'done', reason, options);
+  }
+
+  /**
+   * What a merge's ending means for its unit: merged is done; red,
+   * regression, unreadable and agent-error cost an attempt; conflict and
+   * infrastructure do not (the target moved, or gaffer's side failed).
+   */
+  mergeEnded(
+    id: string,
+    ending:
+      | { merged: true; commit: string; reason: string }
+      | { merged: false; class: RejectClass; detail: string },
+    options: Effects = {},
+  ): void {
+    if (ending.merged) {
+      this.merged(id, ending.reason, options);
+      return;
+    }
+    const feedback = `Attempt rejected by the merge queue (${ending.class}):\n${ending.detail}`;
+    if (costsStrike(ending.class)) this.charge(id, `merge rejected: ${ending.class}`, feedback, options);
+    else this.requeue(id, `merge rejected: ${ending.class} (no strike)`, { ...options, feedback });
+  }
+
+  /** No attempt could even start this round (its workspace could not be made): it waits for the next. */
+  skipRound(id: string, round: number, events: EventSpec[]): void {
+    this.recorder.record(events, () =>
+      this.recorder.store.units.update(this.runId, id, { last_round: round }),
+    );
   }
 
   /**
@@ -63,18 +131,15 @@ export class UnitLedger {
    * left the unit waits for the next round; without, it fails and every
    * transitive dependent is blocked, at no cost to them.
    */
-  charge(
-    id: string,
-    reason: string,
-    feedback: string,
-    options: { before?: EventSpec[]; write?: () => void } = {},
-  ): void {
+  charge(id: string, reason: string, feedback: string, options: Effects & { round?: number } = {}): void {
     const unit = this.get(id);
     const strikes = unit.strikes + 1;
+    const round = options.round === undefined ? {} : { last_round: options.round };
     if (strikes < this.maxAttempts) {
       this.transition(id, 'pending', `${reason} (attempt ${strikes} of ${this.maxAttempts} used)`, {
-        ...options,
-        changes: { strikes, feedback },
+        before: options.before,
+        write: options.write,
+        changes: { strikes, feedback, ...round },
       });
       return;
     }
@@ -93,14 +158,12 @@ export class UnitLedger {
     ]);
     this.transition(id, 'failed', `${reason} (no attempts left: ${strikes} of ${this.maxAttempts} used)`, {
       before: options.before,
-      changes: { strikes, feedback },
+      changes: { strikes, feedback, ...round },
       after: cascade,
       write: () => {
         options.write?.();
         for (const dependent of blocked) {
-          assertUnitTransition(dependent, 'pending', 'blocked');
-          this.recorder.store.units.update(this.runId, dependent, {
-            status: 'blocked',
+          this.recorder.store.units.move(this.runId, dependent, 'pending', 'blocked', {
             reason: `dependency ${id} failed`,
           });
         }
@@ -108,17 +171,39 @@ export class UnitLedger {
     });
   }
 
-  /** Back to pending at no cost: a restart, an infrastructure failure, a conflict with a moved target. */
-  requeueWithoutStrike(
-    id: string,
-    reason: string,
-    options: { feedback?: string; before?: EventSpec[]; write?: () => void } = {},
-  ): void {
+  /**
+   * Back to pending at no cost: a restart, an infrastructure failure, a
+   * conflict with a moved target. With `round`, the attempt counted for that
+   * round (gaffer's own error); without, the unit may run again this round.
+   */
+  requeue(id: string, reason: string, options: Effects & { feedback?: string; round?: number } = {}): void {
     this.transition(id, 'pending', reason, {
       before: options.before,
       write: options.write,
-      changes: options.feedback === undefined ? {} : { feedback: options.feedback },
+      changes: {
+        ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
+        ...(options.round === undefined ? {} : { last_round: options.round }),
+      },
     });
+  }
+
+  /**
+   * Why an operator's retry of `id` is refused, or undefined when it may go
+   * ahead: only failed, blocked or killed units, and a blocked one only once
+   * no dependency of it has failed (retry that one instead).
+   */
+  retryRefusal(id: string): string | undefined {
+    const unit = this.recorder.store.units.get(this.runId, id);
+    if (!unit) {
+      const known = this.all().map((row) => row.id);
+      return `there is no unit "${id}" (units: ${known.join(', ')})`;
+    }
+    if (!isRetryable(unit.status))
+      return `${id} is ${unit.status}: only failed, blocked or killed units can be retried`;
+    const failed = this.transitiveDependencies(id).filter((dep) => this.get(dep).status === 'failed');
+    if (unit.status === 'blocked' && failed.length > 0)
+      return `${id} is blocked by failed ${failed.join(', ')}: retry ${failed.length === 1 ? 'that one' : 'those'} instead`;
+    return undefined;
   }
 
   /**
@@ -130,9 +215,7 @@ export class UnitLedger {
     const unit = this.get(id);
     // running/merging -> pending is legal for a requeue, but a retry there would
     // wipe the strikes of a live attempt.
-    if (unit.status !== 'failed' && unit.status !== 'blocked' && unit.status !== 'killed') {
-      throw new IllegalTransitionError('unit retry', id, unit.status, 'pending');
-    }
+    if (!isRetryable(unit.status)) throw new IllegalTransitionError('unit retry', id, unit.status, 'pending');
     const unblock = this.transitiveDependents(id).filter(
       (dependent) =>
         this.get(dependent).status === 'blocked' &&
@@ -150,14 +233,14 @@ export class UnitLedger {
         reason: `dependency ${id} retried`,
       },
     ]);
+    // Fresh attempts, and the round is not spent: it runs in the current round.
     this.transition(id, 'pending', `retried by the operator (was ${unit.status})`, {
-      changes: { strikes: 0 },
+      changes: { strikes: 0, last_round: 0 },
       after,
       write: () => {
         options.write?.();
         for (const dependent of unblock) {
-          this.recorder.store.units.update(this.runId, dependent, {
-            status: 'pending',
+          this.recorder.store.units.move(this.runId, dependent, 'blocked', 'pending', {
             reason: `dependency ${id} retried`,
           });
         }
@@ -172,6 +255,24 @@ export class UnitLedger {
 
   transitiveDependencies(id: string): string[] {
     return walk(id, (unit) => this.dependencies.get(unit) ?? []);
+  }
+}
+
+/** Red, regression, unreadable output and an agent's own error are the attempt's fault; the rest are not. */
+export function costsStrike(rejectClass: RejectClass): boolean {
+  switch (rejectClass) {
+    case 'red':
+    case 'regression':
+    case 'unreadable':
+    case 'agent-error':
+      return true;
+    case 'conflict':
+    case 'infrastructure':
+      return false;
+    default: {
+      const unreachable: never = rejectClass;
+      return unreachable;
+    }
   }
 }
 

@@ -1,24 +1,21 @@
 import type { Finding as ParsedFinding } from '../health/parsers/types.js';
 
+import type { AttemptOutcome } from '../machines/attempt.js';
+import type { MergeStatus } from '../machines/merge.js';
+import type { RunStatus } from '../machines/run.js';
+import type { UnitStatus } from '../machines/unit.js';
+
+// Each status union lives beside its state machine (src/machines).
+export type { AttemptOutcome, MergeStatus, RunStatus, UnitStatus };
+export type HandoffState = 'valid' | 'missing' | 'malformed';
+export type RejectClass = 'conflict' | 'red' | 'regression' | 'unreadable' | 'infrastructure' | 'agent-error';
+
 /**
  * The one typed event map. Every state change the controller makes is one
  * SQLite transaction and one of these events; the store's event log, the
  * headless reporter and (later) the UI's view model all read the same stream.
  * Names are scoped by subject: `<subject>:<what happened>`.
  */
-export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
-/** error: the attempt could not be carried out (gaffer's side or the machine): no strike. */
-export type AttemptOutcome =
-  'running' | 'handed-off' | 'failed' | 'timed-out' | 'killed' | 'reaped' | 'error';
-export type HandoffState = 'valid' | 'missing' | 'malformed';
-export type MergeStatus = 'queued' | 'rebasing' | 'verifying' | 'merged' | 'rejected';
-export type RejectClass = 'conflict' | 'red' | 'regression' | 'unreadable' | 'infrastructure' | 'agent-error';
-/**
- * completed: every unit is done, failed or blocked; unfinished: it ran out of
- * rounds with units left (exit 10, a new run starts them again); interrupted:
- * stopped (a signal, the operator, tampering), resumable; failed: it could not go on.
- */
-export type RunStatus = 'running' | 'completed' | 'unfinished' | 'interrupted' | 'failed';
 
 /** What a check's output said, read by the parser its config names (see src/health/parsers). */
 export interface ParsedOutput {

@@ -2,29 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
 import { git, tryGit, type GitResult } from './git.js';
+import { gitProcessesIn } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
-
-/** Live git processes whose working folder is inside `folder` (Linux /proc; elsewhere none are seen). */
-export function gitProcessesIn(folder: string): number[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'git') continue;
-      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
-      if (cwd === folder || cwd.startsWith(`${folder}/`)) found.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
 
 const LIVE_GIT_WAIT_MS = 5000;
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { RepoGuard } from '../git/repo-guard.js';
 import { branchTips, tryGit, updateRefs, type RefUpdate } from '../git/git.js';
+import { clearStaleLocks } from '../git/stale-locks.js';
 import type { BranchRole } from '../store/branch-tips.js';
 
 export interface Tampering {
@@ -168,6 +169,19 @@ export class BranchGuard {
     });
     if (ok) for (const move of moves) this.advanceReflog(this.branchOf(move.role));
     return ok;
+  }
+
+  /** Removes lock files in the repository that no live git process owns; returns those removed, each said. */
+  async clearStaleLocks(): Promise<string[]> {
+    const sweep = await clearStaleLocks(this.options.repo, this.options.commonDir);
+    const { runId } = this.options;
+    this.options.recorder.record(
+      sweep.removed.map((lock) => [
+        'supervisor:warning',
+        { runId, message: `removed ${lock}: a git process killed mid-write left it` },
+      ]),
+    );
+    return sweep.removed;
   }
 
   /** Creates a branch that does not exist yet (working from base, green at the verified baseline). */

@@ -1,25 +1,41 @@
 import type { EventSpec, Recorder } from '../controller/recorder.js';
-import type { UnitLedger } from '../controller/unit-ledger.js';
-import type { MergeStatus, RejectClass } from '../events/types.js';
-import type { MergeRow } from '../store/merges.js';
-import { assertMergeTransition } from './merge-machine.js';
+import type { MergeStatus } from '../machines/merge.js';
+import type { RejectClass } from '../events/types.js';
+import type { MergeChanges, MergeRow } from '../store/merges.js';
 
 export type MergeOutcome =
   | { status: 'merged'; commit: string }
   | { status: 'rejected'; class: RejectClass }
   | { status: 'interrupted' };
 
+/** How a request ended, as the merge queue decided it. */
+export type MergeEnding =
+  { merged: true; commit: string; reason: string } | { merged: false; class: RejectClass; detail: string };
+
+/**
+ * What the ending of a merge means for its unit: the controller's policy
+ * (done, a strike, a requeue at no cost). It runs in the same transaction as
+ * the ending, with the request's own events and row write as `before` and
+ * `write`, so a crash never leaves a merged request with a unit still merging.
+ */
+export type UnitSettler = (
+  unitId: string,
+  ending: MergeEnding,
+  effects: { before: EventSpec[]; write: () => void },
+) => void;
+
 /**
  * The merge requests' records: every move of a request is one transaction and
- * its event, through the state machine; an ending also routes its unit (done,
- * charged, or requeued at no cost).
+ * its event, through the merge state machine (src/machines/merge.ts). It
+ * decides nothing about units: an ending is handed to the controller's
+ * settler.
  */
 export class MergeBook {
   constructor(
     private readonly recorder: Recorder,
-    private readonly ledger: UnitLedger,
     private readonly runId: number,
     private readonly workingBranch: string,
+    private readonly settleUnit: UnitSettler,
   ) {}
 
   get(mergeId: number): MergeRow {
@@ -28,17 +44,9 @@ export class MergeBook {
     return row;
   }
 
-  move(mergeId: number, to: MergeStatus, events: EventSpec[], changes: Partial<MergeRow> = {}): void {
-    const current = this.get(mergeId);
-    if (current.status === to && to === 'verifying') {
-      // Verified again (a bisection step): same state, new candidate.
-      this.recorder.record(events, () => this.recorder.store.merges.update(mergeId, changes));
-      return;
-    }
-    assertMergeTransition(mergeId, current.status, to);
-    this.recorder.record(events, () =>
-      this.recorder.store.merges.update(mergeId, { ...changes, status: to }),
-    );
+  move(mergeId: number, to: MergeStatus, events: EventSpec[], changes: MergeChanges = {}): void {
+    const from = this.get(mergeId).status;
+    this.recorder.record(events, () => this.recorder.store.merges.move(mergeId, from, to, changes));
   }
 
   rebasing(mergeId: number, onto: string): void {
@@ -51,53 +59,39 @@ export class MergeBook {
     this.move(mergeId, 'verifying', [['merge:verifying', this.ids(mergeId, { candidate })]], { candidate });
   }
 
-  /** Its commits are in the working branch: the unit is done. */
+  /** Its commits are in the working branch at `commit`. */
   merged(mergeId: number, commit: string, promoted: EventSpec[], flaky: string[]): MergeOutcome {
     const request = this.get(mergeId);
-    assertMergeTransition(mergeId, request.status, 'merged');
     const before: EventSpec[] = [['merge:merged', this.ids(mergeId, { commit })], ...promoted];
     if (flaky.length > 0) before.push(['merge:flaky', this.ids(mergeId, { commit, checks: flaky })]);
-    this.ledger.transition(
+    const reason = `merged into ${this.workingBranch} at ${commit.slice(0, 10)}`;
+    this.settleUnit(
       request.unit_id,
-      'done',
-      `merged into ${this.workingBranch} at ${commit.slice(0, 10)}`,
+      { merged: true, commit, reason },
       {
         before,
-        write: () => this.recorder.store.merges.update(mergeId, { status: 'merged', merged_commit: commit }),
+        write: () =>
+          this.recorder.store.merges.move(mergeId, request.status, 'merged', { merged_commit: commit }),
       },
     );
     return { status: 'merged', commit };
   }
 
-  /**
-   * Rejected: red, regression and unreadable (the candidate made its checks'
-   * output unreadable while the target's was readable) cost the unit an
-   * attempt; conflict and infrastructure do not.
-   */
+  /** Rejected, for the class the queue found; what it costs the unit is the settler's call. */
   reject(mergeId: number, rejectClass: RejectClass, detail: string): MergeOutcome {
     const request = this.get(mergeId);
-    assertMergeTransition(mergeId, request.status, 'rejected');
-    const event: EventSpec = ['merge:rejected', this.ids(mergeId, { class: rejectClass, detail })];
-    const write = (): void =>
-      this.recorder.store.merges.update(mergeId, { status: 'rejected', reject_class: rejectClass, detail });
-    const feedback = `Attempt rejected by the merge queue (${rejectClass}):\n${detail}`;
-    const strike =
-      rejectClass === 'red' ||
-      rejectClass === 'regression' ||
-      rejectClass === 'unreadable' ||
-      rejectClass === 'agent-error';
-    if (strike) {
-      this.ledger.charge(request.unit_id, `merge rejected: ${rejectClass}`, feedback, {
-        before: [event],
-        write,
-      });
-    } else {
-      this.ledger.requeueWithoutStrike(request.unit_id, `merge rejected: ${rejectClass} (no strike)`, {
-        feedback,
-        before: [event],
-        write,
-      });
-    }
+    this.settleUnit(
+      request.unit_id,
+      { merged: false, class: rejectClass, detail },
+      {
+        before: [['merge:rejected', this.ids(mergeId, { class: rejectClass, detail })]],
+        write: () =>
+          this.recorder.store.merges.move(mergeId, request.status, 'rejected', {
+            reject_class: rejectClass,
+            detail,
+          }),
+      },
+    );
     return { status: 'rejected', class: rejectClass };
   }
 

@@ -1,14 +1,12 @@
 import type { EventSpec, Recorder } from '../controller/recorder.js';
-import type { UnitLedger } from '../controller/unit-ledger.js';
 import { errorMessage } from '../errors.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { updateRefs } from '../git/git.js';
 import { checksKey, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import type { Snapshot } from '../store/health.js';
-import type { Workspaces } from '../workers/workspaces.js';
 import type { BranchGuard } from './branch-guard.js';
-import { MergeBook, type MergeOutcome } from './merge-book.js';
+import type { MergeBook, MergeOutcome } from './merge-book.js';
 import type { QueueWorkspace } from './queue-workspace.js';
 import { greenDecision, judge, type Verdict } from './verdict.js';
 
@@ -16,12 +14,12 @@ export type { MergeOutcome } from './merge-book.js';
 
 export interface MergeQueueOptions {
   recorder: Recorder;
-  ledger: UnitLedger;
+  /** The requests' records; what an ending means for its unit is the book's settler's (the controller's). */
+  book: MergeBook;
   runId: number;
   repo: string;
   branches: { working: string; green: string };
   workspace: QueueWorkspace;
-  workspaces: Workspaces;
   /** Compares the branches and the repository with what gaffer knows, before each batch. */
   guard: BranchGuard;
   checksFor: (unitId: string) => readonly CheckSpec[];
@@ -77,7 +75,7 @@ export class MergeQueue {
   private lastHeld: string | undefined;
 
   constructor(private readonly options: MergeQueueOptions) {
-    this.book = new MergeBook(options.recorder, options.ledger, options.runId, options.branches.working);
+    this.book = options.book;
   }
 
   /** Check runs so far (targets and candidates, re-runs included). */
@@ -346,7 +344,10 @@ export class MergeQueue {
           stack.map((item) => item.entry),
           this.stopped ?? 'tampering',
         );
-      return this.requeue(stack, `${branches.working} moved`);
+      // The branches are where gaffer left them, yet the update failed: a lock a killed git left is cleared once.
+      const cleared = await guard.clearStaleLocks();
+      if (cleared.length === 0 || !(await guard.move(moves, [], `gaffer: merge ${units}`)))
+        return this.requeue(stack, `${branches.working} could not be updated`);
     }
     for (const item of stack) {
       const request = this.book.get(item.entry.mergeId);

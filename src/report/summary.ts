@@ -1,4 +1,4 @@
-import { countByStatus, UNIT_STATUSES } from '../controller/unit-machine.js';
+import { countByStatus, UNIT_STATUSES } from '../machines/unit.js';
 import type { RejectClass, UnitStatus } from '../events/types.js';
 import type { Store } from '../store/store.js';
 import { greenNote } from './green-state.js';

@@ -1,4 +1,5 @@
-import type { AttemptOutcome, HandoffState } from '../events/types.js';
+import type { HandoffState } from '../events/types.js';
+import { assertAttemptTransition, type AttemptOutcome } from '../machines/attempt.js';
 import type { Statement } from 'better-sqlite3';
 import { statementCache, type Db } from './database.js';
 import { now } from './runs.js';
@@ -16,6 +17,8 @@ export interface AttemptRow {
   head_commit: string | null;
   log_path: string;
   pid: number | null;
+  /** The pid's boot and start time (see processIdentity): a reused pid has another. */
+  pid_identity: string | null;
   outcome: AttemptOutcome;
   exit_code: number | null;
   signal: string | null;
@@ -73,10 +76,12 @@ export class AttemptsTable {
     return Number(result.lastInsertRowid);
   }
 
+  /** The attempt's one ending: from running, by compare and swap (it throws if it already ended). */
   end(id: number, end: AttemptEnd): void {
-    this.prepare(
+    assertAttemptTransition(id, 'running', end.outcome);
+    const result = this.prepare(
       `UPDATE attempts SET outcome = ?, head_commit = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
-         reason = ?, ended_at = ? WHERE id = ?`,
+         reason = ?, ended_at = ? WHERE id = ? AND outcome = 'running'`,
     ).run(
       end.outcome,
       end.head ?? null,
@@ -89,14 +94,22 @@ export class AttemptsTable {
       now(),
       id,
     );
+    if (result.changes === 0)
+      throw new Error(`attempt ${id} has already ended: it cannot end again as ${end.outcome}`);
   }
 
-  setPid(id: number, pid: number): void {
-    this.prepare('UPDATE attempts SET pid = ? WHERE id = ?').run(pid, id);
+  setPid(id: number, pid: number, identity: string | null): void {
+    this.prepare('UPDATE attempts SET pid = ?, pid_identity = ? WHERE id = ?').run(pid, identity, id);
   }
 
   get(id: number): AttemptRow | undefined {
     return this.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+  }
+
+  /** The attempt whose branch this is (names carry the run, unit and attempt number: at most one). */
+  byBranch(branch: string): AttemptRow | undefined {
+    return this.prepare('SELECT * FROM attempts WHERE branch = ? ORDER BY id DESC LIMIT 1').get(branch) as
+      AttemptRow | undefined;
   }
 
   forRun(runId: number): AttemptRow[] {

@@ -1,4 +1,5 @@
-import type { MergeStatus, RejectClass } from '../events/types.js';
+import type { RejectClass } from '../events/types.js';
+import { assertMergeTransition, type MergeStatus } from '../machines/merge.js';
 import type { Statement } from 'better-sqlite3';
 import { statementCache, type Db } from './database.js';
 import { now } from './runs.js';
@@ -19,6 +20,11 @@ export interface MergeRow {
   updated_at: string;
 }
 
+/** What may change of a request besides its status. */
+export type MergeChanges = Partial<
+  Pick<MergeRow, 'reject_class' | 'detail' | 'target_before' | 'candidate' | 'merged_commit'>
+>;
+
 /** The merge queue's requests, in arrival order. */
 export class MergesTable {
   private readonly prepare: (sql: string) => Statement;
@@ -36,23 +42,52 @@ export class MergesTable {
     return Number(result.lastInsertRowid);
   }
 
-  update(
-    id: number,
-    changes: Partial<
-      Pick<MergeRow, 'status' | 'reject_class' | 'detail' | 'target_before' | 'candidate' | 'merged_commit'>
-    >,
-  ): void {
+  /**
+   * The one write of a request's status: a legal move of its state machine,
+   * by compare and swap (it throws if the request is no longer `from`).
+   */
+  move(id: number, from: MergeStatus, to: MergeStatus, changes: MergeChanges = {}): void {
+    assertMergeTransition(id, from, to);
+    const changed = this.write(id, { ...changes, status: to }, from);
+    if (changed === 0) throw new Error(`merge request ${id} is no longer ${from}: it cannot move to ${to}`);
+  }
+
+  private write(id: number, changes: MergeChanges & { status: MergeStatus }, from: MergeStatus): number {
     const keys = Object.keys(changes) as (keyof typeof changes)[];
     const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
-    this.prepare(`UPDATE merge_requests SET ${assignments}, updated_at = @updated_at WHERE id = @id`).run({
-      ...changes,
-      updated_at: now(),
-      id,
-    });
+    return this.prepare(
+      `UPDATE merge_requests SET ${assignments}, updated_at = @updated_at WHERE id = @id AND status = @from`,
+    ).run({ ...changes, updated_at: now(), id, from }).changes;
   }
 
   get(id: number): MergeRow | undefined {
     return this.prepare('SELECT * FROM merge_requests WHERE id = ?').get(id) as MergeRow | undefined;
+  }
+
+  /** The requests made of one attempt's branch (a restart may re-queue, never duplicate: at most one). */
+  forAttempt(attemptId: number): MergeRow[] {
+    return this.prepare('SELECT * FROM merge_requests WHERE attempt_id = ? ORDER BY id').all(
+      attemptId,
+    ) as MergeRow[];
+  }
+
+  /**
+   * Merges of the same unit (same id, same spec) by earlier runs, newest
+   * first, with the range of commits each one brought.
+   */
+  mergedEarlier(
+    unitId: string,
+    specJson: string,
+    beforeRun: number,
+  ): (MergeRow & { base_commit: string; head_commit: string | null })[] {
+    return this.prepare(
+      `SELECT m.*, a.base_commit AS base_commit, a.head_commit AS head_commit
+         FROM merge_requests m
+         JOIN attempts a ON a.id = m.attempt_id
+         JOIN units u ON u.run_id = m.run_id AND u.id = m.unit_id
+        WHERE m.status = 'merged' AND m.unit_id = ? AND u.spec_json = ? AND m.run_id < ?
+        ORDER BY m.id DESC`,
+    ).all(unitId, specJson, beforeRun) as (MergeRow & { base_commit: string; head_commit: string | null })[];
   }
 
   forRun(runId: number): MergeRow[] {

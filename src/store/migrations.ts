@@ -129,4 +129,8 @@ export const migrations: readonly string[] = [
     started_at TEXT NOT NULL
   );
   `,
+  // Who an attempt's pid was (boot and start time): a restart never signals a reused pid.
+  `
+  ALTER TABLE attempts ADD COLUMN pid_identity TEXT;
+  `,
 ];

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../events/types.js';
+import { assertRunTransition, type RunStatus } from '../machines/run.js';
 import type { Statement } from 'better-sqlite3';
 import { statementCache, type Db } from './database.js';
 
@@ -52,14 +52,17 @@ export class RunsTable {
     return this.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined;
   }
 
-  setStatus(id: number, status: RunStatus, reason: string): void {
-    const ended = status === 'running' ? null : now();
-    this.prepare('UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ?').run(
-      status,
-      reason,
-      ended,
-      id,
-    );
+  /**
+   * The one write of a run's status: a legal move of its state machine, by
+   * compare and swap (it throws if the run is no longer `from`).
+   */
+  move(id: number, from: RunStatus, to: RunStatus, reason: string): void {
+    assertRunTransition(id, from, to);
+    const ended = to === 'running' ? null : now();
+    const result = this.prepare(
+      'UPDATE runs SET status = ?, reason = ?, ended_at = ? WHERE id = ? AND status = ?',
+    ).run(to, reason, ended, id, from);
+    if (result.changes === 0) throw new Error(`run #${id} is no longer ${from}: it cannot move to ${to}`);
   }
 
   setMaxRounds(id: number, maxRounds: number): void {

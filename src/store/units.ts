@@ -1,4 +1,4 @@
-import type { UnitStatus } from '../events/types.js';
+import { assertUnitTransition, type UnitStatus } from '../machines/unit.js';
 import type { Statement } from 'better-sqlite3';
 import { statementCache, type Db } from './database.js';
 import { now } from './runs.js';
@@ -18,12 +18,19 @@ export interface UnitRow {
   updated_at: string;
 }
 
+/** What may change of a unit besides its status. */
+export type UnitChanges = Partial<
+  Pick<UnitRow, 'strikes' | 'attempts' | 'last_round' | 'feedback' | 'reason'>
+>;
+
 export interface NewUnit {
   id: string;
   title: string;
   prompt: string;
   dependsOn: readonly string[];
   specJson: string;
+  /** Set when the unit starts as done (a new run found its change already merged): why. */
+  done?: string;
 }
 
 /** Units of a run and their dependency edges. */
@@ -36,9 +43,18 @@ export class UnitsTable {
 
   insert(runId: number, unit: NewUnit): void {
     this.prepare(
-      `INSERT INTO units (run_id, id, title, prompt, status, spec_json, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
-    ).run(runId, unit.id, unit.title, unit.prompt, unit.specJson, now());
+      `INSERT INTO units (run_id, id, title, prompt, status, reason, spec_json, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      runId,
+      unit.id,
+      unit.title,
+      unit.prompt,
+      unit.done === undefined ? 'pending' : 'done',
+      unit.done ?? '',
+      unit.specJson,
+      now(),
+    );
     const edge = this.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)');
     for (const dependency of unit.dependsOn) edge.run(runId, unit.id, dependency);
   }
@@ -61,16 +77,41 @@ export class UnitsTable {
     return map;
   }
 
-  update(
+  /**
+   * The one write of a unit's status: a legal move of its state machine, by
+   * compare and swap (it throws if the unit is no longer `from`).
+   */
+  move(
     runId: number,
     id: string,
-    changes: Partial<Pick<UnitRow, 'status' | 'strikes' | 'attempts' | 'last_round' | 'feedback' | 'reason'>>,
+    from: UnitStatus,
+    to: UnitStatus,
+    changes: UnitChanges & { reason: string },
   ): void {
+    assertUnitTransition(id, from, to);
+    const changed = this.write(runId, id, { ...changes, status: to }, from);
+    if (changed === 0)
+      throw new Error(`unit ${id} of run ${runId} is no longer ${from}: it cannot move to ${to}`);
+  }
+
+  /** Counters and texts of a unit, never its status. */
+  update(runId: number, id: string, changes: UnitChanges): void {
+    this.write(runId, id, changes);
+  }
+
+  private write(
+    runId: number,
+    id: string,
+    changes: UnitChanges & { status?: UnitStatus },
+    from?: UnitStatus,
+  ): number {
     const keys = Object.keys(changes) as (keyof typeof changes)[];
-    if (keys.length === 0) return;
+    if (keys.length === 0) return 1;
     const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
-    this.prepare(
-      `UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id`,
-    ).run({ ...changes, updated_at: now(), run_id: runId, id });
+    const guard = from === undefined ? '' : ' AND status = @from';
+    return this.prepare(
+      `UPDATE units SET ${assignments}, updated_at = @updated_at WHERE run_id = @run_id AND id = @id${guard}`,
+    ).run({ ...changes, updated_at: now(), run_id: runId, id, ...(from === undefined ? {} : { from }) })
+      .changes;
   }
 }

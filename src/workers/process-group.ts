@@ -98,7 +98,9 @@ function linuxGroupHasLiveMember(pgid: number): boolean {
 }
 
 /** Parsed fields of /proc/<pid>/stat, or undefined if the process vanished. */
-export function readStat(pid: number | string): { state: string; pgrp: number } | undefined {
+export function readStat(
+  pid: number | string,
+): { state: string; pgrp: number; startTime: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -109,8 +111,28 @@ export function readStat(pid: number | string): { state: string; pgrp: number } 
   const afterComm = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = afterComm[0];
   const pgrp = Number(afterComm[2]);
+  // Field 22: when the process started, in clock ticks after boot.
+  const startTime = afterComm[19] ?? '';
   if (state === undefined || !Number.isInteger(pgrp)) return undefined;
-  return { state, pgrp };
+  return { state, pgrp, startTime };
+}
+
+let bootId: string | undefined;
+
+/**
+ * Who a pid is: the boot and the moment it started. A pid is reused after its
+ * process ends (or after a reboot); the identity of the new process differs,
+ * so a record of the old one never signals it. Undefined without /proc.
+ */
+export function processIdentity(pid: number): string | undefined {
+  const stat = readStat(pid);
+  if (!stat?.startTime) return undefined;
+  try {
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    bootId = 'unknown-boot';
+  }
+  return `${bootId}:${stat.startTime}`;
 }
 
 function isPid(name: string): boolean {

@@ -4,6 +4,7 @@ import { ATTEMPT_BRANCH_PREFIX } from '../config/branch-names.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { git, tryGit } from '../git/git.js';
 import { IsolatedWorkspace } from '../git/isolated-workspace.js';
+import { gitProcessesIn } from '../git/stale-locks.js';
 import type { SourceRepo } from '../git/source-repo.js';
 
 export interface Workspace {
@@ -141,8 +142,13 @@ export class Workspaces {
     await fs.promises.rm(this.root, { recursive: true, force: true });
     await fs.promises.rm(path.join(this.stateDir, 'index'), { recursive: true, force: true });
     const legacy = path.join(this.stateDir, 'worktrees');
-    if (fs.existsSync(legacy)) {
+    const admins = legacyWorktreeAdmins(this.source.commonDir, this.stateDir);
+    if (fs.existsSync(legacy) || admins.length > 0) {
       await fs.promises.rm(legacy, { recursive: true, force: true });
+      // `git worktree prune` skips an entry marked locked (a kill during `git worktree add` leaves one).
+      for (const admin of admins) {
+        if (gitProcessesIn(admin).length === 0) await fs.promises.rm(admin, { recursive: true, force: true });
+      }
       await tryGit(this.source.repo, ['worktree', 'prune']);
     }
   }
@@ -151,6 +157,28 @@ export class Workspaces {
     this.byPath.delete(slot.path);
     await slot.discard();
   }
+}
+
+/** The admin folders (`.git/worktrees/<name>`) of worktrees an older gaffer made in its state folder. */
+function legacyWorktreeAdmins(commonDir: string, stateDir: string): string[] {
+  const root = path.join(commonDir, 'worktrees');
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  const state = path.resolve(stateDir);
+  return names
+    .map((name) => path.join(root, name))
+    .filter((admin) => {
+      try {
+        const gitdir = fs.readFileSync(path.join(admin, 'gitdir'), 'utf8').trim();
+        return path.resolve(gitdir).startsWith(`${state}/`);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /**

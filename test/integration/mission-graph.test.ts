@@ -79,9 +79,13 @@ describe('a whole mission on a real repository', () => {
       // The event log in the database holds the same sequence as the bus delivered.
       const logged = result.store.events.forRun(result.runId).map((row) => row.type);
       expect(logged).toEqual(events.map((event) => event.type));
-      // Merged attempt branches are gone; the rejected attempts' work is kept.
+      // Merged attempt branches are gone; the rejected attempts' work is kept, out of `git branch`.
       expect(branchExists(repo, `gaffer/run-${result.runId}/a/attempt-1`)).toBe(false);
-      expect(branchExists(repo, `gaffer/run-${result.runId}/broken/attempt-1`)).toBe(true);
+      expect(branchExists(repo, `gaffer/run-${result.runId}/broken/attempt-1`)).toBe(false);
+      expect(
+        git(repo, 'rev-parse', '--verify', `refs/gaffer/attempts/run-${result.runId}/broken/attempt-1`),
+      ).toMatch(/^[0-9a-f]{40}$/);
+      expect(git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads/gaffer/run-')).toBe('');
     } finally {
       result.store.close();
     }

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Recorder } from '../../src/controller/recorder.js';
-import { openRun } from '../../src/controller/run-setup.js';
+import { createRun } from '../../src/controller/run-setup.js';
 import { UnitLedger } from '../../src/controller/unit-ledger.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { GafferEvent } from '../../src/events/types.js';
 import type { CheckSpec } from '../../src/health/run-checks.js';
+import { MergeBook } from '../../src/merge/merge-book.js';
 import { MergeQueue, type MergeOutcome } from '../../src/merge/merge-queue.js';
 import { describeSource } from '../../src/git/source-repo.js';
 import { BranchGuard } from '../../src/merge/branch-guard.js';
 import { QueueWorkspace } from '../../src/merge/queue-workspace.js';
 import { parsePlan } from '../../src/plan/load.js';
 import { Store } from '../../src/store/store.js';
-import { Workspaces } from '../../src/workers/workspaces.js';
 import { git } from '../integration/mission-fixture.js';
 
 export interface Candidate {
@@ -53,7 +53,7 @@ export async function queueHarness(
     { units: candidates.map((c) => ({ id: c.id, title: c.id, prompt: 'fixture' })) },
     'harness',
   );
-  const { runId } = openRun(store, { plan, repo, configJson: '{}', maxRounds: 1, fresh: true });
+  const runId = createRun(store, { plan, repo, configJson: '{}', maxRounds: 1 });
   const ledger = new UnitLedger(recorder, runId, 3, store.units.dependencies(runId));
   const base = git(repo, 'rev-parse', 'main');
   git(repo, 'branch', 'gaffer/working', base);
@@ -101,20 +101,21 @@ export async function queueHarness(
     mergeIds.push([candidate.id, mergeId]);
   }
   const source = await describeSource(repo);
-  const workspaces = new Workspaces(source, stateDir);
   const workspace = new QueueWorkspace(source, stateDir);
   await workspace.ensure(repo, base);
   const branches = { working: 'gaffer/working', green: 'gaffer/green' };
   const guard = new BranchGuard({ recorder, runId, repo, commonDir: source.commonDir, branches });
   await guard.start(false);
+  const book = new MergeBook(recorder, runId, branches.working, (unitId, ending, effects) =>
+    ledger.mergeEnded(unitId, ending, effects),
+  );
   const queue = new MergeQueue({
     recorder,
-    ledger,
+    book,
     runId,
     repo,
     branches,
     workspace,
-    workspaces,
     guard,
     checksFor: () => checks,
     greenChecks: checks,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IllegalTransitionError } from '../../src/errors.js';
 import type { MergeStatus } from '../../src/events/types.js';
-import { assertMergeTransition } from '../../src/merge/merge-machine.js';
+import { assertMergeTransition } from '../../src/machines/merge.js';
 
 const statuses = [
   'queued',
@@ -14,7 +14,7 @@ const statuses = [
 type Missing = Exclude<MergeStatus, (typeof statuses)[number]>;
 const noneMissing: [Missing] extends [never] ? true : false = true;
 
-/** The documented transitions of src/merge/merge-machine.ts. */
+/** The documented transitions of src/machines/merge.ts. */
 const legal: readonly (readonly [MergeStatus, MergeStatus])[] = [
   ['queued', 'rebasing'],
   ['queued', 'rejected'],
@@ -26,6 +26,8 @@ const legal: readonly (readonly [MergeStatus, MergeStatus])[] = [
   ['verifying', 'rejected'],
   ['verifying', 'queued'],
   ['verifying', 'rebasing'],
+  // Verified again (a bisection step): the same state with a new candidate, still through the machine.
+  ['verifying', 'verifying'],
 ];
 
 const illegal = statuses.flatMap((from) =>

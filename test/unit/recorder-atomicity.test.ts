@@ -69,7 +69,7 @@ describe('Recorder.record', () => {
           ['round:started', { runId, round: 1 }],
           ['supervisor:warning', { runId, message: 'refused' }],
         ],
-        () => store.runs.setStatus(runId, 'failed', 'must not stick'),
+        () => store.runs.move(runId, 'running', 'failed', 'must not stick'),
       ),
     ).toThrow('event log refused');
     expect(published).toEqual([]);
@@ -86,7 +86,7 @@ describe('Recorder.record', () => {
     const withBrokenListener = new Recorder(store, bus);
     expect(() =>
       withBrokenListener.record([['supervisor:warning', { runId, message: 'x' }]], () =>
-        store.runs.setStatus(runId, 'completed', 'done'),
+        store.runs.move(runId, 'running', 'completed', 'done'),
       ),
     ).not.toThrow();
     expect(errors).toHaveLength(1);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Recorder } from '../../src/controller/recorder.js';
-import { openRun } from '../../src/controller/run-setup.js';
+import { createRun } from '../../src/controller/run-setup.js';
 import { UnitLedger } from '../../src/controller/unit-ledger.js';
 import { IllegalTransitionError } from '../../src/errors.js';
 import { EventBus } from '../../src/events/bus.js';
@@ -55,7 +55,7 @@ beforeEach(() => {
     },
     'ledger-test',
   );
-  ({ runId } = openRun(store, { plan, repo: dir, configJson: '{}', maxRounds: 3, fresh: true }));
+  runId = createRun(store, { plan, repo: dir, configJson: '{}', maxRounds: 3 });
   ledger = new UnitLedger(recorder, runId, MAX_ATTEMPTS, store.units.dependencies(runId));
 });
 
@@ -127,7 +127,7 @@ describe('UnitLedger.charge with attempts left', () => {
     const before = published.length;
     ledger.charge('a', 'red', 'fb', {
       before: [['supervisor:warning', { runId, message: 'first' }]],
-      write: () => store.runs.setStatus(runId, 'running', 'written with the charge'),
+      write: () => store.runs.move(runId, 'running', 'interrupted', 'written with the charge'),
     });
     expect(published.slice(before).map((event) => event.type)).toEqual(['supervisor:warning', 'unit:state']);
     expect(store.runs.get(runId)?.reason).toBe('written with the charge');
@@ -336,12 +336,12 @@ describe('UnitLedger.retry', () => {
   });
 });
 
-describe('UnitLedger.requeueWithoutStrike', () => {
+describe('UnitLedger.requeue', () => {
   it('returns a running unit to pending and keeps its strikes', () => {
     ledger.transition('a', 'running', 'attempt 1');
     ledger.charge('a', 'red', 'old feedback');
     ledger.transition('a', 'running', 'attempt 2');
-    ledger.requeueWithoutStrike('a', 'the supervisor restarted');
+    ledger.requeue('a', 'the supervisor restarted');
     expect(ledger.get('a')).toMatchObject({
       status: 'pending',
       strikes: 1,
@@ -350,7 +350,7 @@ describe('UnitLedger.requeueWithoutStrike', () => {
     });
 
     ledger.transition('a', 'running', 'attempt 2 again');
-    ledger.requeueWithoutStrike('a', 'infrastructure', { feedback: 'the check timed out' });
+    ledger.requeue('a', 'infrastructure', { feedback: 'the check timed out' });
     expect(ledger.get('a')).toMatchObject({ status: 'pending', strikes: 1, feedback: 'the check timed out' });
     // Strikes kept, not reset: the next charge is the last one.
     ledger.transition('a', 'running', 'attempt 3');
@@ -362,7 +362,7 @@ describe('UnitLedger.requeueWithoutStrike', () => {
   it('requeues a merging unit (a conflict with a moved target) at no cost', () => {
     ledger.transition('e', 'running', 'attempt 1');
     ledger.transition('e', 'merging', 'queued');
-    ledger.requeueWithoutStrike('e', 'target moved');
+    ledger.requeue('e', 'target moved');
     expect(ledger.get('e')).toMatchObject({ status: 'pending', strikes: 0 });
   });
 });
@@ -373,7 +373,7 @@ describe('an illegal transition through the ledger', () => {
     ['pending -> failed', (): void => ledger.transition('a', 'failed', 'skip')],
     ['charge a pending unit', (): void => ledger.charge('a', 'red', 'feedback that must not be stored')],
     ['charge a pending unit on its last attempt', (): void => ledger.charge('e', 'red', 'fb')],
-    ['requeue a pending unit', (): void => ledger.requeueWithoutStrike('a', 'no', { feedback: 'nope' })],
+    ['requeue a pending unit', (): void => ledger.requeue('a', 'no', { feedback: 'nope' })],
     ['retry a pending unit', (): void => ledger.retry('a')],
   ])('%s throws and writes nothing', (_name, act) => {
     // e has one strike so that charging it would be its last attempt.

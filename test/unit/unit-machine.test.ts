@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertUnitTransition, canTransition, isSettled } from '../../src/controller/unit-machine.js';
+import { assertUnitTransition, canTransition, isSettled } from '../../src/machines/unit.js';
 import { IllegalTransitionError } from '../../src/errors.js';
 import type { UnitStatus } from '../../src/events/types.js';
 
@@ -17,7 +17,7 @@ const statuses = [
 type Missing = Exclude<UnitStatus, (typeof statuses)[number]>;
 const noneMissing: [Missing] extends [never] ? true : false = true;
 
-/** The documented transitions of src/controller/unit-machine.ts, and nothing else. */
+/** The documented transitions of src/machines/unit.ts, and nothing else. */
 const legal: readonly (readonly [UnitStatus, UnitStatus])[] = [
   ['pending', 'running'],
   ['pending', 'blocked'],

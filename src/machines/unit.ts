@@ -1,20 +1,27 @@
 /**
- * The unit state machine. Every status change goes through `assertUnitTransition`.
+ * The unit state machine: the only way a unit's status changes
+ * (`UnitsTable.move` calls `assertUnitTransition` and writes by compare and
+ * swap). The unit policy that chooses among these moves (strikes, the blocked
+ * cascade, retries) is the controller's `UnitLedger`. A new run may create a
+ * unit as done (its change is already in the working branch): a creation,
+ * not a move; a pending unit never skips its merge.
  *
  *   pending -> running        an attempt starts
  *   running -> merging        the attempt produced commits; its branch is queued
- *   running -> pending        the attempt failed with attempts left, or a restart reaped it (no strike)
+ *   running -> pending        the attempt failed with attempts left, or ended without counting
+ *                             (a restart reaped it, the supervisor stopped, gaffer's own failure)
  *   running -> failed         the attempt failed and no attempts are left
  *   running -> killed         an operator killed it (no strike; waits for a retry)
  *   merging -> done           its commits are in the working branch
- *   merging -> pending        the merge was rejected with attempts left (or a restart re-runs it)
+ *   merging -> pending        the merge was rejected with attempts left (or at no cost)
  *   merging -> failed         the merge was rejected and no attempts are left
  *   pending -> blocked        a dependency failed (no attempt charged)
  *   blocked -> pending        the dependency recovered
  *   failed | blocked | killed -> pending   an operator's retry
  */
 import { IllegalTransitionError } from '../errors.js';
-import type { UnitStatus } from '../events/types.js';
+
+export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
 
 const allowed: Record<UnitStatus, readonly UnitStatus[]> = {
   pending: ['running', 'blocked'],
@@ -68,4 +75,9 @@ export function isSettled(status: UnitStatus): boolean {
       return unreachable;
     }
   }
+}
+
+/** Only an operator may retry these, and only the last two need no failed dependency. */
+export function isRetryable(status: UnitStatus): boolean {
+  return status === 'failed' || status === 'blocked' || status === 'killed';
 }

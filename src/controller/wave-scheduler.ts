@@ -5,12 +5,13 @@ import type { Unit } from '../plan/schema.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
+import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
 
-export interface LauncherOptions {
+export interface SchedulerOptions {
   recorder: Recorder;
   ledger: UnitLedger;
   queue: MergeQueue;
@@ -36,11 +37,13 @@ export interface LiveAttempt {
 const FEEDBACK_TAIL_LINES = 30;
 
 /**
- * Starts attempts for ready units up to the concurrency limit, routes each
- * finished attempt (merge queue, strike, requeue) and waits for the merges it
- * started. A round ends when nothing runs, nothing merges and no unit is ready.
+ * The scheduler of a round's waves: starts an attempt for every ready unit
+ * (pending, its dependencies done, no counted attempt this round) up to the
+ * concurrency limit, hands each finished attempt to the unit policy (the
+ * merge queue, a strike, a requeue) and waits for the merges it started. A
+ * round ends when nothing runs, nothing merges and no unit is ready.
  */
-export class AttemptLauncher {
+export class WaveScheduler {
   private readonly live = new Map<string, LiveAttempt>();
   private readonly starting = new Set<string>();
   private inFlight = new Set<Promise<void>>();
@@ -48,7 +51,7 @@ export class AttemptLauncher {
   private round = 0;
   private wakeUp: (() => void) | undefined;
 
-  constructor(private readonly options: LauncherOptions) {
+  constructor(private readonly options: SchedulerOptions) {
     options.signal.addEventListener('abort', () => {
       for (const attempt of this.live.values()) {
         attempt.controller.abort(new Error('the supervisor is stopping'));
@@ -156,18 +159,8 @@ export class AttemptLauncher {
       workspace = await workspaces.acquire(runId, unitId, attempt, baseCommit);
     } catch (error) {
       this.starting.delete(unitId);
-      recorder.record(
-        [
-          [
-            'supervisor:warning',
-            {
-              runId,
-              message: `could not prepare a worktree for ${unitId}: ${describe(error)}; it waits for the next round`,
-            },
-          ],
-        ],
-        () => recorder.store.units.update(runId, unitId, { last_round: round }),
-      );
+      const message = `could not prepare a workspace for ${unitId}: ${describe(error)}; it waits for the next round`;
+      ledger.skipRound(unitId, round, [['supervisor:warning', { runId, message }]]);
       return;
     }
     const logPath = path.join(stateDir, 'logs', `run-${runId}`, `${unitId}-attempt-${attempt}.log`);
@@ -183,8 +176,7 @@ export class AttemptLauncher {
     this.live.set(unitId, live);
     this.starting.delete(unitId);
     let attemptId = 0;
-    ledger.transition(unitId, 'running', `attempt ${attempt} started`, {
-      changes: { attempts: attempt, last_round: round },
+    ledger.start(unitId, attempt, {
       write: () => {
         attemptId = recorder.store.attempts.start({
           runId,
@@ -223,7 +215,7 @@ export class AttemptLauncher {
         ring: live.ring,
         redact,
         onSpawn: (pid) => {
-          recorder.store.attempts.setPid(attemptId, pid);
+          recorder.store.attempts.setPid(attemptId, pid, processIdentity(pid) ?? null);
           chaosStep('spawn');
         },
         onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
@@ -248,18 +240,20 @@ export class AttemptLauncher {
       workspaces.release(workspace);
     }
     try {
-      this.settle(unitId, attemptId, attempt, workspace.branch, report, live.ring);
+      this.settle(
+        unitId,
+        { id: attemptId, number: attempt, round, branch: workspace.branch },
+        report,
+        live.ring,
+      );
     } catch (error) {
       // Recording the outcome failed: the unit must still leave `running`, or the round would wait forever.
       if (recorder.failure) throw recorder.failure;
       if (ledger.get(unitId).status === 'running') {
-        ledger.requeueWithoutStrike(
-          unitId,
-          `attempt ${attempt} could not be settled: ${describe(error)} (no strike)`,
-          {
-            write: () => recorder.store.attempts.end(attemptId, { ...report, outcome: 'error' }),
-          },
-        );
+        ledger.requeue(unitId, `attempt ${attempt} could not be settled: ${describe(error)} (no strike)`, {
+          round,
+          write: () => recorder.store.attempts.end(attemptId, { ...report, outcome: 'error' }),
+        });
       }
       throw error;
     }
@@ -267,9 +261,12 @@ export class AttemptLauncher {
 
   private settle(
     unitId: string,
-    attemptId: number,
-    attempt: number,
-    branch: string,
+    {
+      id: attemptId,
+      number: attempt,
+      round,
+      branch,
+    }: { id: number; number: number; round: number; branch: string },
     report: AttemptReport,
     ring: RingBuffer,
   ): void {
@@ -292,7 +289,7 @@ export class AttemptLauncher {
     switch (report.outcome) {
       case 'handed-off': {
         let mergeId = 0;
-        ledger.transition(unitId, 'merging', `attempt ${attempt} handed off ${report.reason}`, {
+        ledger.handOff(unitId, round, `attempt ${attempt} handed off ${report.reason}`, {
           before: [ended],
           write: () => {
             endAttempt();
@@ -305,28 +302,21 @@ export class AttemptLauncher {
       }
       case 'killed':
         if (this.options.signal.aborted) {
-          ledger.requeueWithoutStrike(
-            unitId,
-            `attempt ${attempt} ended because the supervisor stopped (no strike)`,
-            {
-              before: [ended],
-              write: () => {
-                endAttempt();
-                recorder.store.units.update(runId, unitId, {
-                  last_round: Math.max(0, ledger.get(unitId).last_round - 1),
-                });
-              },
-            },
-          );
+          // Not counted: the unit runs again in this round when the run resumes.
+          ledger.requeue(unitId, `attempt ${attempt} ended because the supervisor stopped (no strike)`, {
+            before: [ended],
+            write: endAttempt,
+          });
         } else {
-          ledger.transition(unitId, 'killed', `attempt ${attempt} killed by the operator (no strike)`, {
+          ledger.killed(unitId, round, `attempt ${attempt} killed by the operator (no strike)`, {
             before: [ended],
             write: endAttempt,
           });
         }
         return;
       case 'error':
-        ledger.requeueWithoutStrike(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
+        ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
+          round,
           before: [ended],
           write: endAttempt,
         });
@@ -337,6 +327,7 @@ export class AttemptLauncher {
         const tail = ring.lines().slice(-FEEDBACK_TAIL_LINES).join('\n');
         const feedback = `Attempt ${attempt} ${report.reason}.${tail ? `\nIts last output:\n${tail}` : ''}`;
         ledger.charge(unitId, `attempt ${attempt} ${report.outcome}: ${report.reason}`, feedback, {
+          round,
           before: [ended],
           write: endAttempt,
         });
