@@ -34,10 +34,14 @@ export async function landedUnits(
   return landed;
 }
 
-/** True when every commit of `base..head` has a patch-equivalent commit in `tip` (or is in it). */
+/**
+ * True when every commit of `base..head` is in `tip` or has a patch-equivalent
+ * commit there: `git cherry` lists the others with `+` (commits `tip` already
+ * contains it does not list at all).
+ */
 async function holds(repo: string, tip: string, base: string, head: string): Promise<boolean> {
+  if (base === head) return false;
   const cherry = await tryGit(repo, ['cherry', tip, head, base]);
   if (cherry.exitCode !== 0) return false;
-  const lines = cherry.stdout.split('\n').filter((line) => line.trim() !== '');
-  return lines.length > 0 && lines.every((line) => line.startsWith('-'));
+  return cherry.stdout.split('\n').every((line) => !line.startsWith('+'));
 }

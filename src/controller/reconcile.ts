@@ -163,7 +163,7 @@ async function contains(repo: string, tip: string, commit: string): Promise<bool
 }
 
 /** Ends an attempt's process group, only if its pid still names the process gaffer started. */
-async function endEarlierAgent(attempt: AttemptRow, graceMs: number): Promise<void> {
+export async function endEarlierAgent(attempt: AttemptRow, graceMs: number): Promise<void> {
   if (attempt.pid === null || !groupAlive(attempt.pid)) return;
   if (attempt.pid_identity !== null) {
     if (processIdentity(attempt.pid) === attempt.pid_identity) await killGroup(attempt.pid, { graceMs });
