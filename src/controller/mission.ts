@@ -307,6 +307,7 @@ export class Mission {
     // Nothing runs any more: the slots go, and attempt branches whose work ended are settled.
     await workspaces.reset();
     await sweep(context);
+    await guard.clearStaleLocks();
     // A move in the very last moments is caught before the run says where green is.
     const atEnd = await guard.inspect();
     if (atEnd !== undefined) this.stopForTampering(atEnd);

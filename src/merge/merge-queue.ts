@@ -349,16 +349,6 @@ export class MergeQueue {
       if (cleared.length === 0 || !(await guard.move(moves, [], `gaffer: merge ${units}`)))
         return this.requeue(stack, `${branches.working} could not be updated`);
     }
-    for (const item of stack) {
-      const request = this.book.get(item.entry.mergeId);
-      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
-      if (head)
-        await updateRefs(
-          repo,
-          [{ ref: `refs/heads/${request.branch}`, delete: true, from: head }],
-          `gaffer: merged ${request.unit_id}`,
-        );
-    }
     const promoted: EventSpec[] = [];
     if (top !== target)
       promoted.push([
@@ -383,6 +373,17 @@ export class MergeQueue {
       );
     });
     chaosStep('merged');
+    // Recorded first, deleted after: a crash in between leaves a branch the next sweep deletes.
+    for (const item of stack) {
+      const request = this.book.get(item.entry.mergeId);
+      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
+      if (head && request.status === 'merged')
+        await updateRefs(
+          repo,
+          [{ ref: `refs/heads/${request.branch}`, delete: true, from: head }],
+          `gaffer: merged ${request.unit_id}`,
+        );
+    }
   }
 
   /** Green follows only a commit verified with the configured checks, passing the gate, no worse than green. */
