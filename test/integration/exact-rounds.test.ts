@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { cleanup, makeRepo, runMission } from './mission-fixture.js';
+import { cleanup, filesOn, makeRepo, runMission, writes } from './mission-fixture.js';
 
 let repo = '';
 afterEach(() => cleanup(repo));
@@ -36,5 +36,51 @@ it('max_rounds = 1 runs one round', async () => {
     expect(result.store.attempts.forRun(result.runId)).toHaveLength(1);
   } finally {
     result.store.close();
+  }
+});
+
+it('an unfinished run is resumed by the next start with a new budget of rounds, never run again from scratch', async () => {
+  repo = makeRepo();
+  const plan = {
+    units: [
+      { id: 'quick', title: 'lands in round 1', prompt: writes('quick') },
+      {
+        id: 'late',
+        title: 'fails twice, then lands',
+        prompt: `@attempt 1 @exit 1\n@attempt 2 @exit 1\n${writes('late')}`,
+      },
+    ],
+  };
+  const first = await runMission(repo, plan, { maxAttempts: 5, rounds: { max: 2 } });
+  try {
+    expect(first.result.status).toBe('unfinished');
+    expect(first.result.store.units.get(first.result.runId, 'late')).toMatchObject({
+      status: 'pending',
+      strikes: 2,
+    });
+  } finally {
+    first.result.store.close();
+  }
+  const second = await runMission(repo, plan, { maxAttempts: 5, rounds: { max: 2 } });
+  try {
+    expect(second.result.runId).toBe(first.result.runId);
+    expect(second.result.status).toBe('completed');
+    expect(second.events.find((event) => event.type === 'run:started')?.payload).toMatchObject({
+      resumed: true,
+      maxRounds: 4,
+    });
+    // The unit that landed in the first start was not attempted again.
+    const attempts = second.result.store.attempts
+      .forRun(second.result.runId)
+      .map((a) => [a.unit_id, a.round]);
+    expect(attempts).toEqual([
+      ['quick', 1],
+      ['late', 1],
+      ['late', 2],
+      ['late', 3],
+    ]);
+    expect(filesOn(repo, 'gaffer/working')).toEqual(['base.txt', 'late.txt', 'quick.txt']);
+  } finally {
+    second.result.store.close();
   }
 });
