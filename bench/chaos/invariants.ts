@@ -81,11 +81,12 @@ function checkUnits(input: InvariantInput): Violation[] {
       violations.push({ counter: 'lost', detail: `unit ${unit.id} has no row in the state database` });
       continue;
     }
+    // One line per unit: its status and what of its work working lacks.
+    const lost: string[] = [];
     if (row.status !== expected) {
-      violations.push({
-        counter: 'lost',
-        detail: `unit ${unit.id} ended ${row.status}, expected ${expected} (strikes ${row.strikes}, attempts ${row.attempts}: ${row.reason})`,
-      });
+      lost.push(
+        `ended ${row.status}, expected ${expected} (${describeAttempts(unit.id, state)}; ${row.reason})`,
+      );
     }
     const allowed = scriptedStrikes(unit, maxAttempts);
     if (row.strikes > allowed) {
@@ -115,17 +116,14 @@ function checkUnits(input: InvariantInput): Violation[] {
         detail: `${markPath(unit.id)} in ${WORKING_BRANCH} has ${marks} lines "${markLine(unit.id)}"`,
       });
     }
-    if (expected !== 'done') continue;
-    const missing = ownFiles(unit)
-      .filter(([file, content]) => blobs.get(file) !== blobId(content))
-      .map(([file]) => `${file} ${blobs.has(file) ? 'differs' : 'is missing'}`);
-    if (marks === 0) missing.push(`${markPath(unit.id)} has no line "${markLine(unit.id)}"`);
-    if (missing.length > 0) {
-      violations.push({
-        counter: 'lost',
-        detail: `unit ${unit.id} is ${row.status} but its work is not in ${WORKING_BRANCH}: ${missing.join(', ')}`,
-      });
+    if (expected === 'done') {
+      const missing = ownFiles(unit)
+        .filter(([file, content]) => blobs.get(file) !== blobId(content))
+        .map(([file]) => `${file} ${blobs.has(file) ? 'differs' : 'is missing'}`);
+      if (marks === 0) missing.push(`${markPath(unit.id)} has no line "${markLine(unit.id)}"`);
+      if (missing.length > 0) lost.push(`in ${WORKING_BRANCH}: ${missing.join(', ')}`);
     }
+    if (lost.length > 0) violations.push({ counter: 'lost', detail: `unit ${unit.id} ${lost.join('; ')}` });
   }
   const clashes = units.filter((unit) => unit.role === 'clash');
   const shared = blobs.get(SHARED_FILE);
