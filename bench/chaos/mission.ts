@@ -124,6 +124,8 @@ export async function runMission(options: MissionOptions): Promise<MissionReport
           `  start ${starts}: ${outcome.hung ? 'hung, killed' : `exit ${outcome.exitCode ?? outcome.signal}`} after ${seconds} s${kill ? ` (${describeKill(kill)} never reached)` : ''} (${progress(state)})`,
         );
       }
+      const said = unexpectedStderr(outcome.stderr);
+      if (said !== '') options.log(`    stderr: ${said}`);
       if (hasStackTrace(outcome.stderr)) {
         violations.push({
           counter: 'bad_exits',
@@ -235,6 +237,12 @@ async function rerunAfterEnd(
     });
   }
   return violations;
+}
+
+/** What a start printed on stderr besides the chaos step's own line. */
+function unexpectedStderr(stderr: string): string {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('gaffer-chaos: '));
+  return lines.length === 0 ? '' : excerpt(lines.join('\n'));
 }
 
 function progress(state: MissionState): string {
