@@ -15,7 +15,8 @@ const STEP_OCCURRENCES: Record<ChaosStep, number> = {
   rebase: 4,
   check: 5,
   'ref-transaction': 5,
-  'branch-delete': 3,
+  // Only a failed attempt without commits deletes its branch this way: about once a mission.
+  'branch-delete': 1,
   merged: 4,
   completed: 1,
 };
@@ -33,12 +34,18 @@ const MOMENT_EVENTS = [
   'health:snapshot',
 ] as const;
 
-export function planKill(random: Random): PlannedKill {
+/**
+ * `unsettled`: units still to run or merge. A start reaches a step about once
+ * per such unit, so a later occurrence would likely never come and the start
+ * would run to the end without its kill.
+ */
+export function planKill(random: Random, unsettled: number): PlannedKill {
   const mode = random.pick(KILL_MODES);
   const draw = random.next();
   if (draw < 0.6) {
     const step = random.pick(CHAOS_STEPS);
-    return { mode, trigger: { kind: 'step', step, occurrence: random.int(1, STEP_OCCURRENCES[step]) } };
+    const most = Math.max(1, Math.min(STEP_OCCURRENCES[step], unsettled));
+    return { mode, trigger: { kind: 'step', step, occurrence: random.int(1, most) } };
   }
   if (draw < 0.85) {
     return {

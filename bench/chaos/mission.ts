@@ -101,7 +101,11 @@ export async function runMission(options: MissionOptions): Promise<MissionReport
         });
         break;
       }
-      const kill = kills.length < options.killBudget ? planKill(random) : undefined;
+      const unsettled =
+        state.units.length === 0
+          ? units.length
+          : state.units.filter((unit) => ['pending', 'running', 'merging'].includes(unit.status)).length;
+      const kill = kills.length < options.killBudget ? planKill(random, unsettled) : undefined;
       const outcome = await startSupervisor({
         cli: options.cli,
         configPath: files.configPath,
