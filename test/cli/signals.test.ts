@@ -22,8 +22,9 @@ afterEach(() => {
 it('a closed terminal (SIGHUP, twice, pipes gone) stops gaffer gracefully: resumable, nothing left running', async () => {
   sandbox = makeSandbox();
   const pidFile = orphanPidFile(sandbox);
-  // The agent ignores SIGTERM, so the stop lasts the whole grace: time for the second SIGHUP to land mid-stop.
-  orphanThenHang(sandbox, pidFile, 3000);
+  // The agent ignores SIGTERM, so the stop lasts the whole grace: time for the second SIGHUP to land mid-stop,
+  // however long a loaded machine takes the test to see the first one.
+  orphanThenHang(sandbox, pidFile, 10_000);
   const gaffer = startGaffer(sandbox);
   orphan = await waitForOrphan(pidFile);
 

@@ -269,7 +269,7 @@ async function runOnReadOnlyMount(sandbox: Sandbox, mountPoint: string, prepare:
       cwd: sandbox.root,
       reject: false,
       stdin: 'ignore',
-      timeout: 30_000,
+      timeout: 120_000,
       env: { GIT_CEILING_DIRECTORIES: os.tmpdir(), GAFFER_DEBUG: undefined, NO_COLOR: '1' },
     },
   );

@@ -34,7 +34,8 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
     cwd: options.cwd ?? PROJECT_ROOT,
     reject: false,
     stdin: 'ignore',
-    timeout: options.timeoutMs ?? 30_000,
+    // Only bounds a hang: a whole run of gaffer on a loaded machine can take tens of seconds.
+    timeout: options.timeoutMs ?? 120_000,
     env: {
       // Git must not find a repository above the temporary folders (a temp
       // dir inside someone's checkout would make "not a git repository" pass).

@@ -8,9 +8,10 @@ afterEach(() => cleanup(repo));
 
 it('a timed-out attempt ends its whole process group, grandchildren too, and costs a strike', async () => {
   repo = makeRepo();
+  // A budget meant to run out, yet one that outlasts two node startups on a loaded machine: the orphan must exist first.
   const { result, events } = await runMission(
     repo,
-    { units: [{ id: 'stuck', title: 'hangs', prompt: '@spawn-orphan 120000\n@hang', timeoutMs: 1500 }] },
+    { units: [{ id: 'stuck', title: 'hangs', prompt: '@spawn-orphan 120000\n@hang', timeoutMs: 8000 }] },
     { maxAttempts: 1, rounds: { max: 1 }, killGraceMs: 300 },
   );
   try {

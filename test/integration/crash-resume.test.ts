@@ -27,8 +27,9 @@ it('a supervisor killed mid-attempt resumes: the attempt is reaped without a str
         {
           id: 'slow',
           title: 'slow the first time',
-          // The first attempt also leaves a process outside its group, as a daemon would.
-          prompt: `@attempt 1 @setsid-orphan 120000 ${orphanPidFile}\n@attempt 1 @sleep 60000\n@write files/slow.txt s\n@commit slow`,
+          // The first attempt also leaves a process outside its group, as a daemon would. Both outlive
+          // any wait of this test, however loaded the machine; the second run ends them.
+          prompt: `@attempt 1 @setsid-orphan 600000 ${orphanPidFile}\n@attempt 1 @sleep 600000\n@write files/slow.txt s\n@commit slow`,
         },
       ],
     }),

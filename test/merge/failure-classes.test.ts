@@ -25,12 +25,13 @@ it('a check killed by its timeout is infrastructure: verified once more, then re
   repo = makeRepo();
   commitFiles({
     'slow.mjs':
-      "import fs from 'node:fs';\nif (fs.existsSync('files/slow.txt')) setTimeout(() => {}, 30_000);\n",
+      "import fs from 'node:fs';\nif (fs.existsSync('files/slow.txt')) setTimeout(() => {}, 3_600_000);\n",
   });
   harness = await queueHarness(
     repo,
     [{ id: 'slow', files: { 'files/slow.txt': 'x' } }],
-    [check('slow', [process.execPath, 'slow.mjs'], { timeoutMs: 500 })],
+    // Meant to run out on the candidate, yet ample for the target's run (a node start) on a loaded machine.
+    [check('slow', [process.execPath, 'slow.mjs'], { timeoutMs: 5000 })],
     1,
   );
   const outcomes = await harness.mergeAll();

@@ -158,5 +158,6 @@ export function commitFiles(repo: string, files: Record<string, string>): void {
 
 /** A gating check run without a shell, read by the exit code unless `extra` names a parser. */
 export function checkSpec(name: string, command: string[], extra: Partial<CheckSpec> = {}): CheckSpec {
-  return { name, command, timeoutMs: 30_000, gate: true, parser: 'exit-code', ...extra };
+  // A check that is not meant to time out: ample for a pytest start on a loaded machine.
+  return { name, command, timeoutMs: 120_000, gate: true, parser: 'exit-code', ...extra };
 }

@@ -170,7 +170,7 @@ describe('any exit of the supervisor', () => {
     const result = await execa(process.execPath, ['--input-type=module', '-e', supervisor], {
       cwd: dir,
       reject: false,
-      timeout: 30_000,
+      timeout: 120_000,
     });
     expect(result.exitCode, result.stderr).toBe(3);
     const orphan = Number(readFileSync(pidFile, 'utf8'));
