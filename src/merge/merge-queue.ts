@@ -126,8 +126,11 @@ export class MergeQueue {
         this.options.workspace.markBroken();
         const reason = `the merge queue failed: ${errorMessage(error)}`;
         for (const entry of batch) {
-          if (this.isOpen(entry.mergeId))
-            this.settleSafely(entry, () => this.book.reject(entry.mergeId, 'infrastructure', reason));
+          this.settleSafely(entry, () =>
+            this.isOpen(entry.mergeId)
+              ? this.book.reject(entry.mergeId, 'infrastructure', reason)
+              : { status: 'interrupted' },
+          );
         }
       }
     }
@@ -366,6 +369,12 @@ export class MergeQueue {
       this.lastHeld = decision.reason;
       promoted.push(['branch:held', { runId, branch: branches.green, commit: top, reason: decision.reason }]);
     }
+    // Read before the merges are settled: once they are, the caller may already have moved on.
+    const branchesToDelete = stack.map((item) => {
+      const request = this.book.get(item.entry.mergeId);
+      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
+      return { branch: request.branch, unitId: request.unit_id, head };
+    });
     stack.forEach((item, index) => {
       const last = index === stack.length - 1;
       this.settleSafely(item.entry, () =>
@@ -374,14 +383,12 @@ export class MergeQueue {
     });
     chaosStep('merged');
     // Recorded first, deleted after: a crash in between leaves a branch the next sweep deletes.
-    for (const item of stack) {
-      const request = this.book.get(item.entry.mergeId);
-      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
-      if (head && request.status === 'merged')
+    for (const { branch, unitId, head } of branchesToDelete) {
+      if (head)
         await updateRefs(
           repo,
-          [{ ref: `refs/heads/${request.branch}`, delete: true, from: head }],
-          `gaffer: merged ${request.unit_id}`,
+          [{ ref: `refs/heads/${branch}`, delete: true, from: head }],
+          `gaffer: merged ${unitId}`,
         );
     }
   }
