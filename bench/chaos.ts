@@ -27,7 +27,7 @@ import { killLiveMissions, removeMission, runMission, type MissionReport } from 
 import { freshSeed, Random } from './chaos/random.js';
 import { resultLine, type Violation } from './chaos/violations.js';
 
-const USAGE = `usage: npm run chaos -- --kills N [--seed S] [--kills-per-mission K] [--small] [--keep] [--rerun-check]
+const USAGE = `usage: npm run chaos -- --kills N [--seed S] [--kills-per-mission K] [--small] [--start-timeout S] [--keep] [--rerun-check]
 
 Needs a build first (npm run build). Runs chaos missions until N kills have landed.
   --kills N              kills to land across all missions (default 10)
