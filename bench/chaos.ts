@@ -27,7 +27,7 @@ import { killLiveMissions, removeMission, runMission, type MissionReport } from 
 import { freshSeed, Random } from './chaos/random.js';
 import { resultLine, type Violation } from './chaos/violations.js';
 
-const USAGE = `usage: npm run chaos -- --kills N [--seed S] [--kills-per-mission K] [--small] [--start-timeout S] [--keep] [--rerun-check]
+const USAGE = `usage: npm run chaos -- --kills N [--seed S] [--kills-per-mission K] [--small] [--start-timeout S] [--keep] [--no-rerun-check]
 
 Needs a build first (npm run build). Runs chaos missions until N kills have landed.
   --kills N              kills to land across all missions (default 10)
@@ -36,7 +36,7 @@ Needs a build first (npm run build). Runs chaos missions until N kills have land
   --small                7-unit missions instead of 12 (the test suite's size)
   --start-timeout S      a start running longer than S seconds has hung (default 240)
   --keep                 keep the missions' folders (repositories, configs, each start's output)
-  --rerun-check          after each mission, run gaffer once more: it must not start a new run`;
+  --no-rerun-check       skip the last start of each mission (gaffer run after it completed must do nothing)`;
 
 const FLAGS = {
   kills: 'int',
@@ -45,7 +45,7 @@ const FLAGS = {
   'start-timeout': 'int',
   small: 'bool',
   keep: 'bool',
-  'rerun-check': 'bool',
+  'no-rerun-check': 'bool',
   help: 'bool',
 } as const;
 
@@ -63,9 +63,9 @@ async function main(argv: string[]): Promise<number> {
   const startTimeoutMs = intFlag(argv, 'start-timeout', 240) * 1000;
   const small = argv.includes('--small');
   const keep = argv.includes('--keep');
-  const rerunCheck = argv.includes('--rerun-check');
+  const rerunCheck = !argv.includes('--no-rerun-check');
   const cli = gafferCli();
-  const replay = `npm run chaos -- --kills ${kills} --seed ${seed} --kills-per-mission ${perMission}${small ? ' --small' : ''}${rerunCheck ? ' --rerun-check' : ''}`;
+  const replay = `npm run chaos -- --kills ${kills} --seed ${seed} --kills-per-mission ${perMission}${small ? ' --small' : ''}${rerunCheck ? '' : ' --no-rerun-check'}`;
   console.log(`chaos: seed ${seed}, ${kills} kills, up to ${perMission} per mission (replay: ${replay})`);
 
   const random = new Random(seed);
