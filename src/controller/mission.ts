@@ -21,6 +21,7 @@ import { redact } from '../util/redact.js';
 import { processMarkSession } from '../workers/process-marks.js';
 import { Workspaces } from '../workers/workspaces.js';
 import { MergeBook } from '../merge/merge-book.js';
+import { isResumable } from '../machines/run.js';
 import { isSettled } from '../machines/unit.js';
 import type { MissionControl } from './control.js';
 import { landedUnits } from './landed-units.js';
@@ -28,7 +29,7 @@ import { LiveMissionControl } from './operator.js';
 import { reconcile, sweep } from './reconcile.js';
 import { Recorder, type EventSpec } from './recorder.js';
 import { Rounds } from './rounds.js';
-import { openRun, resumableRun } from './run-setup.js';
+import { latestOfPlan, openRun } from './run-setup.js';
 import { UnitLedger } from './unit-ledger.js';
 import { WaveScheduler } from './wave-scheduler.js';
 
@@ -100,35 +101,34 @@ export class Mission {
 
   async run(): Promise<MissionResult> {
     const { config, plan, repo, store } = this.options;
-    // Checked before anything is written: a new run must not start from a green gaffer never verified.
-    if (!resumableRun(store, { plan, repo, fresh: this.options.fresh ?? false }))
-      await this.checkGreenAdoptable();
-    const fresh = this.options.fresh ?? false;
-    // A new run after earlier ones: units whose change is already in the working branch start done.
-    const landed =
-      resumableRun(store, { plan, repo, fresh }) === undefined
-        ? await landedUnits(store, { repo, plan, working: config.branches.working })
-        : new Map<string, string>();
-    const opened = openRun(store, {
-      plan,
-      repo,
-      configJson: JSON.stringify(config),
-      maxRounds: config.rounds.max,
-      fresh,
-      landed,
-    });
-    if (opened.kind === 'finished') {
-      const { run } = opened;
-      const rounds = store.runs.rounds(run.id).length;
+    const latest = this.options.fresh ? undefined : latestOfPlan(store, { plan, repo });
+    if (latest && !isResumable(latest.status)) {
+      // A finished run is finished: this start does nothing.
+      const rounds = store.runs.rounds(latest.id).length;
       return {
-        runId: run.id,
-        status: run.status,
-        reason: run.reason,
+        runId: latest.id,
+        status: latest.status,
+        reason: latest.reason,
         rounds,
         stoppedBy: undefined,
         alreadyCompleted: true,
       };
     }
+    let landed = new Map<string, string>();
+    if (!latest) {
+      // Checked before anything is written: a new run must not start from a green gaffer never verified.
+      await this.checkGreenAdoptable();
+      // A new run after earlier ones: units whose change is already in the working branch start done.
+      landed = await landedUnits(store, { repo, plan, working: config.branches.working });
+    }
+    const opened = openRun(store, {
+      plan,
+      repo,
+      configJson: JSON.stringify(config),
+      maxRounds: config.rounds.max,
+      resume: latest,
+      landed,
+    });
     const { runId } = opened;
     // A resumed run keeps its own budget (an operator's retry may have extended it).
     const maxRounds = new Rounds(this.recorder, runId).max;
@@ -256,7 +256,6 @@ export class Mission {
       workspaces,
       runId,
       repo,
-      commonDir: source.commonDir,
       graceMs: config.killGraceMs,
     };
     const reconciled = await reconcile(context, resumed);

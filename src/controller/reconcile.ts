@@ -1,7 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { tryGit } from '../git/git.js';
-import { clearStaleLocks } from '../git/stale-locks.js';
 import type { BranchGuard, Tampering } from '../merge/branch-guard.js';
 import type { MergeBook } from '../merge/merge-book.js';
 import type { AttemptRow } from '../store/attempts.js';
@@ -9,7 +7,7 @@ import { sweepAttemptBranches } from '../workers/attempt-refs.js';
 import { groupAlive, killGroup, processIdentity } from '../workers/process-group.js';
 import { endSessionProcesses, processMarkSession } from '../workers/process-marks.js';
 import type { Workspaces } from '../workers/workspaces.js';
-import type { EventSpec, Recorder } from './recorder.js';
+import type { Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
 
 export interface ReconcileContext {
@@ -20,7 +18,6 @@ export interface ReconcileContext {
   workspaces: Workspaces;
   runId: number;
   repo: string;
-  commonDir: string;
   graceMs: number;
 }
 
@@ -56,21 +53,7 @@ export async function reconcile(context: ReconcileContext, resumed: boolean): Pr
   const { recorder, runId } = context;
   if (resumed) await reapAttempts(context);
   await reapOrphanedSessions(recorder, runId, context.graceMs);
-  const locks = await clearStaleLocks(context.repo, context.commonDir);
-  const events: EventSpec[] = [
-    ...locks.removed.map((lock): EventSpec => [
-      'supervisor:warning',
-      { runId, message: `removed ${relative(context, lock)}: a git process killed mid-write left it` },
-    ]),
-    ...locks.held.map(({ lock, pids }): EventSpec => [
-      'supervisor:warning',
-      {
-        runId,
-        message: `${relative(context, lock)} is held${pids.length > 0 ? ` by live git process(es) ${pids.join(', ')}` : ''}: left alone; if that process hangs, end it and run again`,
-      },
-    ]),
-  ];
-  if (events.length > 0) recorder.record(events);
+  await context.guard.clearStaleLocks();
   const tampering = await context.guard.start(resumed);
   await context.workspaces.reset();
   const openMerges = resumed ? await settleMerges(context) : [];
@@ -178,9 +161,4 @@ export async function endEarlierAgent(attempt: AttemptRow, graceMs: number): Pro
   }
   if (cwd === attempt.worktree || cwd.startsWith(`${attempt.worktree}/`))
     await killGroup(attempt.pid, { graceMs });
-}
-
-function relative({ repo }: { repo: string }, file: string): string {
-  const inside = path.relative(repo, file);
-  return inside.startsWith('..') ? file : inside;
 }

@@ -171,16 +171,31 @@ export class BranchGuard {
     return ok;
   }
 
-  /** Removes lock files in the repository that no live git process owns; returns those removed, each said. */
+  /**
+   * Removes lock files in the repository that no live git process owns, and
+   * says which it removed and which it left (held by a live git process);
+   * returns those removed.
+   */
   async clearStaleLocks(): Promise<string[]> {
-    const sweep = await clearStaleLocks(this.options.repo, this.options.commonDir);
-    const { runId } = this.options;
-    this.options.recorder.record(
-      sweep.removed.map((lock) => [
+    const { repo, commonDir, runId } = this.options;
+    const sweep = await clearStaleLocks(repo, commonDir);
+    const shown = (file: string): string => {
+      const inside = path.relative(repo, file);
+      return inside.startsWith('..') ? file : inside;
+    };
+    this.options.recorder.record([
+      ...sweep.removed.map((lock): EventSpec => [
         'supervisor:warning',
-        { runId, message: `removed ${lock}: a git process killed mid-write left it` },
+        { runId, message: `removed ${shown(lock)}: a git process killed mid-write left it` },
       ]),
-    );
+      ...sweep.held.map(({ lock, pids }): EventSpec => [
+        'supervisor:warning',
+        {
+          runId,
+          message: `${shown(lock)} is held${pids.length > 0 ? ` by live git process(es) ${pids.join(', ')}` : ''}: left alone; if that process hangs, end it and run again`,
+        },
+      ]),
+    ]);
     return sweep.removed;
   }
 
