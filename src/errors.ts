@@ -19,6 +19,7 @@ export const ExitCode = {
   busy: 12,
   tampered: 13,
   gitIdentity: 14,
+  agentAuth: 15,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -14,7 +14,7 @@ import type { AgentConfig, BranchesConfig, CheckConfig, Config } from './config/
 import { ConfigError, PreflightError } from './errors.js';
 import { tryGit } from './git/git.js';
 import type { Plan } from './plan/schema.js';
-import { agentExecutable } from './workers/agents.js';
+import { agentExecutable } from './workers/agents/index.js';
 
 export interface PreflightReport {
   repo: string;

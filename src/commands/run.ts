@@ -129,6 +129,7 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
       );
       // Someone else moved a branch or planted code: a distinct code, so scripts notice.
       if (result.stoppedBy === 'tampered') return ExitCode.tampered;
+      if (result.stoppedBy === 'agent-auth') return ExitCode.agentAuth;
       // A quit asked for by the operator (the UI's q) is a clean end; a signal is not.
       if (result.status === 'interrupted') return result.stoppedBy === 'operator' ? ExitCode.ok : 130;
       const unfinished =

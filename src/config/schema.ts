@@ -93,6 +93,8 @@ export const AgentSchema = z.discriminatedUnion('kind', [
     command: z.string().min(1),
     args: argsField,
     prompt: z.enum(['stdin', 'file', 'arg']).default('stdin'),
+    // How its output is read: plain text, Claude Code's stream-json events, or Codex's jsonl events.
+    output: z.enum(['text', 'stream-json', 'jsonl']).default('text'),
     env: envField,
     passEnv: passEnvField('command'),
     autoCommit: z.boolean().default(false),
@@ -186,6 +188,27 @@ export const ConfigSchema = z.strictObject({
   agent: AgentSchema.prefault({ kind: 'scripted' }),
   checks: ChecksSchema.default([]),
   rounds: z.strictObject({ max: z.int().min(1).max(1000).default(3) }).prefault({}),
+  // An agent that shows only retry or reconnect events this long is ended as infrastructure (no strike).
+  stallMs: timerMs(1000).default(300_000),
+  // An infrastructure failure (rate limit, overload, stall) waits this long before the unit runs again; doubled each time in a row.
+  retryBackoffMs: timerMs(0).default(30_000),
+  // A retry after a rejected merge or a failed check resumes the agent's session where the tool can.
+  warmRetry: z.boolean().default(true),
+  // Cost and token limits; at a limit no new attempt starts, and running ones finish or are ended.
+  budget: z
+    .strictObject({
+      perUnitUsd: z.number().positive().optional(),
+      perRunUsd: z.number().positive().optional(),
+      perUnitTokens: z.int().positive().optional(),
+      perRunTokens: z.int().positive().optional(),
+      onLimit: z.enum(['finish', 'stop']).default('finish'),
+    })
+    .prefault({}),
+  // Commands run in each new workspace before its agent (argv arrays, no shell); a failure is infrastructure.
+  setup: z.array(argvField).default([]),
+  setupTimeoutMs: timerMs(1000).default(600_000),
+  // Untracked files of the repository (such as .env) copied into each workspace, as paths relative to it.
+  copyFiles: z.array(z.string().min(1)).default([]),
   // Candidates verified together (bisected on failure); 1 is serial.
   merge: z
     .strictObject({

@@ -69,7 +69,7 @@ export interface MissionResult {
    * (someone else moved a branch or planted code in the repository);
    * undefined when it ran to its end.
    */
-  stoppedBy: 'operator' | 'signal' | 'tampered' | undefined;
+  stoppedBy: 'operator' | 'signal' | 'tampered' | 'agent-auth' | undefined;
 }
 
 /**
@@ -84,6 +84,7 @@ export class Mission {
   private readonly stopping = new AbortController();
   private stoppedBy: MissionResult['stoppedBy'];
   private tampered: string | undefined;
+  private agentAuth: string | undefined;
 
   constructor(private readonly options: MissionOptions) {
     this.recorder = new Recorder(options.store, options.bus);
@@ -93,7 +94,7 @@ export class Mission {
     else options.signal.addEventListener('abort', () => this.requestStop('signal'), { once: true });
   }
 
-  private requestStop(by: 'operator' | 'signal' | 'tampered'): void {
+  private requestStop(by: 'operator' | 'signal' | 'tampered' | 'agent-auth'): void {
     if (this.stopping.signal.aborted) return;
     this.stoppedBy = by;
     this.stopping.abort();
@@ -202,6 +203,12 @@ export class Mission {
     );
   }
 
+  /** An agent cannot log in: every other attempt would fail the same way, so the run stops now. */
+  private stopForAgentAuth(message: string): void {
+    this.agentAuth ??= message;
+    this.requestStop('agent-auth');
+  }
+
   private stopForTampering(message: string): void {
     this.tampered ??= message;
     this.requestStop('tampered');
@@ -278,6 +285,7 @@ export class Mission {
       config,
       units,
       signal,
+      onAgentConfigError: (message) => this.stopForAgentAuth(message),
     });
     this.control.bind({
       recorder: this.recorder,
@@ -380,6 +388,9 @@ export class Mission {
     if (this.tampered !== undefined) {
       status = 'interrupted';
       reason = `stopped because ${this.tampered}. Look at what changed, then run \`gaffer run\` again to resume`;
+    } else if (this.agentAuth !== undefined) {
+      status = 'interrupted';
+      reason = `stopped because ${this.agentAuth}. Log the agent in (or set its API key), check with \`gaffer doctor\`, then run \`gaffer run\` again to resume`;
     } else if (this.stopping.signal.aborted) {
       status = 'interrupted';
       reason = `stopped by ${this.stoppedBy === 'operator' ? 'the operator' : 'a signal'}: run \`gaffer run\` again to resume`;

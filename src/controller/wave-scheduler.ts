@@ -5,6 +5,7 @@ import type { Unit } from '../plan/schema.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
+import { buildPrompt } from '../workers/prompt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   config: Config;
   units: ReadonlyMap<string, Unit>;
   signal: AbortSignal;
+  /** An agent cannot authenticate (not logged in, a bad key): the run must stop before every unit burns an attempt. */
+  onAgentConfigError: (message: string) => void;
 }
 
 export interface LiveAttempt {
@@ -35,6 +38,10 @@ export interface LiveAttempt {
 }
 
 const FEEDBACK_TAIL_LINES = 30;
+/** Infrastructure failures in a row after which a unit waits for the next round instead of this one. */
+const INFRA_RETRIES_PER_ROUND = 3;
+/** The longest an infrastructure backoff grows to. */
+const MAX_BACKOFF_MS = 600_000;
 
 /**
  * The scheduler of a round's waves: starts an attempt for every ready unit
@@ -50,6 +57,10 @@ export class WaveScheduler {
   private paused = false;
   private round = 0;
   private wakeUp: (() => void) | undefined;
+  /** Units waiting out an infrastructure backoff: when they may start again (performance.now()). */
+  private readonly notBefore = new Map<string, number>();
+  /** Infrastructure failures in a row, per unit: each doubles the backoff. */
+  private readonly infraStreak = new Map<string, number>();
 
   constructor(private readonly options: SchedulerOptions) {
     options.signal.addEventListener('abort', () => {
@@ -139,6 +150,7 @@ export class WaveScheduler {
           unit.status === 'pending' &&
           unit.last_round < round &&
           !this.starting.has(unit.id) &&
+          (this.notBefore.get(unit.id) ?? 0) <= performance.now() &&
           ledger.dependenciesOf(unit.id).every((dep) => status.get(dep) === 'done'),
       )
       .map((unit) => unit.id);
@@ -195,6 +207,7 @@ export class WaveScheduler {
     });
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
+    const agent = this.options.units.get(unitId)?.agent ?? config.agent;
     try {
       report = await runAttempt({
         runId,
@@ -204,10 +217,14 @@ export class WaveScheduler {
           prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt,
         },
         attempt,
-        agent: this.options.units.get(unitId)?.agent ?? config.agent,
+        agent,
         timeoutMs: this.options.units.get(unitId)?.timeoutMs ?? config.attemptTimeoutMs,
         graceMs: config.killGraceMs,
-        feedback: unit.feedback,
+        stallMs: config.stallMs,
+        prompt: buildPrompt(
+          { id: unitId, title: unit.title, prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt },
+          unit.feedback,
+        ),
         workspace,
         baseCommit,
         logPath,
@@ -234,6 +251,9 @@ export class WaveScheduler {
         handoff: 'missing',
         handoffJson: null,
         reason: `could not be carried out: ${redact(describe(error))}`,
+        sessionId: null,
+        usage: null,
+        failureKind: null,
       };
     } finally {
       this.live.delete(unitId);
@@ -286,6 +306,7 @@ export class WaveScheduler {
       },
     ];
     const endAttempt = (): void => recorder.store.attempts.end(attemptId, report);
+    if (report.outcome !== 'error' || report.failureKind === null) this.infraStreak.delete(unitId);
     switch (report.outcome) {
       case 'handed-off': {
         let mergeId = 0;
@@ -315,12 +336,17 @@ export class WaveScheduler {
         }
         return;
       case 'error':
-        ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
-          round,
-          before: [ended],
-          write: endAttempt,
-        });
+        if (report.failureKind === null) {
+          ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
+            round,
+            before: [ended],
+            write: endAttempt,
+          });
+        } else {
+          this.requeueAfterBackoff(unitId, attempt, round, report, [ended, endAttempt]);
+        }
         this.track(this.options.workspaces.deleteBranch(branch));
+        if (report.failureKind === 'auth') this.options.onAgentConfigError(report.reason);
         return;
       case 'failed':
       case 'timed-out': {
@@ -341,6 +367,52 @@ export class WaveScheduler {
     }
   }
 
+  /**
+   * An infrastructure failure (rate limit, overload, stall) or an agent that
+   * cannot log in: no strike; the unit runs again after a backoff that doubles
+   * with each such failure in a row, in this round for the first few, then in
+   * the next (so a tool that is down for good still lets the run end).
+   */
+  private requeueAfterBackoff(
+    unitId: string,
+    attempt: number,
+    round: number,
+    report: AttemptReport,
+    [ended, endAttempt]: [EventSpec, () => void],
+  ): void {
+    const streak = (this.infraStreak.get(unitId) ?? 0) + 1;
+    this.infraStreak.set(unitId, streak);
+    const delay = Math.min(MAX_BACKOFF_MS, this.options.config.retryBackoffMs * 2 ** (streak - 1));
+    const nextRound = streak >= INFRA_RETRIES_PER_ROUND;
+    const when = nextRound ? 'in the next round' : `in ${formatSeconds(delay)}`;
+    this.options.ledger.requeue(
+      unitId,
+      `attempt ${attempt} ${report.reason} (no strike; runs again ${when})`,
+      { ...(nextRound ? { round } : {}), before: [ended], write: endAttempt },
+    );
+    if (nextRound) {
+      this.infraStreak.delete(unitId);
+      return;
+    }
+    this.notBefore.set(unitId, performance.now() + delay);
+    this.track(this.sleep(delay));
+  }
+
+  /** Resolves after `ms`, or at once when the supervisor stops. */
+  private sleep(ms: number): Promise<void> {
+    const { signal } = this.options;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   private async merge(mergeId: number): Promise<void> {
     await this.options.queue.enqueue(mergeId);
   }
@@ -352,6 +424,10 @@ export class WaveScheduler {
     live.controller.abort(new Error('killed by the operator'));
     return true;
   }
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 function describe(error: unknown): string {

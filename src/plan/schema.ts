@@ -24,6 +24,8 @@ export const UnitSchema = z.strictObject({
 
 export const PlanSchema = z.strictObject({
   name: z.string().min(1).default('plan'),
+  /** What the whole plan is for: every prompt starts with it. */
+  objective: z.string().optional(),
   units: z.array(UnitSchema).min(1),
 });
 

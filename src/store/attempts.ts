@@ -1,4 +1,5 @@
 import type { HandoffState } from '../events/types.js';
+import type { AgentFailureKind, Usage } from '../workers/agents/types.js';
 import { assertAttemptTransition, type AttemptOutcome } from '../machines/attempt.js';
 import type { Statement } from 'better-sqlite3';
 import { statementCache, type Db } from './database.js';
@@ -28,7 +29,22 @@ export interface AttemptRow {
   reason: string;
   started_at: string;
   ended_at: string | null;
+  /** The agent tool's session id, when it printed one: a warm retry resumes it. */
+  session_id: string | null;
+  /** warm: resumed the previous attempt's session; cold: a fresh session. */
+  start_mode: StartMode;
+  /** Why it started warm or cold, in words. */
+  start_reason: string;
+  /** The class of the agent's failure, when the tool reported one (see AgentFailureKind). */
+  failure_kind: AgentFailureKind | null;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  /** What the tool said it cost in US dollars; null when it did not say. */
+  cost_usd: number | null;
 }
+
+export type StartMode = 'warm' | 'cold';
 
 export interface AttemptEnd {
   outcome: AttemptOutcome;
@@ -39,6 +55,9 @@ export interface AttemptEnd {
   handoffJson: string | null;
   commits: number;
   reason: string;
+  sessionId?: string | null;
+  usage?: Usage | null;
+  failureKind?: AgentFailureKind | null;
 }
 
 /** One row per run of an agent on a unit. */
@@ -58,10 +77,13 @@ export class AttemptsTable {
     worktree: string;
     baseCommit: string;
     logPath: string;
+    startMode?: StartMode;
+    startReason?: string;
   }): number {
     const result = this.prepare(
-      `INSERT INTO attempts (run_id, unit_id, number, round, branch, worktree, base_commit, log_path, outcome, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+      `INSERT INTO attempts (run_id, unit_id, number, round, branch, worktree, base_commit, log_path, outcome, started_at,
+         start_mode, start_reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
     ).run(
       attempt.runId,
       attempt.unitId,
@@ -72,6 +94,8 @@ export class AttemptsTable {
       attempt.baseCommit,
       attempt.logPath,
       now(),
+      attempt.startMode ?? 'cold',
+      attempt.startReason ?? '',
     );
     return Number(result.lastInsertRowid);
   }
@@ -81,7 +105,8 @@ export class AttemptsTable {
     assertAttemptTransition(id, 'running', end.outcome);
     const result = this.prepare(
       `UPDATE attempts SET outcome = ?, head_commit = ?, exit_code = ?, signal = ?, handoff = ?, handoff_json = ?, commits = ?,
-         reason = ?, ended_at = ? WHERE id = ? AND outcome = 'running'`,
+         reason = ?, ended_at = ?, session_id = ?, failure_kind = ?, input_tokens = ?, output_tokens = ?, cached_tokens = ?,
+         cost_usd = ? WHERE id = ? AND outcome = 'running'`,
     ).run(
       end.outcome,
       end.head ?? null,
@@ -92,6 +117,12 @@ export class AttemptsTable {
       end.commits,
       end.reason,
       now(),
+      end.sessionId ?? null,
+      end.failureKind ?? null,
+      end.usage?.inputTokens ?? 0,
+      end.usage?.outputTokens ?? 0,
+      end.usage?.cachedTokens ?? 0,
+      end.usage?.costUsd ?? null,
       id,
     );
     if (result.changes === 0)

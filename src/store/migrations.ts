@@ -133,4 +133,15 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE attempts ADD COLUMN pid_identity TEXT;
   `,
+  // What an attempt used and how it started: the tool's session, warm or cold, tokens and cost, the failure's class.
+  `
+  ALTER TABLE attempts ADD COLUMN session_id TEXT;
+  ALTER TABLE attempts ADD COLUMN start_mode TEXT NOT NULL DEFAULT 'cold';
+  ALTER TABLE attempts ADD COLUMN start_reason TEXT NOT NULL DEFAULT '';
+  ALTER TABLE attempts ADD COLUMN failure_kind TEXT;
+  ALTER TABLE attempts ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE attempts ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE attempts ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+  `,
 ];

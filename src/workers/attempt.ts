@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
-import { buildInvocation, type AgentConfig } from './agents.js';
+import { buildInvocation, type AgentConfig } from './agents/index.js';
+import type { AgentFailure, AgentFailureKind, Usage } from './agents/types.js';
 import { agentEnvironment, replacingEnvironment } from './agent-env.js';
 import { HandoffScanner, type HandoffResult } from './handoff.js';
-import { buildPrompt } from './prompt.js';
 import type { RingBuffer } from './ring-buffer.js';
 import { runSupervised } from './supervised-process.js';
 import type { Collected, Workspace } from './workspaces.js';
@@ -16,7 +16,16 @@ export interface AttemptSpec {
   agent: AgentConfig;
   timeoutMs: number;
   graceMs: number;
-  feedback: string;
+  /** The whole prompt the agent gets (see prompt.ts). */
+  prompt: string;
+  /** Ended as infrastructure when the tool shows only retry or reconnect events this long. */
+  stallMs: number;
+  /** A warm retry: the tool's session to resume. */
+  resumeSessionId?: string;
+  /** The attempt's share of a cost budget, for tools with a budget flag. */
+  maxBudgetUsd?: number;
+  /** Usage so far, each time the tool reports more (budgets mid-attempt). */
+  onUsage?: (usage: Usage) => void;
   workspace: Workspace;
   baseCommit: string;
   logPath: string;
@@ -42,6 +51,11 @@ export interface AttemptReport {
   handoffJson: string | null;
   /** Why it ended the way it did, in words for the operator and the next prompt. */
   reason: string;
+  /** The tool's session id, when it printed one. */
+  sessionId: string | null;
+  usage: Usage | null;
+  /** The class of the agent's failure when the tool reported one (auth stops the run; see AgentFailureKind). */
+  failureKind: AgentFailureKind | null;
 }
 
 /**
@@ -50,11 +64,20 @@ export interface AttemptReport {
  * from the workspace onto its branch.
  */
 export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
-  const prompt = buildPrompt(spec.unit, spec.feedback);
   fs.mkdirSync(path.dirname(spec.promptPath), { recursive: true });
-  fs.writeFileSync(spec.promptPath, prompt);
-  const invocation = buildInvocation(spec.agent, prompt, spec.promptPath);
+  fs.writeFileSync(spec.promptPath, spec.prompt);
+  const invocation = buildInvocation(spec.agent, {
+    prompt: spec.prompt,
+    promptFile: spec.promptPath,
+    workdir: spec.workspace.path,
+    unitId: spec.unit.id,
+    attempt: spec.attempt,
+    ...(spec.resumeSessionId !== undefined ? { resumeSessionId: spec.resumeSessionId } : {}),
+    ...(spec.maxBudgetUsd !== undefined ? { maxBudgetUsd: spec.maxBudgetUsd } : {}),
+  });
+  const { stream } = invocation;
   const scanner = new HandoffScanner();
+  const stall = new StallWatch(spec.stallMs, spec.signal);
   // runSupervised merges this over gaffer's own environment: replacingEnvironment sets every
   // variable the agent may not see to undefined, which removes it (see agent-env.ts).
   const env = replacingEnvironment(process.env, {
@@ -65,28 +88,44 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     GAFFER_PROMPT_FILE: spec.promptPath,
     GAFFER_WORKTREE: spec.workspace.path,
   });
-  const result = await runSupervised({
-    command: invocation.command,
-    args: invocation.args,
-    cwd: spec.workspace.path,
-    env,
-    stdinText: invocation.stdinText,
-    timeoutMs: spec.timeoutMs,
-    graceMs: spec.graceMs,
-    logPath: spec.logPath,
-    ring: spec.ring,
-    redact: spec.redact,
-    signal: spec.signal,
-    onSpawn: spec.onSpawn,
-    onLine: (line) => {
-      const text = invocation.decodeLine(line);
-      if (text !== '') for (const part of text.split('\n')) scanner.feed(part);
-      spec.onLine(line);
-    },
-  });
+  let lastUsage: Usage | null = null;
+  let result: Awaited<ReturnType<typeof runSupervised>>;
+  try {
+    result = await runSupervised({
+      command: invocation.command,
+      args: invocation.args,
+      cwd: spec.workspace.path,
+      env,
+      stdinText: invocation.stdinText,
+      timeoutMs: spec.timeoutMs,
+      graceMs: spec.graceMs,
+      logPath: spec.logPath,
+      ring: spec.ring,
+      redact: spec.redact,
+      signal: stall.signal,
+      onSpawn: spec.onSpawn,
+      onLine: (line) => {
+        const reading = stream.read(line);
+        stall.saw(reading.activity, reading.note);
+        if (reading.text !== '') for (const part of reading.text.split('\n')) scanner.feed(part);
+        const usage = stream.usage();
+        if (usage && spec.onUsage && !sameUsage(usage, lastUsage)) {
+          lastUsage = usage;
+          spec.onUsage(usage);
+        }
+        spec.onLine(line);
+      },
+    });
+  } finally {
+    stall.stop();
+  }
+  const summary = stream.finish({ exitCode: result.outcome === 'exited' ? result.exitCode : null });
+  const failure: AgentFailure | null = stall.stalled
+    ? { kind: 'stalled', message: stall.describe() }
+    : summary.failure;
   const handoff = scanner.result();
   let leftovers: string | undefined;
-  if (result.outcome === 'exited' && result.exitCode === 0 && spec.agent.autoCommit) {
+  if (result.outcome === 'exited' && result.exitCode === 0 && failure === null && spec.agent.autoCommit) {
     leftovers = await commitLeftovers(
       spec,
       env,
@@ -103,7 +142,13 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     commits,
     handoff: handoff.status,
     handoffJson: handoffJson(handoff),
+    sessionId: summary.sessionId,
+    usage: summary.usage,
+    failureKind: failure?.kind ?? null,
   };
+  // The tool's own verdict wins over its exit code (Claude Code exits 0 with is_error: true).
+  if (failure !== null && (failure.kind === 'stalled' || result.outcome === 'exited'))
+    return { ...base, ...judgeFailure(failure) };
   if (leftovers !== undefined) {
     // Its edits could not be committed (no git identity, a broken workspace): gaffer's side, no strike.
     return { ...base, outcome: 'error', reason: `its changes could not be committed: ${leftovers}` };
@@ -114,6 +159,101 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     ...base,
     ...judge(result.outcome, result.exitCode, result.spawnError, handoff, commits, spec.timeoutMs),
   };
+}
+
+/** Failures that cost no strike: configuration (auth) and infrastructure (rate limit, overload, stall). */
+export function isNoStrikeFailure(kind: AgentFailureKind | null): boolean {
+  return kind === 'auth' || kind === 'rate-limit' || kind === 'overloaded' || kind === 'stalled';
+}
+
+/** The tool's own verdict, quoted: auth and infrastructure cost no strike; the rest is the agent's failure. */
+function judgeFailure(failure: AgentFailure): Pick<AttemptReport, 'outcome' | 'reason'> {
+  const quoted = `"${failure.message}"`;
+  switch (failure.kind) {
+    case 'auth':
+      return { outcome: 'error', reason: `the agent cannot authenticate: ${quoted}` };
+    case 'rate-limit':
+      return { outcome: 'error', reason: `the agent was rate limited: ${quoted}` };
+    case 'overloaded':
+      return { outcome: 'error', reason: `the agent's API is overloaded: ${quoted}` };
+    case 'stalled':
+      return { outcome: 'error', reason: `the agent made no progress: ${failure.message}` };
+    case 'max-turns':
+      return { outcome: 'failed', reason: `the agent reached its turn limit: ${quoted}` };
+    case 'budget':
+      return { outcome: 'failed', reason: `the agent reached its budget: ${quoted}` };
+    case 'error':
+      return { outcome: 'failed', reason: `the agent reported an error: ${quoted}` };
+    case 'crashed':
+      return { outcome: 'failed', reason: `the agent crashed: ${quoted}` };
+    default: {
+      const unreachable: never = failure.kind;
+      return unreachable;
+    }
+  }
+}
+
+function sameUsage(a: Usage, b: Usage | null): boolean {
+  return (
+    b !== null &&
+    a.inputTokens === b.inputTokens &&
+    a.outputTokens === b.outputTokens &&
+    a.cachedTokens === b.cachedTokens &&
+    a.costUsd === b.costUsd
+  );
+}
+
+/**
+ * Ends an attempt whose tool shows only retry or reconnect notices for
+ * `stallMs` since its last progress; silence alone is not a stall (a tool
+ * may think quietly for a long time).
+ */
+class StallWatch {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private lastProgress = performance.now();
+  private waitingNote: string | undefined;
+  stalled = false;
+
+  constructor(
+    private readonly stallMs: number,
+    outer: AbortSignal,
+  ) {
+    if (outer.aborted) this.controller.abort(outer.reason);
+    else outer.addEventListener('abort', () => this.controller.abort(outer.reason), { once: true });
+    this.timer = setInterval(() => this.check(), Math.min(1000, Math.max(50, stallMs / 4)));
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  saw(activity: 'progress' | 'waiting' | 'none', note: string | undefined): void {
+    if (activity === 'progress') {
+      this.lastProgress = performance.now();
+      this.waitingNote = undefined;
+    } else if (activity === 'waiting') {
+      this.waitingNote = note ?? this.waitingNote ?? 'a retry notice';
+      this.check();
+    }
+  }
+
+  describe(): string {
+    const seconds = Math.round(this.stallMs / 1000);
+    return `only retry or reconnect notices for ${seconds} s; the last: "${this.waitingNote ?? ''}"`;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private check(): void {
+    if (this.stalled || this.waitingNote === undefined) return;
+    if (performance.now() - this.lastProgress < this.stallMs) return;
+    this.stalled = true;
+    this.controller.abort(new Error(`the agent stalled: ${this.describe()}`));
+  }
 }
 
 function judge(

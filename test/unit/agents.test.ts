@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentSchema, type AgentConfig } from '../../src/config/schema.js';
-import {
-  agentExecutable,
-  buildInvocation,
-  decodeClaudeStreamJson,
-  decodeCodexJson,
-} from '../../src/workers/agents.js';
+import { decodeClaudeStreamJson } from '../../src/workers/agents/claude.js';
+import { decodeCodexJson } from '../../src/workers/agents/codex.js';
+import { agentExecutable, buildInvocation as build } from '../../src/workers/agents/index.js';
 import { scriptedAgentPath } from '../../src/workers/scripted-agent-path.js';
 import { runSupervised } from '../../src/workers/supervised-process.js';
 
@@ -16,6 +13,8 @@ const PROMPT = 'Fix the parser.\nIt says "hello world"; keep $HOME and `backtick
 const PROMPT_FILE = '/tmp/gaffer attempt/prompt.md';
 
 const agent = (input: unknown): AgentConfig => AgentSchema.parse(input);
+const buildInvocation = (config: AgentConfig, prompt: string, promptFile: string) =>
+  build(config, { prompt, promptFile, workdir: '/tmp/work', unitId: 'u1', attempt: 1 });
 
 describe('buildInvocation', () => {
   it.each([
@@ -57,14 +56,12 @@ describe('buildInvocation', () => {
       '--max-turns',
       '30',
     ]);
-    expect(invocation.decodeLine).toBe(decodeClaudeStreamJson);
   });
 
   it('runs codex exec reading the prompt from stdin (`-` last)', () => {
     const invocation = buildInvocation(agent({ kind: 'codex', command: '/opt/codex' }), PROMPT, PROMPT_FILE);
     expect(invocation.command).toBe('/opt/codex');
     expect(invocation.args).toEqual(['exec', '--full-auto', '--json', '-']);
-    expect(invocation.decodeLine).toBe(decodeCodexJson);
   });
 
   it('gives aider the prompt file, not the prompt', () => {

@@ -42,6 +42,14 @@ function attemptOf(pid: number, identity: string | null): AttemptRow {
     reason: '',
     started_at: '',
     ended_at: null,
+    session_id: null,
+    start_mode: 'cold',
+    start_reason: '',
+    failure_kind: null,
+    input_tokens: 0,
+    output_tokens: 0,
+    cached_tokens: 0,
+    cost_usd: null,
   };
 }
 
