@@ -40,6 +40,13 @@ describe('loadConfig', () => {
       rounds: { max: 3 },
       merge: { batchSize: 1, confirmFailures: true },
       ring: { lines: 500, bytes: 262_144 },
+      stallMs: 300_000,
+      retryBackoffMs: 30_000,
+      warmRetry: true,
+      budget: { onLimit: 'finish' },
+      setup: [],
+      setupTimeoutMs: 600_000,
+      copyFiles: [],
     });
   });
 
@@ -110,6 +117,7 @@ describe('agent defaults', () => {
       command: './my-agent',
       args: ['--fast'],
       prompt: 'stdin',
+      output: 'text',
       env: {},
       passEnv: [],
       autoCommit: false,
