@@ -61,7 +61,7 @@ describe('buildInvocation', () => {
   it('runs codex exec reading the prompt from stdin (`-` last)', () => {
     const invocation = buildInvocation(agent({ kind: 'codex', command: '/opt/codex' }), PROMPT, PROMPT_FILE);
     expect(invocation.command).toBe('/opt/codex');
-    expect(invocation.args).toEqual(['exec', '--full-auto', '--json', '-']);
+    expect(invocation.args).toEqual(['exec', '--json', '--sandbox', 'workspace-write', '-']);
   });
 
   it('gives aider the prompt file, not the prompt', () => {
