@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { runGaffer, useSandbox } from '../helpers/cli.js';
+import { expectRefusal, runGaffer, useSandbox } from '../helpers/cli.js';
 import { FAKE_CLAUDE, plays } from './fake-claude.js';
 
 const sandbox = useSandbox();
@@ -19,4 +19,12 @@ it('gaffer run exits 15 when Claude Code is not logged in, quoting it and saying
   expect(output).toContain('Not logged in · Please run /login');
   expect(output).toContain('Log the agent in');
   expect(output, 'a stack trace').not.toMatch(/^\s{4}at /m);
+});
+
+it('gaffer run refuses (exit 8) before any attempt when the claude binary is missing, naming it and the fix', async () => {
+  sandbox().writeConfig({ agent: { kind: 'claude', command: 'no-such-claude-xyz' } });
+
+  const result = await runGaffer(sandbox());
+
+  expectRefusal(result, ExitCode.agentNotFound, ['claude agent', '"no-such-claude-xyz"', 'agent.command']);
 });
