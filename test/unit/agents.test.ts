@@ -58,6 +58,50 @@ describe('buildInvocation', () => {
     ]);
   });
 
+  it('resumes a claude session and passes its budget share when the attempt has them', () => {
+    const invocation = build(agent({ kind: 'claude', args: ['--max-turns', '30'] }), {
+      prompt: PROMPT,
+      promptFile: PROMPT_FILE,
+      workdir: '/tmp/work',
+      unitId: 'u1',
+      attempt: 2,
+      resumeSessionId: '8f7e6d5c-1111-2222-3333-444455556666',
+      maxBudgetUsd: 0.25,
+    });
+    expect(invocation.args).toEqual([
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--permission-mode',
+      'acceptEdits',
+      '--resume',
+      '8f7e6d5c-1111-2222-3333-444455556666',
+      '--max-budget-usd',
+      '0.25',
+      '--max-turns',
+      '30',
+    ]);
+    expect(invocation.stdinText).toBe(PROMPT);
+  });
+
+  it.each([
+    [1.5, '1.5'],
+    [2, '2'],
+    [0.0000001, '0.000001'],
+    [1 / 3, '0.333333'],
+  ])('writes the budget %d as the decimal %s, never in exponent notation', (amount, written) => {
+    const invocation = build(agent({ kind: 'claude' }), {
+      prompt: PROMPT,
+      promptFile: PROMPT_FILE,
+      workdir: '/tmp/work',
+      unitId: 'u1',
+      attempt: 1,
+      maxBudgetUsd: amount,
+    });
+    expect(invocation.args.slice(-2)).toEqual(['--max-budget-usd', written]);
+  });
+
   it('runs codex exec reading the prompt from stdin (`-` last)', () => {
     const invocation = buildInvocation(agent({ kind: 'codex', command: '/opt/codex' }), PROMPT, PROMPT_FILE);
     expect(invocation.command).toBe('/opt/codex');
@@ -83,6 +127,68 @@ describe('buildInvocation', () => {
     );
     expect(invocation.args).toEqual(['--input', PROMPT_FILE, `--also=${PROMPT_FILE}`]);
     expect(invocation.stdinText).toBe(PROMPT);
+  });
+
+  it('fills {workdir}, {unit_id} and {attempt} in one pass and leaves other braces as written', () => {
+    const invocation = build(
+      agent({
+        kind: 'command',
+        command: 'my-agent',
+        args: ['--cd={workdir}', '--name', '{unit_id}-{attempt}', '{model}', '{{unit_id}}'],
+      }),
+      { prompt: PROMPT, promptFile: PROMPT_FILE, workdir: '/tmp/w/{unit_id}', unitId: 'parser', attempt: 3 },
+    );
+    expect(invocation.args).toEqual(['--cd=/tmp/w/{unit_id}', '--name', 'parser-3', '{model}', '{parser}']);
+  });
+
+  it.each([
+    ['text', 'plain line', { text: 'plain line', activity: 'progress' }],
+    [
+      'stream-json',
+      JSON.stringify({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, error: 'unknown' }),
+      { text: '', activity: 'waiting', note: 'API retry 1/10: unknown' },
+    ],
+  ] as const)('reads a command agent’s output as %s', (output, line, reading) => {
+    const invocation = buildInvocation(
+      agent({ kind: 'command', command: 'my-agent', output }),
+      PROMPT,
+      PROMPT_FILE,
+    );
+    expect(invocation.stream.read(line)).toEqual(reading);
+  });
+
+  it('reads a command agent with output stream-json like Claude Code, verdict and all', () => {
+    const { stream } = buildInvocation(
+      agent({ kind: 'command', command: 'my-agent', output: 'stream-json' }),
+      PROMPT,
+      PROMPT_FILE,
+    );
+    stream.read(JSON.stringify({ type: 'system', subtype: 'init', session_id: 's-1' }));
+    stream.read(
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: true,
+        result: 'Not logged in · Please run /login',
+      }),
+    );
+    expect(stream.finish({ exitCode: 0 })).toMatchObject({
+      sessionId: 's-1',
+      failure: { kind: 'auth', message: 'Not logged in · Please run /login' },
+    });
+  });
+
+  it('reads a command agent with output jsonl like Codex: its agent messages are the text', () => {
+    const { stream } = buildInvocation(
+      agent({ kind: 'command', command: 'my-agent', output: 'jsonl' }),
+      PROMPT,
+      PROMPT_FILE,
+    );
+    const line = JSON.stringify({
+      type: 'item.completed',
+      item: { id: 'item_3', type: 'agent_message', text: 'hi' },
+    });
+    expect(stream.read(line).text).toBe('hi');
   });
 
   it('appends the prompt file for prompt: "file"', () => {
