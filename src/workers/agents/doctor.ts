@@ -275,7 +275,8 @@ async function codexLogin(
   supervisorEnv: NodeJS.ProcessEnv,
   run: Runner,
 ): Promise<AgentCheckLine> {
-  // `codex exec` reads CODEX_API_KEY, which `codex login status` does not count.
+  // `codex exec` reads CODEX_API_KEY, which `codex login status` does not count. OPENAI_API_KEY
+  // alone logs nothing in: Codex 0.171.0 sent its requests without an Authorization header then.
   if (env.CODEX_API_KEY) return { level: 'ok', text: 'CODEX_API_KEY is in its environment' };
   const ran = await run(['login', 'status']);
   const said = `${ran.stdout}\n${ran.stderr}`.trim();
