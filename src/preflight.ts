@@ -221,7 +221,8 @@ async function checkWorkingDescendsFromBase(
   );
 }
 
-function agentsOf(config: Config, plan: Plan | undefined): AgentConfig[] {
+/** Each distinct agent the config and the plan's units use (one per executable). */
+export function agentsOf(config: Config, plan: Plan | undefined): AgentConfig[] {
   const agents = [config.agent, ...(plan?.units.flatMap((unit) => (unit.agent ? [unit.agent] : [])) ?? [])];
   const seen = new Set<string>();
   return agents.filter((agent) => {

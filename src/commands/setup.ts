@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { ExitCode, UsageError } from '../errors.js';
-import { preflight } from '../preflight.js';
+import { ExitCode, GafferError, UsageError } from '../errors.js';
+import { agentsOf, preflight } from '../preflight.js';
+import { checkAgent, type AgentCheckLine } from '../workers/agents/doctor.js';
 import { configPathOf, loadPlanFor, type Flags } from './common.js';
 
 export async function doctorCommand(flags: Flags): Promise<number> {
@@ -11,8 +12,26 @@ export async function doctorCommand(flags: Flags): Promise<number> {
   const report = await preflight(config, plan, config.repo);
   for (const line of report.passed) process.stdout.write(`ok  ${line}\n`);
   if (plan) process.stdout.write(`ok  plan "${plan.name}": ${plan.units.length} units, no cycles\n`);
+  const agentLines = (
+    await Promise.all(
+      agentsOf(config, plan).map((agent) =>
+        checkAgent(agent, { cwd: report.repo, supervisorEnv: process.env }),
+      ),
+    )
+  ).flat();
+  for (const line of agentLines) process.stdout.write(`${DOCTOR_PREFIX[line.level]}${line.text}\n`);
+  const failed = agentLines.filter((line) => line.level === 'fail');
+  if (failed.length > 0) {
+    throw new GafferError(
+      `${failed.map((line) => line.text).join('; ')}; then run \`gaffer doctor\` again`,
+      'agent-auth',
+      ExitCode.agentAuth,
+    );
+  }
   return ExitCode.ok;
 }
+
+const DOCTOR_PREFIX: Record<AgentCheckLine['level'], string> = { ok: 'ok  ', warn: 'warn ', fail: 'FAIL ' };
 
 export function initCommand(flags: Flags): number {
   const dir = path.resolve(flags.dir ?? '.');
