@@ -32,7 +32,7 @@ export const DEFAULT_PASS_ENV = {
     'CLAUDE_CONFIG_DIR',
     'CLAUDE_CODE_*',
   ],
-  codex: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
+  codex: ['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
   aider: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY', 'AIDER_*'],
   command: [],
 } as const satisfies Record<string, readonly string[]>;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
 import { buildInvocation, type AgentConfig } from './agents/index.js';
-import type { AgentFailure, AgentFailureKind, Usage } from './agents/types.js';
+import type { AgentFailure, AgentFailureKind, LineReading, Usage } from './agents/types.js';
 import { agentEnvironment, replacingEnvironment } from './agent-env.js';
 import { HandoffScanner, type HandoffResult } from './handoff.js';
 import type { RingBuffer } from './ring-buffer.js';
@@ -106,7 +106,7 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
       onSpawn: spec.onSpawn,
       onLine: (line) => {
         const reading = stream.read(line);
-        stall.saw(reading.activity, reading.note);
+        stall.saw(reading);
         if (reading.text !== '') for (const part of reading.text.split('\n')) scanner.feed(part);
         const usage = stream.usage();
         if (usage && spec.onUsage && !sameUsage(usage, lastUsage)) {
@@ -120,9 +120,7 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     stall.stop();
   }
   const summary = stream.finish({ exitCode: result.outcome === 'exited' ? result.exitCode : null });
-  const failure: AgentFailure | null = stall.stalled
-    ? { kind: 'stalled', message: stall.describe() }
-    : summary.failure;
+  const failure: AgentFailure | null = stall.verdict() ?? summary.failure;
   const handoff = scanner.result();
   let leftovers: string | undefined;
   if (result.outcome === 'exited' && result.exitCode === 0 && failure === null && spec.agent.autoCommit) {
@@ -147,8 +145,8 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     failureKind: failure?.kind ?? null,
   };
   // The tool's own verdict wins over its exit code (Claude Code exits 0 with is_error: true).
-  if (failure !== null && (failure.kind === 'stalled' || result.outcome === 'exited'))
-    return { ...base, ...judgeFailure(failure) };
+  if (failure !== null && (stall.verdict() !== null || result.outcome === 'exited'))
+    return { ...base, ...judgeFailure({ ...failure, message: spec.redact(failure.message) }) };
   if (leftovers !== undefined) {
     // Its edits could not be committed (no git identity, a broken workspace): gaffer's side, no strike.
     return { ...base, outcome: 'error', reason: `its changes could not be committed: ${leftovers}` };
@@ -213,7 +211,8 @@ class StallWatch {
   private readonly timer: NodeJS.Timeout;
   private lastProgress = performance.now();
   private waitingNote: string | undefined;
-  stalled = false;
+  private authNote: string | undefined;
+  private stalled = false;
 
   constructor(
     private readonly stallMs: number,
@@ -229,14 +228,27 @@ class StallWatch {
     return this.controller.signal;
   }
 
-  saw(activity: 'progress' | 'waiting' | 'none', note: string | undefined): void {
+  saw({ activity, note, noteKind }: LineReading): void {
     if (activity === 'progress') {
       this.lastProgress = performance.now();
       this.waitingNote = undefined;
     } else if (activity === 'waiting') {
       this.waitingNote = note ?? this.waitingNote ?? 'a retry notice';
+      if (noteKind === 'auth' && !this.stalled) {
+        // Retrying cannot fix a key: end it now, as the configuration error it is.
+        this.authNote = this.waitingNote;
+        this.stalled = true;
+        this.controller.abort(new Error(`the agent cannot authenticate: ${this.authNote}`));
+        return;
+      }
       this.check();
     }
+  }
+
+  /** The watch's own verdict: a login problem seen in a retry notice, or a stall; null when neither. */
+  verdict(): AgentFailure | null {
+    if (this.authNote !== undefined) return { kind: 'auth', message: this.authNote };
+    return this.stalled ? { kind: 'stalled', message: this.describe() } : null;
   }
 
   describe(): string {

@@ -62,7 +62,7 @@ describe('loadPlan', () => {
       args: [],
       model: 'o3',
       env: {},
-      passEnv: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
+      passEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
       autoCommit: true,
     });
     expect(plan.units[1]?.checks).toEqual([

@@ -136,7 +136,12 @@ describe('passEnv in the config', () => {
     expect(agentOf({ kind: 'scripted' }).passEnv).toEqual([]);
     expect(agentOf({ kind: 'command', command: './a' }).passEnv).toEqual([]);
     expect(agentOf({ kind: 'claude' }).passEnv).toEqual([...DEFAULT_PASS_ENV.claude]);
-    expect(agentOf({ kind: 'codex' }).passEnv).toEqual(['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME']);
+    expect(agentOf({ kind: 'codex' }).passEnv).toEqual([
+      'CODEX_API_KEY',
+      'OPENAI_API_KEY',
+      'OPENAI_BASE_URL',
+      'CODEX_HOME',
+    ]);
     expect(agentOf({ kind: 'aider' }).passEnv).toContain('AIDER_*');
   });
 

@@ -121,7 +121,13 @@ export function claudeStream(): AgentStream {
           if (event.subtype === 'init' && typeof event.session_id === 'string') sessionId = event.session_id;
           if (event.subtype === 'api_retry') {
             lastRetryNote = describeRetry(event);
-            return { text: '', activity: 'waiting', note: lastRetryNote };
+            const kind = retryKind(event);
+            return {
+              text: '',
+              activity: 'waiting',
+              note: lastRetryNote,
+              ...(kind === undefined ? {} : { noteKind: kind }),
+            };
           }
           return { text: '', activity: 'none' };
         case 'assistant': {
@@ -194,6 +200,13 @@ function describeRetry(event: ClaudeEvent): string {
   const error = typeof event.error === 'string' ? event.error : 'unknown';
   const status = typeof event.error_status === 'number' ? ` (HTTP ${event.error_status})` : '';
   return `API retry ${attempt}${of}: ${error}${status}`;
+}
+
+/** An api_retry whose cause is a login problem: retrying cannot fix it. */
+function retryKind(event: ClaudeEvent): AgentFailureKind | undefined {
+  if (event.error_status === 401 || event.error_status === 403) return 'auth';
+  const kind = typeof event.error === 'string' ? API_ERROR_KINDS[event.error] : undefined;
+  return kind === 'auth' ? kind : undefined;
 }
 
 const MESSAGE_LIMIT = 500;

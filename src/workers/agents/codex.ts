@@ -96,7 +96,16 @@ export function codexStream(): AgentStream {
       case 'error': {
         const message = stringOr(event.message, 'an error without a message');
         lastError = message;
-        if (isRetryNotice(message)) return { text: '', activity: 'waiting', note: message };
+        if (isRetryNotice(message)) {
+          // Codex retries a 401 like a lost connection ("Reconnecting... 2/5 (unexpected status 401 …)").
+          const auth = classifyCodexMessage(message).kind === 'auth';
+          return {
+            text: '',
+            activity: 'waiting',
+            note: message,
+            ...(auth ? { noteKind: 'auth' as const } : {}),
+          };
+        }
         failure ??= classifyCodexMessage(message);
         return { text: '', activity: 'none' };
       }

@@ -14,12 +14,9 @@ import { execa } from 'execa';
 import which from 'which';
 import { redact } from '../../util/redact.js';
 import { agentEnvironment, matchesEnvPattern } from '../agent-env.js';
+import { CLAUDE_TESTED_VERSIONS } from './claude.js';
+import { CODEX_TESTED_VERSIONS } from './codex.js';
 import type { AgentConfig } from './types.js';
-
-/** Claude Code versions gaffer's adapter was checked against (`claude --version`). */
-export const CLAUDE_TESTED_VERSIONS: readonly string[] = ['2.1.197'];
-/** Codex versions gaffer's adapter was checked against (`codex --version`). */
-export const CODEX_TESTED_VERSIONS: readonly string[] = ['0.171.0'];
 
 /** A hang bound for each `--version` or status command, not a measure of speed. */
 export const AGENT_CHECK_TIMEOUT_MS = 20_000;

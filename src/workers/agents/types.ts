@@ -47,6 +47,11 @@ export interface LineReading {
    */
   activity: 'progress' | 'waiting' | 'none';
   note?: string;
+  /**
+   * A retry notice whose cause is already a verdict: `auth` (a 401, an invalid key) ends the
+   * attempt at once as a configuration error, since waiting cannot fix a key.
+   */
+  noteKind?: AgentFailureKind;
 }
 
 export interface StreamSummary {
