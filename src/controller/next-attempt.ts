@@ -15,7 +15,8 @@
  * result, or a signal ended it) or a spent budget (the resumed session would
  * carry the spent context); a timeout, a kill, a reaped attempt, an
  * infrastructure error; a merge conflict (the base moved under the session);
- * an operator's retry (a fresh start was asked for); no session id; a tool
+ * an operator's retry (a fresh start was asked for, and a failed unit runs
+ * again only after one); no session id; a tool
  * that cannot resume; `warmRetry: false`.
  */
 import type { RejectClass } from '../events/types.js';
@@ -176,6 +177,10 @@ function decideStart(
   if (!ending.warmable) return cold(`${after}: ${ending.failureClass}`);
   if (ending.struck && row.strikes === 0)
     return cold(`${after}: ${ending.failureClass}, then retried by the operator (a fresh start)`);
+  if (row.status === 'failed' || row.status === 'blocked')
+    return cold(
+      `${after}: ${ending.failureClass}; it runs again only after an operator's retry (a fresh start)`,
+    );
   if (!input.warmRetry) return cold(`${after}: ${ending.failureClass}; warm retry is off (warmRetry: false)`);
   if (!canResume(input.agent))
     return cold(`${after}: ${ending.failureClass}; a ${input.agent.kind} agent cannot resume a session`);

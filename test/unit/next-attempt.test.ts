@@ -349,6 +349,12 @@ describe('a retry starts cold', () => {
     attempt('base', failed, 'charge');
     attempt('base', failed, 'charge');
     expect(ledger.get('base').status).toBe('failed');
+    expect(next('base')).toMatchObject({
+      unitStatus: 'failed',
+      startMode: 'cold',
+      startReason:
+        "after attempt 3: the agent's failure; it runs again only after an operator's retry (a fresh start)",
+    });
     ledger.retry('base');
     expect(next('base')).toMatchObject({
       attempt: 4,
