@@ -11,6 +11,7 @@ usage:
   gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--new-run] [--adopt]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
+  gaffer prompt <unit> [--config <file>] [--plan <file>] [--run <id>]
   gaffer clean [--config <file>]
   gaffer doctor --config <file> [--plan <file>]
   gaffer init [--dir <folder>]
@@ -74,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Each command's modules load only when it runs: `--help` and bad input answer at once.
   if (command === 'retry') return (await import('./commands/state.js')).retryCommand(values, rest);
+  if (command === 'prompt') return (await import('./commands/prompt.js')).promptCommand(values, rest);
   if (rest.length > 0)
     throw new UsageError(`unexpected argument "${rest[0]}"; run \`gaffer --help\` for usage`);
   switch (command) {
@@ -91,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/setup.js')).initCommand(values);
     default:
       throw new UsageError(
-        `unknown command "${command}": use demo, run, status, retry, clean, doctor or init`,
+        `unknown command "${command}": use demo, run, status, retry, prompt, clean, doctor or init`,
       );
   }
 }

@@ -284,6 +284,7 @@ export class Mission {
       stateDir,
       config,
       units,
+      objective: plan.objective,
       signal,
       onAgentConfigError: (message) => this.stopForAgentAuth(message),
     });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { MergeQueue } from '../merge/merge-queue.js';
@@ -5,10 +6,10 @@ import type { Unit } from '../plan/schema.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
-import { buildPrompt } from '../workers/prompt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
+import { planNextAttempt, type NextAttempt } from './next-attempt.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
 
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   stateDir: string;
   config: Config;
   units: ReadonlyMap<string, Unit>;
+  /** The plan's objective: every cold prompt starts with it. */
+  objective?: string | undefined;
   signal: AbortSignal;
   /** An agent cannot authenticate (not logged in, a bad key): the run must stop before every unit burns an attempt. */
   onAgentConfigError: (message: string) => void;
@@ -163,7 +166,21 @@ export class WaveScheduler {
     let baseCommit: string;
     const unit = ledger.get(unitId);
     const attempt = unit.attempts + 1;
+    const agent = this.options.units.get(unitId)?.agent ?? config.agent;
+    let next: NextAttempt;
     try {
+      next = planNextAttempt(recorder.store, {
+        runId,
+        unitId,
+        unit: {
+          id: unitId,
+          title: unit.title,
+          prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt,
+        },
+        objective: this.options.objective,
+        agent,
+        warmRetry: config.warmRetry,
+      });
       // The working tip holds every merged dependency: the attempt starts from there.
       const tip = this.options.queue.workingTip();
       if (!tip) throw new Error(`the working branch ${config.branches.working} is missing`);
@@ -199,15 +216,33 @@ export class WaveScheduler {
           worktree: workspace.path,
           baseCommit,
           logPath,
+          startMode: next.startMode,
+          startReason: next.startReason,
         });
       },
       after: [
-        ['attempt:started', { runId, unitId, attempt, round, branch: workspace.branch, baseCommit, logPath }],
+        [
+          'attempt:started',
+          {
+            runId,
+            unitId,
+            attempt,
+            round,
+            branch: workspace.branch,
+            baseCommit,
+            logPath,
+            startMode: next.startMode,
+            startReason: next.startReason,
+          },
+        ],
       ],
     });
+    writeLogHeader(
+      logPath,
+      `gaffer: attempt ${attempt} of ${unitId} starts ${next.startMode}: ${next.startReason}`,
+    );
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
-    const agent = this.options.units.get(unitId)?.agent ?? config.agent;
     try {
       report = await runAttempt({
         runId,
@@ -221,10 +256,8 @@ export class WaveScheduler {
         timeoutMs: this.options.units.get(unitId)?.timeoutMs ?? config.attemptTimeoutMs,
         graceMs: config.killGraceMs,
         stallMs: config.stallMs,
-        prompt: buildPrompt(
-          { id: unitId, title: unit.title, prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt },
-          unit.feedback,
-        ),
+        prompt: next.prompt,
+        ...(next.resumeSessionId === undefined ? {} : { resumeSessionId: next.resumeSessionId }),
         workspace,
         baseCommit,
         logPath,
@@ -423,6 +456,16 @@ export class WaveScheduler {
     if (!live) return false;
     live.controller.abort(new Error('killed by the operator'));
     return true;
+  }
+}
+
+/** The attempt log's first line says how it started; the agent's output is appended after it. */
+function writeLogHeader(logPath: string, line: string): void {
+  try {
+    fs.mkdirSync(path.dirname(logPath), { recursive: true });
+    fs.appendFileSync(logPath, `${redact(line)}\n`);
+  } catch {
+    // The log sink reports an unwritable log folder itself when the attempt opens it.
   }
 }
 

@@ -85,6 +85,10 @@ export interface GafferEvents {
     branch: string;
     baseCommit: string;
     logPath: string;
+    /** warm: it resumes the previous attempt's session of the tool; cold: a fresh one (absent in older logs). */
+    startMode?: 'warm' | 'cold';
+    /** Why it starts warm or cold, in words. */
+    startReason?: string;
   };
   'attempt:ended': {
     runId: number;

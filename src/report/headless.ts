@@ -66,7 +66,7 @@ export function formatEvent(event: GafferEvent): string {
       return line(
         'attempt',
         `${event.payload.unitId}#${event.payload.attempt}`,
-        `started on ${event.payload.branch} from ${short(event.payload.baseCommit)}; log ${event.payload.logPath}`,
+        `started${event.payload.startMode === 'warm' ? ' warm' : ''} on ${event.payload.branch} from ${short(event.payload.baseCommit)}; log ${event.payload.logPath}${event.payload.startMode === 'warm' ? ` (${event.payload.startReason ?? ''})` : ''}`,
       );
     case 'attempt:ended': {
       const p = event.payload;
