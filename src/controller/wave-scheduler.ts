@@ -8,6 +8,7 @@ import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { buildPrompt } from '../workers/prompt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
+import { prepareWorkspace, type SetupResult } from '../workers/workspace-setup.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
@@ -209,6 +210,29 @@ export class WaveScheduler {
     let report: AttemptReport;
     const agent = this.options.units.get(unitId)?.agent ?? config.agent;
     try {
+      // The attempt's row exists (ledger.start): a setup failure or a kill during setup is recorded on it.
+      const prepared = await prepareWorkspace({
+        repo: this.options.repo,
+        baseCommit,
+        workspace,
+        copyFiles: config.copyFiles,
+        setup: config.setup,
+        timeoutMs: config.setupTimeoutMs,
+        graceMs: config.killGraceMs,
+        agent,
+        extraEnv: {
+          GAFFER_RUN_ID: String(runId),
+          GAFFER_UNIT_ID: unitId,
+          GAFFER_ATTEMPT: String(attempt),
+          GAFFER_WORKTREE: workspace.path,
+        },
+        logPath,
+        ring: live.ring,
+        redact,
+        onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
+        signal: live.controller.signal,
+      });
+      if (!prepared.ok) throw new SetupFailed(prepared);
       report = await runAttempt({
         runId,
         unit: {
@@ -240,9 +264,10 @@ export class WaveScheduler {
         collect: () => workspaces.collect(workspace, baseCommit),
       });
     } catch (error) {
-      // The attempt could not be carried out (a git step, the disk): its failure, with its cause, no strike.
+      // The attempt could not be carried out (its setup, a git step, the disk): its failure, with its cause, no strike.
+      // A setup failure has no failureKind: like gaffer's own errors it counts the round, so a broken setup cannot loop.
       report = {
-        outcome: 'error',
+        outcome: error instanceof SetupFailed && error.result.killed ? 'killed' : 'error',
         head: baseCommit,
         exitCode: null,
         signal: null,
@@ -250,7 +275,10 @@ export class WaveScheduler {
         commits: 0,
         handoff: 'missing',
         handoffJson: null,
-        reason: `could not be carried out: ${redact(describe(error))}`,
+        reason:
+          error instanceof SetupFailed
+            ? error.message
+            : `could not be carried out: ${redact(describe(error))}`,
         sessionId: null,
         usage: null,
         failureKind: null,
@@ -423,6 +451,13 @@ export class WaveScheduler {
     if (!live) return false;
     live.controller.abort(new Error('killed by the operator'));
     return true;
+  }
+}
+
+/** The workspace's setup failed or was stopped: the attempt ends before its agent starts. */
+class SetupFailed extends Error {
+  constructor(readonly result: Extract<SetupResult, { ok: false }>) {
+    super(result.reason);
   }
 }
 
