@@ -232,13 +232,17 @@ export const ConfigSchema = z.strictObject({
   copyFiles: z.array(repoRelativePath).default([]),
   // Commands run on events (argv arrays, the event as JSON on stdin); never awaited by the run.
   hooks: z
-    .partialRecord(
-      z.enum(HOOK_EVENT_NAMES, {
-        error: (issue) =>
-          `no event is called ${JSON.stringify(issue.input)}; hooks can run on: ${HOOK_EVENT_NAMES.join(', ')}`,
-      }),
-      z.array(argvField),
-    )
+    .record(z.string(), z.array(argvField))
+    .superRefine((hooks, ctx) => {
+      for (const name of Object.keys(hooks)) {
+        if ((HOOK_EVENT_NAMES as readonly string[]).includes(name)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `no event is called ${JSON.stringify(name)}; hooks can run on: ${HOOK_EVENT_NAMES.join(', ')}`,
+        });
+      }
+    })
     .default({}),
   hookTimeoutMs: timerMs(100).default(10_000),
   // A terminal bell and/or an OSC 9 desktop notification when the run ends or a unit needs the operator.

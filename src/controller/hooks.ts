@@ -91,6 +91,9 @@ const DEFAULT_MAX_QUEUED = 200;
 /** How much of a hook's output a warning quotes. */
 const TAIL_BYTES = 2048;
 const TAIL_LINES = 5;
+const MAX_SHOWN_COMMAND = 80;
+/** How long past a hook's timeout and kill grace the end of the run waits for it. */
+const DRAIN_SLACK_MS = 2500;
 
 export class HookRunner {
   private readonly queue: HookJob[] = [];
@@ -99,6 +102,7 @@ export class HookRunner {
   private closing = false;
   private dropped = 0;
   private idle: (() => void) | undefined;
+  private readonly pendingWarnings = new Set<Promise<void>>();
 
   constructor(private readonly options: HookRunnerOptions) {}
 
@@ -131,7 +135,8 @@ export class HookRunner {
    */
   async drain(): Promise<void> {
     this.closing = true;
-    const deadline = this.options.timeoutMs + this.options.graceMs;
+    // A running hook ends itself by then (its timeout, the kill grace, its pipes closing).
+    const deadline = this.options.timeoutMs + this.options.graceMs + DRAIN_SLACK_MS;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), deadline);
@@ -143,7 +148,7 @@ export class HookRunner {
         for (const job of left) {
           this.options.warn(
             job.runId,
-            `hook ${describeHook(job)} did not run: the run ended and hooks had ${Math.round(deadline / 1000)} s to finish`,
+            `hook ${describeHook(job)} did not run: the run ended and hooks had ${formatMs(deadline)} to finish`,
           );
         }
         this.stop.abort();
@@ -152,6 +157,7 @@ export class HookRunner {
     } finally {
       clearTimeout(timer);
     }
+    await Promise.allSettled([...this.pendingWarnings]);
   }
 
   private whenIdle(): Promise<'idle'> {
@@ -231,7 +237,7 @@ export class HookRunner {
       case 'killed':
         this.warnLater(
           job.runId,
-          `hook ${hook} was ended: the run had ended and hooks had ${formatMs(this.options.timeoutMs + this.options.graceMs)} to finish${said}`,
+          `hook ${hook} was ended: the run had ended and hooks had ${formatMs(this.options.timeoutMs + this.options.graceMs + DRAIN_SLACK_MS)} to finish${said}`,
         );
         return;
       case 'spawn-failed':
@@ -246,13 +252,17 @@ export class HookRunner {
 
   /** Warnings are themselves events: never said from inside the listener that is delivering one. */
   private warnLater(runId: number | null, message: string): void {
-    setImmediate(() => {
-      try {
-        this.options.warn(runId, message);
-      } catch {
-        // Nowhere left to say it (the store failed): the run ends through its own path.
-      }
-    });
+    const said: Promise<void> = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        try {
+          this.options.warn(runId, message);
+        } catch {
+          // Nowhere left to say it (the store failed): the run ends through its own path.
+        }
+        resolve();
+      });
+    }).finally(() => this.pendingWarnings.delete(said));
+    this.pendingWarnings.add(said);
   }
 }
 
@@ -261,8 +271,11 @@ export function isHookWarning(event: GafferEvent): boolean {
   return event.type === 'supervisor:warning' && event.payload.message.startsWith('hook `');
 }
 
+/** The hook as the operator wrote it, on one line and short enough to read (an inline script can be long). */
 function describeHook(job: HookJob): string {
-  return `\`${job.argv.join(' ')}\` (on ${job.event})`;
+  const command = toTerminalText(job.argv.join(' '));
+  const shown = command.length > MAX_SHOWN_COMMAND ? `${command.slice(0, MAX_SHOWN_COMMAND - 1)}…` : command;
+  return `\`${shown}\` (on ${job.event})`;
 }
 
 function formatMs(ms: number): string {
