@@ -158,7 +158,7 @@ async function copyIntoWorkspace(spec: WorkspaceSetupSpec, file: string): Promis
 
 /** The first folder on the way to `file` inside `root` that is a symbolic link, if any. */
 function linkOnTheWay(root: string, file: string): string | undefined {
-  const parts = file.split(/[\\/]/).filter((part) => part !== '' && part !== '.');
+  const parts = file.split('/').filter((part) => part !== '' && part !== '.');
   let at = root;
   for (const part of parts.slice(0, -1)) {
     at = path.join(at, part);
@@ -242,7 +242,7 @@ function writeExclude(workspace: string, paths: readonly string[], checkLinks: b
 /** A path as a gitignore pattern that matches it literally (folders keep their trailing slash). */
 export function escapePattern(file: string): string {
   const normalized = file
-    .split(/[\\/]/)
+    .split('/')
     .filter((part) => part !== '' && part !== '.')
     .join('/');
   const slash = file.endsWith('/') ? '/' : '';
@@ -269,7 +269,7 @@ export function unquoteGitPath(line: string): string {
 
 function toGitPath(file: string): string {
   return file
-    .split(/[\\/]/)
+    .split('/')
     .filter((part) => part !== '' && part !== '.')
     .join('/');
 }
