@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import type { Config } from './config/schema.js';
 import type { MissionControl } from './controller/control.js';
+import { HookRunner } from './controller/hooks.js';
 import { Mission, type MissionInfo, type MissionResult } from './controller/mission.js';
+import { Recorder } from './controller/recorder.js';
 import { EventBus } from './events/bus.js';
 import type { GafferEvent } from './events/types.js';
 import type { Plan } from './plan/schema.js';
@@ -49,6 +51,8 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
   try {
     const bus = new EventBus(options.onListenerError);
     options.subscribe?.(bus);
+    const hooks = startHooks(config, repo, new Recorder(store, bus));
+    if (hooks) bus.onAny((event) => hooks.onEvent(event));
     const mission = new Mission({
       config: { ...config, repo },
       plan,
@@ -61,7 +65,7 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
       adopt: options.adopt,
       onStart: (control, info) => options.attach?.(bus, control, info),
     });
-    const result = await mission.run();
+    const result = await mission.run().finally(() => hooks?.drain());
     return { ...result, databasePath: dbPath, store };
   } catch (error) {
     store.close();
@@ -69,6 +73,21 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
   } finally {
     lock.release();
   }
+}
+
+/** The config's event hooks, their warnings recorded like any other; none when none is configured. */
+function startHooks(config: Config, repo: string, recorder: Recorder): HookRunner | undefined {
+  const hooks = new HookRunner({
+    hooks: config.hooks,
+    timeoutMs: config.hookTimeoutMs,
+    graceMs: config.killGraceMs,
+    cwd: repo,
+    warn: (runId, message) => {
+      if (recorder.failure) return;
+      recorder.record([['supervisor:warning', { runId, message }]]);
+    },
+  });
+  return hooks.enabled ? hooks : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import { branchTip } from '../git/git.js';
 import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
 import { attachHeadlessReporter } from '../report/headless.js';
+import { attachNotifier } from '../report/notify.js';
 import { formatSummary, summarizeRun } from '../report/summary.js';
 import { supervise } from '../supervisor.js';
 import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
@@ -91,9 +92,13 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
       signal: stop.signal,
       fresh: flags.fresh || flags['new-run'],
       adopt: flags.adopt,
-      subscribe: ui
-        ? undefined
-        : (bus) => attachHeadlessReporter(bus, { json: flags.json, verbose: flags.verbose, write }),
+      subscribe: (bus) => {
+        // The bell and OSC 9 go to a terminal only: never into a headless log or --json output.
+        if (!flags.json && process.stderr.isTTY) {
+          attachNotifier(bus, { ...config.notify, write: (text) => writeQuietly(process.stderr, text) });
+        }
+        if (!ui) attachHeadlessReporter(bus, { json: flags.json, verbose: flags.verbose, write });
+      },
       attach: ui
         ? (bus, control, info) => {
             // runUi subscribes to the bus before its first await: no event is missed.

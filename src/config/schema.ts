@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HOOK_EVENT_NAMES } from '../controller/hooks.js';
 import { PARSER_NAMES } from '../health/parsers/types.js';
 import {
   branchNameProblem,
@@ -122,6 +123,26 @@ function suggestArgv(line: string): string {
   return `write ${JSON.stringify(line.trim().split(/\s+/))}`;
 }
 
+/** A path inside the repository: relative, no `..`, not into `.git`. */
+const repoRelativePath = z
+  .string()
+  .min(1)
+  .superRefine((file, ctx) => {
+    const problem = repoPathProblem(file);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+function repoPathProblem(file: string): string | undefined {
+  if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file)) {
+    return `"${file}" is absolute: write it relative to the repository, like ".env"`;
+  }
+  const parts = file.split(/[\\/]/).filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) return `"${file}" leaves the repository ("..")`;
+  if (parts.length === 0) return `"${file}" names the repository itself: name a file in it, like ".env"`;
+  if (parts[0] === '.git') return `"${file}" is inside .git: name a file of the work tree, like ".env"`;
+  return undefined;
+}
+
 export const CheckSchema = z.strictObject({
   name: z
     .string()
@@ -208,7 +229,26 @@ export const ConfigSchema = z.strictObject({
   setup: z.array(argvField).default([]),
   setupTimeoutMs: timerMs(1000).default(600_000),
   // Untracked files of the repository (such as .env) copied into each workspace, as paths relative to it.
-  copyFiles: z.array(z.string().min(1)).default([]),
+  copyFiles: z.array(repoRelativePath).default([]),
+  // Commands run on events (argv arrays, the event as JSON on stdin); never awaited by the run.
+  hooks: z
+    .record(z.string(), z.array(argvField))
+    .superRefine((hooks, ctx) => {
+      for (const name of Object.keys(hooks)) {
+        if ((HOOK_EVENT_NAMES as readonly string[]).includes(name)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `no event is called ${JSON.stringify(name)}; hooks can run on: ${HOOK_EVENT_NAMES.join(', ')}`,
+        });
+      }
+    })
+    .default({}),
+  hookTimeoutMs: timerMs(100).default(10_000),
+  // A terminal bell and/or an OSC 9 desktop notification when the run ends or a unit needs the operator.
+  notify: z
+    .strictObject({ bell: z.boolean().default(false), desktop: z.boolean().default(false) })
+    .prefault({}),
   // Candidates verified together (bisected on failure); 1 is serial.
   merge: z
     .strictObject({

@@ -8,6 +8,7 @@ import { redact } from '../util/redact.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
+import { prepareWorkspace, type SetupResult } from '../workers/workspace-setup.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
 import { planNextAttempt, type NextAttempt } from './next-attempt.js';
 import type { EventSpec, Recorder } from './recorder.js';
@@ -244,6 +245,29 @@ export class WaveScheduler {
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
     try {
+      // The attempt's row exists (ledger.start): a setup failure or a kill during setup is recorded on it.
+      const prepared = await prepareWorkspace({
+        repo: this.options.repo,
+        baseCommit,
+        workspace,
+        copyFiles: config.copyFiles,
+        setup: config.setup,
+        timeoutMs: config.setupTimeoutMs,
+        graceMs: config.killGraceMs,
+        agent,
+        extraEnv: {
+          GAFFER_RUN_ID: String(runId),
+          GAFFER_UNIT_ID: unitId,
+          GAFFER_ATTEMPT: String(attempt),
+          GAFFER_WORKTREE: workspace.path,
+        },
+        logPath,
+        ring: live.ring,
+        redact,
+        onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
+        signal: live.controller.signal,
+      });
+      if (!prepared.ok) throw new SetupFailed(prepared);
       report = await runAttempt({
         runId,
         unit: {
@@ -273,9 +297,10 @@ export class WaveScheduler {
         collect: () => workspaces.collect(workspace, baseCommit),
       });
     } catch (error) {
-      // The attempt could not be carried out (a git step, the disk): its failure, with its cause, no strike.
+      // The attempt could not be carried out (its setup, a git step, the disk): its failure, with its cause, no strike.
+      // A setup failure has no failureKind: like gaffer's own errors it counts the round, so a broken setup cannot loop.
       report = {
-        outcome: 'error',
+        outcome: error instanceof SetupFailed && error.result.killed ? 'killed' : 'error',
         head: baseCommit,
         exitCode: null,
         signal: null,
@@ -283,7 +308,10 @@ export class WaveScheduler {
         commits: 0,
         handoff: 'missing',
         handoffJson: null,
-        reason: `could not be carried out: ${redact(describe(error))}`,
+        reason:
+          error instanceof SetupFailed
+            ? error.message
+            : `could not be carried out: ${redact(describe(error))}`,
         sessionId: null,
         usage: null,
         failureKind: null,
@@ -466,6 +494,13 @@ function writeLogHeader(logPath: string, line: string): void {
     fs.appendFileSync(logPath, `${redact(line)}\n`);
   } catch {
     // The log sink reports an unwritable log folder itself when the attempt opens it.
+  }
+}
+
+/** The workspace's setup failed or was stopped: the attempt ends before its agent starts. */
+class SetupFailed extends Error {
+  constructor(readonly result: Extract<SetupResult, { ok: false }>) {
+    super(result.reason);
   }
 }
 

@@ -21,7 +21,7 @@ describe('gaffer doctor: is Codex logged in', () => {
     expect(agentLines(result)).toEqual([
       `ok  agent codex: ${FAKE_CODEX} found`,
       `ok  agent codex: ${FAKE_CODEX} 0.171.0 (tested)`,
-      `FAIL agent codex: not logged in: run \`${FAKE_CODEX} login\`, or set CODEX_API_KEY and add it to agent.passEnv`,
+      `FAIL agent codex: not logged in: run \`${FAKE_CODEX} login\`, or set CODEX_API_KEY (passed to the agent by passEnv)`,
     ]);
     expectRefusal(result, ExitCode.agentAuth, ['agent codex: not logged in', 'login', 'CODEX_API_KEY']);
   });
@@ -69,8 +69,8 @@ describe('gaffer doctor: is Codex logged in', () => {
     expect(callsLogged(log)).toEqual([['--version']]);
   });
 
-  it('CODEX_API_KEY held by gaffer but not in passEnv (the default): not logged in, add it to passEnv', async () => {
-    codex();
+  it('CODEX_API_KEY held by gaffer but left out of a passEnv that replaces the default: not logged in, add it to passEnv', async () => {
+    codex({ passEnv: ['OPENAI_API_KEY', 'CODEX_HOME'] });
 
     const result = await doctorWith(sandbox(), home(), { CODEX_API_KEY: KEY });
 

@@ -88,8 +88,32 @@ it('stops the run with agent-auth when codex is not logged in, before other unit
     expect(result.reason).toContain('gaffer doctor');
     const attempts = result.store.attempts.forRun(result.runId);
     expect(attempts).toHaveLength(1);
-    expect(attempts[0]).toMatchObject({ outcome: 'error', failure_kind: 'auth', exit_code: 1 });
+    // Its first "Reconnecting... 1/5 (unexpected status 401 …)" already says it: no waiting for the rest.
+    expect(attempts[0]).toMatchObject({ outcome: 'error', failure_kind: 'auth' });
     expect(attempts[0]?.reason).toContain('unexpected status 401 Unauthorized: Missing bearer');
+  } finally {
+    result.store.close();
+  }
+});
+
+it('ends an attempt whose only notices retry a 401 at once as a login problem, not after stallMs', async () => {
+  repo = makeRepo();
+  const { result } = await runMission(
+    repo,
+    {
+      units: ['a', 'b'].map((id) => ({ id, title: `unit ${id}`, prompt: '@scenario invalid-key-retrying' })),
+    },
+    { agent: codexAgent(argvLog()), concurrency: 1, stallMs: 600_000, attemptTimeoutMs: 1_200_000 },
+  );
+  try {
+    expect(result.stoppedBy).toBe('agent-auth');
+    const attempts = result.store.attempts.forRun(result.runId);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ outcome: 'error', failure_kind: 'auth' });
+    expect(attempts[0]?.reason).toContain('invalid_api_key');
+    // Neither the stall time nor the attempt timeout was waited for.
+    expect(seconds(attempts[0]!)).toBeLessThan(300);
+    expect(result.store.units.get(result.runId, 'a')?.strikes).toBe(0);
   } finally {
     result.store.close();
   }

@@ -270,6 +270,31 @@ describe('claudeStream', () => {
       note: 'API retry 2/10: rate_limit (HTTP 429)',
     });
   });
+
+  it('marks a retry of a login failure as auth: waiting cannot fix a key', () => {
+    for (const fields of [
+      { error_status: 401, error: 'authentication_failed' },
+      { error_status: 403, error: 'unknown' },
+      { error_status: null, error: 'authentication_failed' },
+    ]) {
+      const line = JSON.stringify({
+        type: 'system',
+        subtype: 'api_retry',
+        attempt: 1,
+        max_retries: 10,
+        ...fields,
+      });
+      expect(claudeStream().read(line)).toMatchObject({ activity: 'waiting', noteKind: 'auth' });
+    }
+    const overloaded = JSON.stringify({
+      type: 'system',
+      subtype: 'api_retry',
+      attempt: 1,
+      error_status: 529,
+      error: 'overloaded',
+    });
+    expect(claudeStream().read(overloaded)).not.toHaveProperty('noteKind');
+  });
 });
 
 describe('classifyClaudeError', () => {
