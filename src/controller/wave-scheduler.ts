@@ -4,11 +4,13 @@ import type { MergeQueue } from '../merge/merge-queue.js';
 import type { Unit } from '../plan/schema.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
+import type { Usage } from '../workers/agents/types.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { buildPrompt } from '../workers/prompt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
+import { describeBudgetReached, type Budget, type BudgetReached } from './budget.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
 
@@ -23,6 +25,8 @@ export interface SchedulerOptions {
   config: Config;
   units: ReadonlyMap<string, Unit>;
   signal: AbortSignal;
+  /** The run's spending against `config.budget`: checked before each attempt and as usage comes in. */
+  budget: Budget;
   /** An agent cannot authenticate (not logged in, a bad key): the run must stop before every unit burns an attempt. */
   onAgentConfigError: (message: string) => void;
 }
@@ -35,6 +39,8 @@ export interface LiveAttempt {
   logPath: string;
   /** performance.now() at the start, for elapsed times. */
   startedAt: number;
+  /** Set when a budget limit ended this attempt (`onLimit: 'stop'`). */
+  budgetStop?: BudgetReached;
 }
 
 const FEEDBACK_TAIL_LINES = 30;
@@ -61,6 +67,8 @@ export class WaveScheduler {
   private readonly notBefore = new Map<string, number>();
   /** Infrastructure failures in a row, per unit: each doubles the backoff. */
   private readonly infraStreak = new Map<string, number>();
+  /** The run's budget was announced as reached (said once). */
+  private runBudgetAnnounced = false;
 
   constructor(private readonly options: SchedulerOptions) {
     options.signal.addEventListener('abort', () => {
@@ -82,9 +90,11 @@ export class WaveScheduler {
     for (const mergeId of resumedMerges) this.track(this.merge(mergeId));
     for (;;) {
       const stopping = this.options.signal.aborted;
-      if (!stopping && !this.paused) {
-        for (const unitId of this.readyUnits(round)) {
+      const ready = !stopping && !this.paused ? this.readyUnits(round) : [];
+      if (ready.length > 0 && !this.runBudgetSpent()) {
+        for (const unitId of ready) {
           if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
+          if (this.unitBudgetSpent(unitId)) continue;
           this.track(this.launch(unitId, round));
         }
       }
@@ -208,6 +218,7 @@ export class WaveScheduler {
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
     const agent = this.options.units.get(unitId)?.agent ?? config.agent;
+    const maxBudgetUsd = this.options.budget.remainingUsd(unitId);
     try {
       report = await runAttempt({
         runId,
@@ -221,6 +232,8 @@ export class WaveScheduler {
         timeoutMs: this.options.units.get(unitId)?.timeoutMs ?? config.attemptTimeoutMs,
         graceMs: config.killGraceMs,
         stallMs: config.stallMs,
+        ...(maxBudgetUsd !== undefined ? { maxBudgetUsd } : {}),
+        onUsage: (usage) => this.sawUsage(live, usage),
         prompt: buildPrompt(
           { id: unitId, title: unit.title, prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt },
           unit.feedback,
@@ -257,15 +270,14 @@ export class WaveScheduler {
       };
     } finally {
       this.live.delete(unitId);
+      // From here the attempt's usage counts from its row, written by settle in this same turn.
+      this.options.budget.clearLive(unitId);
       workspaces.release(workspace);
     }
+    if (live.budgetStop && report.outcome === 'killed')
+      report = { ...report, reason: `budget reached: ${describeBudgetReached(live.budgetStop)}` };
     try {
-      this.settle(
-        unitId,
-        { id: attemptId, number: attempt, round, branch: workspace.branch },
-        report,
-        live.ring,
-      );
+      this.settle(unitId, { id: attemptId, number: attempt, round, branch: workspace.branch }, report, live);
     } catch (error) {
       // Recording the outcome failed: the unit must still leave `running`, or the round would wait forever.
       if (recorder.failure) throw recorder.failure;
@@ -288,7 +300,7 @@ export class WaveScheduler {
       branch,
     }: { id: number; number: number; round: number; branch: string },
     report: AttemptReport,
-    ring: RingBuffer,
+    { ring, budgetStop }: LiveAttempt,
   ): void {
     const { ledger, recorder, runId } = this.options;
     const ended: EventSpec = [
@@ -303,6 +315,7 @@ export class WaveScheduler {
         commits: report.commits,
         handoff: report.handoff,
         reason: report.reason,
+        usage: report.usage,
       },
     ];
     const endAttempt = (): void => recorder.store.attempts.end(attemptId, report);
@@ -325,6 +338,17 @@ export class WaveScheduler {
         if (this.options.signal.aborted) {
           // Not counted: the unit runs again in this round when the run resumes.
           ledger.requeue(unitId, `attempt ${attempt} ended because the supervisor stopped (no strike)`, {
+            before: [ended],
+            write: endAttempt,
+          });
+        } else if (budgetStop?.scope === 'unit') {
+          ledger.budgetSpent(unitId, `attempt ${attempt} ended: ${report.reason}`, {
+            before: [ended],
+            write: endAttempt,
+          });
+        } else if (budgetStop) {
+          // The run's budget: no strike, the unit waits for the run to resume with a raised budget.
+          ledger.requeue(unitId, `attempt ${attempt} ended: ${report.reason} (no strike)`, {
             before: [ended],
             write: endAttempt,
           });
@@ -415,6 +439,77 @@ export class WaveScheduler {
 
   private async merge(mergeId: number): Promise<void> {
     await this.options.queue.enqueue(mergeId);
+  }
+
+  /** The run's budget is spent: no attempt starts (said once). */
+  private runBudgetSpent(): boolean {
+    const reached = this.options.budget.runReached();
+    if (reached) this.announceRunBudget(reached);
+    return reached !== undefined;
+  }
+
+  /** The unit's budget is spent: it fails instead of starting another attempt. */
+  private unitBudgetSpent(unitId: string): boolean {
+    const { budget, ledger } = this.options;
+    const reached = budget.unitReached(unitId);
+    if (!reached) return false;
+    const field = `budget.${reached.unit === 'usd' ? 'perUnitUsd' : 'perUnitTokens'}`;
+    const message = `${describeBudgetReached(reached)}: ${unitId} gets no more attempts and fails; raise ${field} and retry it to go on`;
+    ledger.budgetSpent(unitId, message, { before: [this.budgetEvent(reached, message)] });
+    return true;
+  }
+
+  private announceRunBudget(reached: BudgetReached): void {
+    if (this.runBudgetAnnounced) return;
+    this.runBudgetAnnounced = true;
+    const field = `budget.${reached.unit === 'usd' ? 'perRunUsd' : 'perRunTokens'}`;
+    const running =
+      this.live.size === 0
+        ? ''
+        : this.options.budget.onLimit === 'stop'
+          ? '; running attempts are ended'
+          : '; running attempts finish';
+    const message = `${describeBudgetReached(reached)}: no new attempt starts${running}; raise ${field} and run \`gaffer run\` again to resume`;
+    this.options.recorder.record([this.budgetEvent(reached, message)]);
+  }
+
+  private budgetEvent(reached: BudgetReached, message: string): EventSpec {
+    return [
+      'budget:reached',
+      {
+        runId: this.options.runId,
+        ...reached,
+        action: this.options.budget.onLimit,
+        message,
+      },
+    ];
+  }
+
+  /**
+   * A running attempt reported more usage: shown live, counted against the
+   * budgets, and with `onLimit: 'stop'` the attempts of a spent scope end.
+   */
+  private sawUsage(live: LiveAttempt, usage: Usage): void {
+    const { budget, recorder, runId } = this.options;
+    if (!this.live.has(live.unitId)) return;
+    budget.setLive(live.unitId, usage);
+    recorder.publish('attempt:usage', { runId, unitId: live.unitId, attempt: live.attempt, usage });
+    if (!budget.active) return;
+    const run = budget.runReached();
+    if (run) {
+      this.announceRunBudget(run);
+      if (budget.onLimit === 'stop')
+        for (const attempt of this.live.values()) this.stopForBudget(attempt, run);
+      return;
+    }
+    const unit = budget.unitReached(live.unitId);
+    if (unit && budget.onLimit === 'stop') this.stopForBudget(live, unit);
+  }
+
+  private stopForBudget(live: LiveAttempt, reached: BudgetReached): void {
+    if (live.budgetStop || live.controller.signal.aborted) return;
+    live.budgetStop = reached;
+    live.controller.abort(new Error(`budget reached: ${describeBudgetReached(reached)}`));
   }
 
   /** Ends one running attempt (an operator's kill): its process group goes, the unit waits for a retry. */

@@ -36,6 +36,7 @@ function ended(unitId: string, attempt: number, outcome: 'killed' | 'failed' | '
     commits: 0,
     handoff: 'missing',
     reason: outcome,
+    usage: null,
   });
 }
 
