@@ -169,3 +169,39 @@ it('with onLimit stop, ends a running attempt the moment its usage passes the bu
     result.store.close();
   }
 }, 120_000);
+
+it('with onLimit stop, ends every running attempt when the run’s budget is spent and leaves their units pending', async () => {
+  repo = makeRepo();
+  const { result, events } = await runMission(
+    repo,
+    {
+      units: [
+        {
+          id: 'first',
+          title: 'F',
+          prompt: `@sleep 3000\n@cost 0.6 100 10\n@sleep 60000\n${writes('first')}`,
+        },
+        { id: 'second', title: 'S', prompt: `@sleep 60000\n${writes('second')}` },
+      ],
+    },
+    { concurrency: 2, budget: { perRunUsd: 0.5, onLimit: 'stop' }, attemptTimeoutMs: 300_000 },
+  );
+  try {
+    expect(result.status).toBe('unfinished');
+    expect(result.reason).toContain("the run's budget of $0.50 is spent ($0.60; budget.perRunUsd)");
+    const rows = result.store.attempts.forRun(result.runId);
+    // second was started alongside first (its head start is only an ordering aid): any attempt it had was ended too.
+    expect(rows.find((row) => row.unit_id === 'first')?.outcome).toBe('killed');
+    expect(rows.filter((row) => row.unit_id === 'second').length).toBeLessThanOrEqual(1);
+    for (const row of rows) expect(row.outcome).toBe('killed');
+    for (const row of rows) expect(row.reason).toMatch(/^budget reached: the run's budget of \$0\.50/);
+    for (const unit of result.store.units.all(result.runId))
+      expect(unit).toMatchObject({ status: 'pending', strikes: 0 });
+    const reached = budgetEvents(events);
+    expect(reached).toHaveLength(1);
+    expect(reached[0]).toMatchObject({ scope: 'run', action: 'stop' });
+    expect(reached[0]?.message).toContain('running attempts are ended');
+  } finally {
+    result.store.close();
+  }
+}, 120_000);
