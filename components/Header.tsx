@@ -4,7 +4,7 @@ import { formatDuration, shortSha } from './format.js';
 import { useUi } from './use-ui.js';
 import type { HeaderView } from './view-model/types.js';
 
-/** Plan, round, elapsed time, unit counts, the green commit, paused or not. */
+/** Plan, round, elapsed time, unit counts, what the run spent, the green commit, paused or not. */
 export const Header = memo(function Header({ header, now }: { header: HeaderView; now: number }) {
   const { theme } = useUi();
   const elapsed = formatDuration((header.endedAt ?? now) - header.startedAt);
@@ -47,6 +47,7 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
         {' · '}
         <Text color={c.blocked > 0 ? theme.warn : undefined}>{`${c.blocked} blocked`}</Text>
         {c.killed > 0 ? <Text color={theme.warn}>{` · ${c.killed} killed`}</Text> : null}
+        {header.spend ? ` · ${header.spend}` : null}
       </Text>
     </Box>
   );

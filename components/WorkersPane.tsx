@@ -18,7 +18,7 @@ interface Props {
   maxAttempts: number | null;
 }
 
-/** A row per slot: unit, attempt k of max, state, elapsed time, the newest output line. */
+/** A row per slot: unit, attempt k of max, state, elapsed time, what it spent, the newest output line. */
 export const WorkersPane = memo(function WorkersPane(props: Props) {
   const { theme } = useUi();
   const { workers, selected, focused, height, width, now, maxAttempts } = props;
@@ -27,8 +27,10 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
   const { start, end } = visibleWindow(workers.length, rows, Math.max(0, selected));
   const busy = workers.filter((worker) => worker.running).length;
   const showTitle = width >= 100;
-  // The fixed columns: marker and slot, unit, title, attempt, state, elapsed; the newest line takes the rest.
-  const lastLineWidth = width - (4 + 16 + (showTitle ? 23 : 0) + 7 + 8 + 7);
+  // A column for cost only once an agent reported usage (the scripted and plain command agents do not).
+  const spendWidth = workers.some((worker) => worker.spend !== '') ? SPEND_WIDTH : 0;
+  // The fixed columns: marker and slot, unit, title, attempt, state, elapsed, spend; the newest line takes the rest.
+  const lastLineWidth = width - (4 + 16 + (showTitle ? 23 : 0) + 7 + 8 + 7 + spendWidth);
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
@@ -79,6 +81,11 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
             <Box width={7} flexShrink={0}>
               <Text wrap="truncate-end">{elapsed}</Text>
             </Box>
+            {spendWidth > 0 ? (
+              <Box width={spendWidth} flexShrink={0}>
+                <Text wrap="truncate-end">{worker.spend}</Text>
+              </Box>
+            ) : null}
             <ScreenLine text={worker.lastLine} width={lastLineWidth} />
           </Box>
         );
@@ -86,6 +93,9 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
     </Box>
   );
 });
+
+/** `$12.34 123.4k tok` and a space. */
+const SPEND_WIDTH = 18;
 
 export function stateColor(state: string, theme: Theme): string | undefined {
   switch (state) {

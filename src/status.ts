@@ -1,4 +1,6 @@
 import { greenNote } from './report/green-state.js';
+import { formatSpend, NO_SPEND } from './report/cost.js';
+import type { Spend } from './store/attempts.js';
 import type { Store } from './store/store.js';
 import { terminalSafe, toTerminalText } from './util/terminal-text.js';
 
@@ -12,6 +14,8 @@ export interface StatusReport {
     endedAt: string | null;
     rounds: number;
     maxRounds: number;
+    /** What every attempt of the run used, as the agents reported it (costUsd null: none reported a cost). */
+    spend: Spend;
   };
   units: {
     id: string;
@@ -20,6 +24,8 @@ export interface StatusReport {
     reason: string;
     strikes: number;
     dependsOn: string[];
+    /** What the unit's attempts used. */
+    spend: Spend;
     attempts: {
       number: number;
       round: number;
@@ -29,6 +35,8 @@ export interface StatusReport {
       handoff: string | null;
       reason: string;
       log: string;
+      /** What this attempt used (written when it ends). */
+      usage: Spend;
     }[];
   }[];
   mergeQueue: {
@@ -67,6 +75,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
   const deps = store.units.dependencies(run.id);
   const attempts = store.attempts.forRun(run.id);
   const health = store.health.latest(run.id);
+  const spendByUnit = store.attempts.spendByUnit(run.id);
   return {
     run: {
       id: run.id,
@@ -77,6 +86,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       endedAt: run.ended_at,
       rounds: store.runs.rounds(run.id).length,
       maxRounds: run.max_rounds,
+      spend: store.attempts.runSpend(run.id),
     },
     units: store.units.all(run.id).map((unit) => ({
       id: unit.id,
@@ -85,6 +95,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       reason: unit.reason,
       strikes: unit.strikes,
       dependsOn: deps.get(unit.id) ?? [],
+      spend: spendByUnit.get(unit.id) ?? NO_SPEND,
       attempts: attempts
         .filter((attempt) => attempt.unit_id === unit.id)
         .map((attempt) => ({
@@ -96,6 +107,12 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
           handoff: attempt.handoff,
           reason: attempt.reason,
           log: attempt.log_path,
+          usage: {
+            inputTokens: attempt.input_tokens,
+            outputTokens: attempt.output_tokens,
+            cachedTokens: attempt.cached_tokens,
+            costUsd: attempt.cost_usd,
+          },
         })),
     })),
     mergeQueue: store.merges.forRun(run.id).map((merge) => ({
@@ -147,15 +164,20 @@ export function formatStatus(report: StatusReport): string {
   const out = [
     `run #${run.id} of plan "${oneLine(run.plan)}": ${run.status}${run.reason ? ` — ${oneLine(run.reason)}` : ''}`,
     `  started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
+    `  spent ${formatSpend(run.spend) || 'nothing reported by the agents'}`,
     '',
     'units',
   ];
   const width = Math.max(4, ...report.units.map((unit) => unit.id.length));
   for (const unit of report.units) {
-    out.push(`  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${oneLine(unit.reason)}`);
+    const spent = formatSpend(unit.spend);
+    out.push(
+      `  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${spent ? `[${spent}] ` : ''}${oneLine(unit.reason)}`,
+    );
     for (const attempt of unit.attempts) {
+      const used = formatSpend(attempt.usage);
       out.push(
-        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}: ${oneLine(attempt.reason)}`,
+        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: ${oneLine(attempt.reason)}`,
       );
     }
   }

@@ -9,7 +9,8 @@
  * are rare; worker:output, the flood, only stores a reference to the newest line.
  */
 import { countByStatus } from '../../src/machines/unit.js';
-import type { GafferEvent, GafferEvents, UnitStatus } from '../../src/events/types.js';
+import type { GafferEvent, GafferEvents, UnitStatus, Usage as Spend } from '../../src/events/types.js';
+import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
 import { screenText } from './screen-text.js';
 import type { HealthView, MergeRow, MissionInfo, RoundRow, UnitCounts, UnitRow, WorkerRow } from './types.js';
@@ -40,6 +41,8 @@ interface SlotState {
   rawLine: string;
   lines: number;
   logPath: string | null;
+  /** The attempt's usage so far (its total once it ended); null until its agent reports some. */
+  usage: Spend | null;
 }
 
 type SnapshotPayload = GafferEvents['health:snapshot'];
@@ -65,6 +68,8 @@ export class MissionState {
   private readonly rounds: RoundRow[] = [];
   private readonly merges = new Map<number, MergeRow>();
   private readonly health = new HealthState();
+  /** What ended attempts used, those before this screen included. */
+  private endedSpend: Spend;
 
   constructor(info: MissionInfo, now: number) {
     // Plan files are often written by agents: names and titles are screen text like their output.
@@ -73,6 +78,7 @@ export class MissionState {
     this.maxRounds = info.maxRounds;
     this.startedAt = now;
     this.maxAttempts = info.maxAttempts;
+    this.endedSpend = info.spent ?? NO_SPEND;
     for (const unit of info.units) {
       this.units.set(unit.id, {
         id: unit.id,
@@ -147,7 +153,17 @@ export class MissionState {
         slot.running = false;
         slot.outcome = p.outcome;
         slot.endedAt = Date.parse(event.at);
-        return WORKERS;
+        // Old event logs have no usage: what was seen live stands.
+        slot.usage = p.usage ?? slot.usage;
+        this.endedSpend = addSpend(this.endedSpend, slot.usage);
+        return HEADER_WORKERS;
+      }
+      case 'attempt:usage': {
+        const p = event.payload;
+        const slot = this.runningSlot(p.unitId, p.attempt);
+        if (!slot) return NONE;
+        slot.usage = p.usage;
+        return HEADER_WORKERS;
       }
       case 'merge:queued': {
         const p = event.payload;
@@ -206,6 +222,7 @@ export class MissionState {
         this.paused = event.payload.paused;
         return HEADER;
       case 'repo:tampered':
+      case 'budget:reached':
       case 'supervisor:warning':
       case 'supervisor:command':
         return NONE; // messages are the store's
@@ -253,6 +270,7 @@ export class MissionState {
       rawLine: '',
       lines: 0,
       logPath: p.logPath,
+      usage: null,
     };
     this.slotOf.set(p.unitId, index);
     return WORKERS_ATTENTION;
@@ -341,8 +359,16 @@ export class MissionState {
         lastLine: screenText(slot.rawLine, 300),
         lines: slot.lines,
         logPath: slot.logPath,
+        spend: formatSpend(slot.usage),
       };
     });
+  }
+
+  /** What the run used so far: ended attempts and what running ones reported. */
+  spend(): string {
+    let total = this.endedSpend;
+    for (const slot of this.slots) if (slot.running) total = addSpend(total, slot.usage);
+    return formatSpend(total);
   }
 
   buildAttention(): UnitRow[] {
@@ -378,6 +404,7 @@ function emptySlot(): SlotState {
     rawLine: '',
     lines: 0,
     logPath: null,
+    usage: null,
   };
 }
 
@@ -389,6 +416,7 @@ const HEADER: readonly Section[] = ['header'];
 const ROUNDS: readonly Section[] = ['rounds'];
 const MERGES: readonly Section[] = ['merges'];
 const HEADER_ROUNDS: readonly Section[] = ['header', 'rounds'];
+const HEADER_WORKERS: readonly Section[] = ['header', 'workers'];
 const HEALTH_ROUNDS: readonly Section[] = ['health', 'rounds'];
 const WORKERS_ATTENTION: readonly Section[] = ['workers', 'attention'];
 const HEADER_WORKERS_ATTENTION: readonly Section[] = ['header', 'workers', 'attention'];

@@ -101,6 +101,7 @@ export class ViewModelStore {
       return;
     }
     if (event.type === 'supervisor:warning') this.pushMessage(event.payload.message, 'warning');
+    else if (event.type === 'budget:reached') this.pushMessage(`BUDGET: ${event.payload.message}`, 'warning');
     else if (event.type === 'branch:tampered' || event.type === 'repo:tampered')
       this.pushMessage(`TAMPERED: ${event.payload.message}`, 'refused');
     else if (event.type === 'branch:held') this.pushMessage(`green held: ${event.payload.reason}`, 'warning');
@@ -251,6 +252,7 @@ export class ViewModelStore {
       ended: s.ended,
       stopping: this.stopping,
       maxAttempts: s.maxAttempts ?? null,
+      spend: s.spend(),
     };
   }
 }

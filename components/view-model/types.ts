@@ -8,6 +8,7 @@
  * last line. The Output pane reads the controller's ring buffer at render time.
  */
 import type {
+  Usage as Spend,
   AttemptOutcome,
   MergeStatus,
   RejectClass,
@@ -26,6 +27,8 @@ export interface MissionInfo {
   concurrency?: number;
   /** Shown as "attempt k/max"; without it "#k". */
   maxAttempts?: number;
+  /** What the run's attempts used before this screen (a resumed run). */
+  spent?: Spend;
 }
 
 export type Pane = 'workers' | 'units';
@@ -60,6 +63,8 @@ export interface HeaderView {
   /** The operator asked to quit and the mission is winding down. */
   stopping: boolean;
   maxAttempts: number | null;
+  /** What the run has used so far, running attempts included: `$0.42 12.3k tok`; '' when nothing was reported. */
+  spend: string;
 }
 
 export interface RoundRow {
@@ -95,6 +100,8 @@ export interface WorkerRow {
   /** Output lines seen from this attempt. */
   lines: number;
   logPath: string | null;
+  /** What this attempt used so far (its end: in total), `$0.42 12.3k tok`; '' when its agent reported nothing. */
+  spend: string;
 }
 
 export interface UnitRow {

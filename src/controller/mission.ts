@@ -15,6 +15,7 @@ import { greenDecision } from '../merge/verdict.js';
 import { logDirFor } from '../state-dir.js';
 import type { Plan } from '../plan/schema.js';
 import type { Snapshot } from '../store/health.js';
+import type { Spend } from '../store/attempts.js';
 import type { Store } from '../store/store.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
@@ -25,6 +26,7 @@ import { isResumable } from '../machines/run.js';
 import { isSettled } from '../machines/unit.js';
 import type { MissionControl } from './control.js';
 import { landedUnits } from './landed-units.js';
+import { Budget, describeBudgetReached } from './budget.js';
 import { LiveMissionControl } from './operator.js';
 import { reconcile, sweep } from './reconcile.js';
 import { Recorder, type EventSpec } from './recorder.js';
@@ -55,6 +57,8 @@ export interface MissionInfo {
   maxRounds: number;
   units: { id: string; title: string; dependsOn: string[]; status: UnitStatus }[];
   logDir: string;
+  /** What the run's attempts used before this start (a resumed run). */
+  spent: Spend;
 }
 
 export interface MissionResult {
@@ -145,6 +149,7 @@ export class Mission {
         status: store.units.get(runId, unit.id)?.status ?? 'pending',
       })),
       logDir: logDirFor(this.options.stateDir, runId),
+      spent: store.attempts.runSpend(runId),
     });
     this.recorder.record([
       [
@@ -274,6 +279,7 @@ export class Mission {
     const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
     if (baseline) await this.startGreen(runId, baseline, guard);
 
+    const budget = new Budget(config.budget, store, runId);
     const scheduler = new WaveScheduler({
       recorder: this.recorder,
       ledger,
@@ -286,6 +292,7 @@ export class Mission {
       units,
       objective: plan.objective,
       signal,
+      budget,
       onAgentConfigError: (message) => this.stopForAgentAuth(message),
     });
     this.control.bind({
@@ -310,6 +317,8 @@ export class Mission {
       if (tip) await this.snapshot(runId, round, 'round', tip, workspace, logDir);
       rounds.end(round, stats);
       if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
+      // The run's budget is spent: later rounds could start nothing.
+      if (budget.runReached()) break;
     }
     await queue.idle();
     // Nothing runs any more: the slots go, and attempt branches whose work ended are settled.
@@ -319,7 +328,7 @@ export class Mission {
     // A move in the very last moments is caught before the run says where green is.
     const atEnd = await guard.inspect();
     if (atEnd !== undefined) this.stopForTampering(atEnd);
-    return this.finish(runId, ledger, Math.min(round, rounds.max), rounds.max);
+    return this.finish(runId, ledger, Math.min(round, rounds.max), rounds.max, budget);
   }
 
   /**
@@ -382,8 +391,15 @@ export class Mission {
    * completed only when every unit is done, failed or blocked (or killed, which
    * waits for the operator); out of rounds with units left is unfinished.
    */
-  private finish(runId: number, ledger: UnitLedger, rounds: number, maxRounds: number): MissionResult {
+  private finish(
+    runId: number,
+    ledger: UnitLedger,
+    rounds: number,
+    maxRounds: number,
+    budget: Budget,
+  ): MissionResult {
     const unfinished = ledger.all().filter((unit) => !isSettled(unit.status));
+    const runBudget = unfinished.length > 0 ? budget.runReached() : undefined;
     let status: RunStatus = 'completed';
     let reason = 'every unit settled';
     if (this.tampered !== undefined) {
@@ -395,6 +411,9 @@ export class Mission {
     } else if (this.stopping.signal.aborted) {
       status = 'interrupted';
       reason = `stopped by ${this.stoppedBy === 'operator' ? 'the operator' : 'a signal'}: run \`gaffer run\` again to resume`;
+    } else if (runBudget) {
+      status = 'unfinished';
+      reason = `${describeBudgetReached(runBudget)} with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => `${unit.id} (${unit.status})`).join(', ')}; raise the budget in the config and run \`gaffer run\` again to resume`;
     } else if (unfinished.length > 0) {
       status = 'unfinished';
       reason = `out of rounds (${maxRounds}) with ${unfinished.length} unit(s) unfinished: ${unfinished.map((unit) => `${unit.id} (${unit.status})`).join(', ')}`;

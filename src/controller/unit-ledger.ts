@@ -133,6 +133,9 @@ export class UnitLedger {
    */
   charge(id: string, reason: string, feedback: string, options: Effects & { round?: number } = {}): void {
     const unit = this.get(id);
+    // Only an attempt or a merge is charged (pending -> failed is a spent budget's move alone).
+    if (unit.status !== 'running' && unit.status !== 'merging')
+      throw new IllegalTransitionError('unit charge', id, unit.status, 'failed');
     const strikes = unit.strikes + 1;
     const round = options.round === undefined ? {} : { last_round: options.round };
     if (strikes < this.maxAttempts) {
@@ -143,6 +146,22 @@ export class UnitLedger {
       });
       return;
     }
+    this.failWithDependents(id, `${reason} (no attempts left: ${strikes} of ${this.maxAttempts} used)`, {
+      ...options,
+      changes: { strikes, feedback, ...round },
+    });
+  }
+
+  /**
+   * The unit's budget is spent (before an attempt, or an attempt ended for it):
+   * it fails without a strike, and its dependents are blocked as for any failure.
+   */
+  budgetSpent(id: string, reason: string, options: Effects = {}): void {
+    this.failWithDependents(id, reason, options);
+  }
+
+  /** The unit fails and every pending transitive dependent is blocked, at no cost to them. */
+  private failWithDependents(id: string, reason: string, options: Effects & { changes?: UnitChanges }): void {
     const blocked = this.transitiveDependents(id).filter(
       (dependent) => this.get(dependent).status === 'pending',
     );
@@ -156,9 +175,9 @@ export class UnitLedger {
         reason: `dependency ${id} failed`,
       },
     ]);
-    this.transition(id, 'failed', `${reason} (no attempts left: ${strikes} of ${this.maxAttempts} used)`, {
+    this.transition(id, 'failed', reason, {
       before: options.before,
-      changes: { strikes, feedback, ...round },
+      ...(options.changes ? { changes: options.changes } : {}),
       after: cascade,
       write: () => {
         options.write?.();

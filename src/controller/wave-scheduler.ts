@@ -5,11 +5,13 @@ import type { MergeQueue } from '../merge/merge-queue.js';
 import type { Unit } from '../plan/schema.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
+import type { Usage } from '../workers/agents/types.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import { prepareWorkspace, type SetupResult } from '../workers/workspace-setup.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
+import { describeBudgetReached, type Budget, type BudgetReached } from './budget.js';
 import { planNextAttempt, type NextAttempt } from './next-attempt.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
@@ -27,6 +29,8 @@ export interface SchedulerOptions {
   /** The plan's objective: every cold prompt starts with it. */
   objective?: string | undefined;
   signal: AbortSignal;
+  /** The run's spending against `config.budget`: checked before each attempt and as usage comes in. */
+  budget: Budget;
   /** An agent cannot authenticate (not logged in, a bad key): the run must stop before every unit burns an attempt. */
   onAgentConfigError: (message: string) => void;
 }
@@ -39,6 +43,8 @@ export interface LiveAttempt {
   logPath: string;
   /** performance.now() at the start, for elapsed times. */
   startedAt: number;
+  /** Set when a budget limit ended this attempt (`onLimit: 'stop'`). */
+  budgetStop?: BudgetReached;
 }
 
 const FEEDBACK_TAIL_LINES = 30;
@@ -65,6 +71,8 @@ export class WaveScheduler {
   private readonly notBefore = new Map<string, number>();
   /** Infrastructure failures in a row, per unit: each doubles the backoff. */
   private readonly infraStreak = new Map<string, number>();
+  /** The run's budget was announced as reached (said once). */
+  private runBudgetAnnounced = false;
 
   constructor(private readonly options: SchedulerOptions) {
     options.signal.addEventListener('abort', () => {
@@ -86,9 +94,11 @@ export class WaveScheduler {
     for (const mergeId of resumedMerges) this.track(this.merge(mergeId));
     for (;;) {
       const stopping = this.options.signal.aborted;
-      if (!stopping && !this.paused) {
-        for (const unitId of this.readyUnits(round)) {
+      const ready = !stopping && !this.paused ? this.readyUnits(round) : [];
+      if (ready.length > 0 && !this.runBudgetSpent()) {
+        for (const unitId of ready) {
           if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
+          if (this.unitBudgetSpent(unitId)) continue;
           this.track(this.launch(unitId, round));
         }
       }
@@ -244,6 +254,7 @@ export class WaveScheduler {
     );
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
+    const maxBudgetUsd = this.options.budget.remainingUsd(unitId);
     try {
       // The attempt's row exists (ledger.start): a setup failure or a kill during setup is recorded on it.
       const prepared = await prepareWorkspace({
@@ -282,6 +293,8 @@ export class WaveScheduler {
         stallMs: config.stallMs,
         prompt: next.prompt,
         ...(next.resumeSessionId === undefined ? {} : { resumeSessionId: next.resumeSessionId }),
+        ...(maxBudgetUsd !== undefined ? { maxBudgetUsd } : {}),
+        onUsage: (usage) => this.sawUsage(live, usage),
         workspace,
         baseCommit,
         logPath,
@@ -318,15 +331,14 @@ export class WaveScheduler {
       };
     } finally {
       this.live.delete(unitId);
+      // From here the attempt's usage counts from its row, written by settle in this same turn.
+      this.options.budget.clearLive(unitId);
       workspaces.release(workspace);
     }
+    if (live.budgetStop && report.outcome === 'killed')
+      report = { ...report, reason: `budget reached: ${describeBudgetReached(live.budgetStop)}` };
     try {
-      this.settle(
-        unitId,
-        { id: attemptId, number: attempt, round, branch: workspace.branch },
-        report,
-        live.ring,
-      );
+      this.settle(unitId, { id: attemptId, number: attempt, round, branch: workspace.branch }, report, live);
     } catch (error) {
       // Recording the outcome failed: the unit must still leave `running`, or the round would wait forever.
       if (recorder.failure) throw recorder.failure;
@@ -349,7 +361,7 @@ export class WaveScheduler {
       branch,
     }: { id: number; number: number; round: number; branch: string },
     report: AttemptReport,
-    ring: RingBuffer,
+    { ring, budgetStop }: LiveAttempt,
   ): void {
     const { ledger, recorder, runId } = this.options;
     const ended: EventSpec = [
@@ -364,6 +376,7 @@ export class WaveScheduler {
         commits: report.commits,
         handoff: report.handoff,
         reason: report.reason,
+        usage: report.usage,
       },
     ];
     const endAttempt = (): void => recorder.store.attempts.end(attemptId, report);
@@ -386,6 +399,17 @@ export class WaveScheduler {
         if (this.options.signal.aborted) {
           // Not counted: the unit runs again in this round when the run resumes.
           ledger.requeue(unitId, `attempt ${attempt} ended because the supervisor stopped (no strike)`, {
+            before: [ended],
+            write: endAttempt,
+          });
+        } else if (budgetStop?.scope === 'unit') {
+          ledger.budgetSpent(unitId, `attempt ${attempt} ended: ${report.reason}`, {
+            before: [ended],
+            write: endAttempt,
+          });
+        } else if (budgetStop) {
+          // The run's budget: no strike, the unit waits for the run to resume with a raised budget.
+          ledger.requeue(unitId, `attempt ${attempt} ended: ${report.reason} (no strike)`, {
             before: [ended],
             write: endAttempt,
           });
@@ -476,6 +500,77 @@ export class WaveScheduler {
 
   private async merge(mergeId: number): Promise<void> {
     await this.options.queue.enqueue(mergeId);
+  }
+
+  /** The run's budget is spent: no attempt starts (said once). */
+  private runBudgetSpent(): boolean {
+    const reached = this.options.budget.runReached();
+    if (reached) this.announceRunBudget(reached);
+    return reached !== undefined;
+  }
+
+  /** The unit's budget is spent: it fails instead of starting another attempt. */
+  private unitBudgetSpent(unitId: string): boolean {
+    const { budget, ledger } = this.options;
+    const reached = budget.unitReached(unitId);
+    if (!reached) return false;
+    const field = `budget.${reached.unit === 'usd' ? 'perUnitUsd' : 'perUnitTokens'}`;
+    const message = `${describeBudgetReached(reached)}: ${unitId} gets no more attempts and fails; raise ${field} and retry it to go on`;
+    ledger.budgetSpent(unitId, message, { before: [this.budgetEvent(reached, message)] });
+    return true;
+  }
+
+  private announceRunBudget(reached: BudgetReached): void {
+    if (this.runBudgetAnnounced) return;
+    this.runBudgetAnnounced = true;
+    const field = `budget.${reached.unit === 'usd' ? 'perRunUsd' : 'perRunTokens'}`;
+    const running =
+      this.live.size === 0
+        ? ''
+        : this.options.budget.onLimit === 'stop'
+          ? '; running attempts are ended'
+          : '; running attempts finish';
+    const message = `${describeBudgetReached(reached)}: no new attempt starts${running}; raise ${field} and run \`gaffer run\` again to resume`;
+    this.options.recorder.record([this.budgetEvent(reached, message)]);
+  }
+
+  private budgetEvent(reached: BudgetReached, message: string): EventSpec {
+    return [
+      'budget:reached',
+      {
+        runId: this.options.runId,
+        ...reached,
+        action: this.options.budget.onLimit,
+        message,
+      },
+    ];
+  }
+
+  /**
+   * A running attempt reported more usage: shown live, counted against the
+   * budgets, and with `onLimit: 'stop'` the attempts of a spent scope end.
+   */
+  private sawUsage(live: LiveAttempt, usage: Usage): void {
+    const { budget, recorder, runId } = this.options;
+    if (!this.live.has(live.unitId)) return;
+    budget.setLive(live.unitId, usage);
+    recorder.publish('attempt:usage', { runId, unitId: live.unitId, attempt: live.attempt, usage });
+    if (!budget.active) return;
+    const run = budget.runReached();
+    if (run) {
+      this.announceRunBudget(run);
+      if (budget.onLimit === 'stop')
+        for (const attempt of this.live.values()) this.stopForBudget(attempt, run);
+      return;
+    }
+    const unit = budget.unitReached(live.unitId);
+    if (unit && budget.onLimit === 'stop') this.stopForBudget(live, unit);
+  }
+
+  private stopForBudget(live: LiveAttempt, reached: BudgetReached): void {
+    if (live.budgetStop || live.controller.signal.aborted) return;
+    live.budgetStop = reached;
+    live.controller.abort(new Error(`budget reached: ${describeBudgetReached(reached)}`));
   }
 
   /** Ends one running attempt (an operator's kill): its process group goes, the unit waits for a retry. */

@@ -49,6 +49,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Create src/math.js with add, sub and mul, with tests.',
         '@print 12 reading the codebase',
+        '@cost 0.04 8200 610',
         '@sleep 600',
         write(
           'src/math.js',
@@ -73,6 +74,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Add div to src/math.js; dividing by zero throws.',
         '@print 8 planning the change',
+        '@cost 0.03 6100 420',
         '@sleep 400',
         "@append src/math.js export const div = (a, b) => {\\n  if (b === 0) throw new RangeError('division by zero');\\n  return a / b;\\n};",
         write(
@@ -94,6 +96,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Create src/stats.js (sum, mean) on top of src/math.js.',
         '@print 10 looking at math.js',
+        '@cost 0.05 9400 700',
         '@sleep 500',
         write(
           'src/stats.js',
@@ -117,6 +120,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Create src/strings.js (capitalize). The first attempt crashes; the retry succeeds.',
         '@print 6 warming up',
+        '@cost 0.02 4300 350',
         '@fail-first 1',
         '@sleep 300',
         write(
@@ -141,6 +145,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Add src/dates.js. This agent fails on every attempt, so its dependent is blocked.',
         '@print 4 searching for a date library',
+        '@cost 0.03 5200 380',
         '@stderr error: no date library is available offline',
         '@sleep 200',
         '@exit 1',
@@ -162,6 +167,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Change the greeting. The first attempt breaks the tests and is rejected by the merge gate; the retry reads the feedback and keeps them green.',
         '@print 6 editing greet.js',
+        '@cost 0.02 3900 300',
         '@sleep 300',
         '@attempt 1 @write src/greet.js export function greet(name) {\\n  return `Hi ${name}`;\\n}',
         '@attempt 2 @write src/greet.js export function greet(name) {\\n  return `Hello, ${name}!`;\\n}\\n\\nexport const wave = (name) => `${greet(name)} 👋`;',
@@ -177,6 +183,7 @@ export const samplePlan: PlanInput = {
       prompt: agentSteps(
         'Create src/report.js using stats and strings.',
         '@print 10 composing',
+        '@cost 0.04 7600 540',
         '@sleep 400',
         write(
           'src/report.js',

@@ -4,9 +4,10 @@ import type { AttemptOutcome } from '../machines/attempt.js';
 import type { MergeStatus } from '../machines/merge.js';
 import type { RunStatus } from '../machines/run.js';
 import type { UnitStatus } from '../machines/unit.js';
+import type { Usage } from '../workers/agents/types.js';
 
 // Each status union lives beside its state machine (src/machines).
-export type { AttemptOutcome, MergeStatus, RunStatus, UnitStatus };
+export type { AttemptOutcome, MergeStatus, RunStatus, UnitStatus, Usage };
 export type HandoffState = 'valid' | 'missing' | 'malformed';
 export type RejectClass = 'conflict' | 'red' | 'regression' | 'unreadable' | 'infrastructure' | 'agent-error';
 
@@ -100,6 +101,24 @@ export interface GafferEvents {
     commits: number;
     handoff: HandoffState;
     reason: string;
+    /** What the attempt used, as its agent reported it; null when it reported nothing. */
+    usage: Usage | null;
+  };
+  /** A running attempt's usage so far, each time its agent reports more (published, not logged). */
+  'attempt:usage': { runId: number; unitId: string; attempt: number; usage: Usage };
+  /**
+   * A budget limit is reached: no new attempt starts in its scope; with
+   * `onLimit: 'stop'` (action 'stop') its running attempts are ended too.
+   */
+  'budget:reached': {
+    runId: number;
+    scope: 'unit' | 'run';
+    unitId?: string;
+    unit: 'usd' | 'tokens';
+    limit: number;
+    spent: number;
+    action: 'finish' | 'stop';
+    message: string;
   };
   'worker:output': { runId: number; unitId: string; attempt: number; line: string };
   'merge:queued': { runId: number; mergeId: number; unitId: string; attempt: number; branch: string };

@@ -10,12 +10,13 @@
  *   running -> merging        the attempt produced commits; its branch is queued
  *   running -> pending        the attempt failed with attempts left, or ended without counting
  *                             (a restart reaped it, the supervisor stopped, gaffer's own failure)
- *   running -> failed         the attempt failed and no attempts are left
+ *   running -> failed         the attempt failed and no attempts are left, or its budget is spent
  *   running -> killed         an operator killed it (no strike; waits for a retry)
  *   merging -> done           its commits are in the working branch
  *   merging -> pending        the merge was rejected with attempts left (or at no cost)
  *   merging -> failed         the merge was rejected and no attempts are left
  *   pending -> blocked        a dependency failed (no attempt charged)
+ *   pending -> failed         its budget (budget.perUnitUsd, perUnitTokens) is spent: no attempt may start
  *   blocked -> pending        the dependency recovered
  *   failed | blocked | killed -> pending   an operator's retry
  */
@@ -24,7 +25,7 @@ import { IllegalTransitionError } from '../errors.js';
 export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
 
 const allowed: Record<UnitStatus, readonly UnitStatus[]> = {
-  pending: ['running', 'blocked'],
+  pending: ['running', 'blocked', 'failed'],
   running: ['merging', 'pending', 'failed', 'killed'],
   merging: ['done', 'pending', 'failed'],
   done: [],

@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/bus.js';
 import type { GafferEvent } from '../events/types.js';
 import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
+import { formatSpend } from './cost.js';
 
 export interface HeadlessOptions {
   json: boolean;
@@ -17,7 +18,8 @@ export interface HeadlessOptions {
  */
 export function attachHeadlessReporter(bus: EventBus, options: HeadlessOptions): () => void {
   return bus.onAny((event) => {
-    if (event.type === 'worker:output' && !options.verbose) return;
+    // Output lines and running usage can be a flood: only on request.
+    if ((event.type === 'worker:output' || event.type === 'attempt:usage') && !options.verbose) return;
     options.write(
       options.json
         ? JSON.stringify(terminalSafe({ at: event.at, type: event.type, ...event.payload }))
@@ -70,12 +72,21 @@ export function formatEvent(event: GafferEvent): string {
       );
     case 'attempt:ended': {
       const p = event.payload;
+      const spend = formatSpend(p.usage);
       return line(
         'attempt',
         `${p.unitId}#${p.attempt}`,
-        `${p.outcome} after ${(p.durationMs / 1000).toFixed(1)} s: ${p.reason}`,
+        `${p.outcome} after ${(p.durationMs / 1000).toFixed(1)} s${spend ? `, ${spend}` : ''}: ${p.reason}`,
       );
     }
+    case 'attempt:usage':
+      return line(
+        'usage',
+        `${event.payload.unitId}#${event.payload.attempt}`,
+        formatSpend(event.payload.usage),
+      );
+    case 'budget:reached':
+      return line('BUDGET', event.payload.unitId ?? 'run', event.payload.message);
     case 'worker:output':
       return line('output', `${event.payload.unitId}#${event.payload.attempt}`, event.payload.line);
     case 'merge:queued':

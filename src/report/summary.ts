@@ -1,6 +1,8 @@
 import { countByStatus, UNIT_STATUSES } from '../machines/unit.js';
 import type { RejectClass, UnitStatus } from '../events/types.js';
+import type { Spend } from '../store/attempts.js';
 import type { Store } from '../store/store.js';
+import { formatSpend } from './cost.js';
 import { greenNote } from './green-state.js';
 
 export interface RunSummary {
@@ -11,6 +13,8 @@ export interface RunSummary {
   units: Record<UnitStatus, number>;
   unitIds: Record<UnitStatus, string[]>;
   attempts: number;
+  /** What the run's attempts used, as the agents reported it. */
+  spend: Spend;
   merges: number;
   rejected: number;
   rejectedBy: Partial<Record<RejectClass, number>>;
@@ -54,6 +58,7 @@ export function summarizeRun(
     units,
     unitIds,
     attempts: store.attempts.forRun(runId).length,
+    spend: store.attempts.runSpend(runId),
     merges: merges.filter((merge) => merge.status === 'merged').length,
     rejected: merges.filter((merge) => merge.status === 'rejected').length,
     rejectedBy,
@@ -77,6 +82,7 @@ export function formatSummary(summary: RunSummary): string {
         ? `, ${summary.units.pending + summary.units.merging} unfinished${list('pending')}, ${summary.units.killed} killed${list('killed')}`
         : ''),
     `  attempts  ${summary.attempts} in ${summary.rounds} round${summary.rounds === 1 ? '' : 's'}`,
+    `  spent     ${formatSpend(summary.spend) || 'nothing reported by the agents'}`,
     `  merges    ${summary.merges} merged, ${summary.rejected} rejected${classes ? ` (${classes})` : ''}`,
     `  green     ${summary.green}`,
     `  working   ${summary.workingCommit ?? 'none'}`,

@@ -46,6 +46,17 @@ export interface AttemptRow {
 
 export type StartMode = 'warm' | 'cold';
 
+/** What attempts used, summed; `costUsd` is null when none of them reported a cost. */
+export interface Spend {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: number | null;
+}
+
+const SPEND_COLUMNS = `COALESCE(SUM(input_tokens), 0) AS inputTokens, COALESCE(SUM(output_tokens), 0) AS outputTokens,
+  COALESCE(SUM(cached_tokens), 0) AS cachedTokens, SUM(cost_usd) AS costUsd`;
+
 export interface AttemptEnd {
   outcome: AttemptOutcome;
   head?: string | null;
@@ -145,6 +156,27 @@ export class AttemptsTable {
 
   forRun(runId: number): AttemptRow[] {
     return this.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY id').all(runId) as AttemptRow[];
+  }
+
+  /** What the run's attempts used (ended ones: a running attempt's usage is written when it ends). */
+  runSpend(runId: number): Spend {
+    return this.prepare(`SELECT ${SPEND_COLUMNS} FROM attempts WHERE run_id = ?`).get(runId) as Spend;
+  }
+
+  /** What one unit's attempts in the run used. */
+  unitSpend(runId: number, unitId: string): Spend {
+    return this.prepare(`SELECT ${SPEND_COLUMNS} FROM attempts WHERE run_id = ? AND unit_id = ?`).get(
+      runId,
+      unitId,
+    ) as Spend;
+  }
+
+  /** What each unit's attempts in the run used, by unit id (units without attempts are absent). */
+  spendByUnit(runId: number): Map<string, Spend> {
+    const rows = this.prepare(
+      `SELECT unit_id AS unitId, ${SPEND_COLUMNS} FROM attempts WHERE run_id = ? GROUP BY unit_id`,
+    ).all(runId) as (Spend & { unitId: string })[];
+    return new Map(rows.map(({ unitId, ...spend }) => [unitId, spend]));
   }
 
   running(runId: number): AttemptRow[] {

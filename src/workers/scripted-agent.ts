@@ -20,6 +20,8 @@ const attempt = Number(process.env.GAFFER_ATTEMPT ?? '1');
 const unitId = process.env.GAFFER_UNIT_ID ?? 'unknown';
 /** Commits made by this run, reported in the handoff. */
 const commits: string[] = [];
+/** What this run has reported using so far (@cost adds to it). */
+const usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 /** A directive the agent cannot carry out as written: exit 2. */
 class DirectiveError extends Error {}
@@ -121,6 +123,21 @@ async function run(directive: string): Promise<number | undefined> {
     case '@handoff':
       await handoff(rest);
       return undefined;
+    case '@cost': {
+      const [usd, tokens = ''] = splitFirst(rest);
+      const [input, output] = splitFirst(tokens);
+      const costUsd = Number(usd);
+      if (usd === undefined || !Number.isFinite(costUsd) || costUsd < 0)
+        throw new DirectiveError(`@cost needs a cost in US dollars, got ${JSON.stringify(usd ?? '')}`);
+      usage.costUsd += costUsd;
+      usage.inputTokens += parseCount(input, name);
+      usage.outputTokens += parseCount(output, name);
+      // Totals so far, like a real tool's running usage.
+      await say(
+        `GAFFER_USAGE ${JSON.stringify({ ...usage, costUsd: Math.round(usage.costUsd * 1e6) / 1e6 })}`,
+      );
+      return undefined;
+    }
     case '@handoff-malformed':
       await say('GAFFER_RESULT {"status": "done", "summary": ');
       return undefined;

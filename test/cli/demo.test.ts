@@ -17,6 +17,7 @@ interface Summary {
   greenCommit: string;
   workingCommit: string;
   databasePath: string;
+  spend: { inputTokens: number; outputTokens: number; costUsd: number | null };
 }
 
 it('the demo runs the embedded sample headless and exercises every path of a mission', async () => {
@@ -42,6 +43,9 @@ it('the demo runs the embedded sample headless and exercises every path of a mis
     blocked: ['calendar'],
   });
   expect(fs.existsSync(summary.databasePath)).toBe(true);
+  // The sample's agents report usage (@cost): the summary sums every attempt's.
+  expect(summary.spend.costUsd).toBeGreaterThan(0.2);
+  expect(summary.spend.inputTokens).toBeGreaterThan(40_000);
 
   const repo = path.join(dir, 'sample');
   // Green holds only verified commits, and here it caught up with working.

@@ -47,6 +47,9 @@ describe('loadConfig', () => {
       setup: [],
       setupTimeoutMs: 600_000,
       copyFiles: [],
+      hooks: {},
+      hookTimeoutMs: 10_000,
+      notify: { bell: false, desktop: false },
     });
   });
 

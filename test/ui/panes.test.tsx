@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { GafferEvents } from '../../src/events/types.js';
 import {
   T0,
   ev,
@@ -25,7 +26,12 @@ function paneLines(rendered: Rendered, title: string, count: number): string[] {
   return lines.slice(start, start + count);
 }
 
-function ended(unitId: string, attempt: number, outcome: 'killed' | 'failed' | 'handed-off') {
+function ended(
+  unitId: string,
+  attempt: number,
+  outcome: 'killed' | 'failed' | 'handed-off',
+  usage: GafferEvents['attempt:ended']['usage'] = null,
+) {
   return ev('attempt:ended', {
     runId: 1,
     unitId,
@@ -36,6 +42,7 @@ function ended(unitId: string, attempt: number, outcome: 'killed' | 'failed' | '
     commits: 0,
     handoff: 'missing',
     reason: outcome,
+    usage,
   });
 }
 
@@ -114,6 +121,53 @@ describe('Workers', () => {
       ev('unit:state', { runId: 1, unitId: 'parser', from: 'running', to: 'killed', reason: 'killed' }),
     );
     expect(paneLines(ui, 'Workers', 2)[1]).toMatch(/parser .* killed/);
+  });
+});
+
+describe('cost', () => {
+  const usage = (costUsd: number | null, inputTokens: number, outputTokens: number) => ({
+    inputTokens,
+    outputTokens,
+    cachedTokens: 0,
+    costUsd,
+  });
+
+  it('shows what each running attempt spent so far in Workers, and the run total in the header', async () => {
+    // A resumed run: what it spent before this screen counts in the header.
+    ui = await renderWithProviders({ info: missionInfo({ spent: usage(1, 10_000, 0) }) });
+    await ui.feed(
+      started('parser'),
+      started('lexer'),
+      ev('attempt:usage', { runId: 1, unitId: 'parser', attempt: 1, usage: usage(0.42, 12_000, 300) }),
+      // An agent that reports tokens but no cost: tokens only.
+      ev('attempt:usage', { runId: 1, unitId: 'lexer', attempt: 1, usage: usage(null, 900, 40) }),
+    );
+    vi.advanceTimersByTime(1000);
+    await ui.feed();
+    const [, parser, lexer] = paneLines(ui, 'Workers', 3);
+    expect(parser).toMatch(/parser .* running .* \$0\.42 12\.3k tok/);
+    expect(lexer).toMatch(/lexer .* running .* 940 tok/);
+    expect(lexer).not.toContain('$');
+    expect(ui.lines()[1]).toContain('0 blocked · $1.42 23.2k tok');
+
+    // The attempt's end brings its final usage; the total keeps it once.
+    await ui.feed(
+      ended('parser', 1, 'handed-off', usage(0.5, 13_000, 400)),
+      ev('unit:state', { runId: 1, unitId: 'parser', from: 'running', to: 'merging', reason: 'handed off' }),
+    );
+    vi.advanceTimersByTime(1000);
+    await ui.feed();
+    expect(paneLines(ui, 'Workers', 2)[1]).toMatch(/parser .* \$0\.50 13\.4k tok/);
+    expect(ui.lines()[1]).toContain('$1.50 24.3k tok');
+  });
+
+  it('shows no cost column and no total while no agent reported usage', async () => {
+    ui = await renderWithProviders();
+    await ui.feed(started('parser'), output('parser', 'thinking'));
+    vi.advanceTimersByTime(1000);
+    await ui.feed();
+    expect(ui.lastFrame()).not.toContain('tok');
+    expect(ui.lastFrame()).not.toContain('$');
   });
 });
 

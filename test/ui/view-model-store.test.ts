@@ -279,6 +279,7 @@ describe('reducing events', () => {
         commits: 0,
         handoff: 'missing',
         reason: 'killed',
+        usage: null,
       }),
     );
     store.apply(ev('unit:state', { runId: 1, unitId: 'parser', from: 'running', to: 'killed', reason: 'k' }));

@@ -33,6 +33,22 @@ const samples = {
     commits: 1,
     handoff: 'valid',
     reason: '1 commit',
+    usage: { inputTokens: 12_000, outputTokens: 345, cachedTokens: 0, costUsd: 0.4213 },
+  },
+  'attempt:usage': {
+    runId: 1,
+    unitId: 'parser',
+    attempt: 1,
+    usage: { inputTokens: 900, outputTokens: 40, cachedTokens: 0, costUsd: null },
+  },
+  'budget:reached': {
+    runId: 1,
+    scope: 'run',
+    unit: 'usd',
+    limit: 1,
+    spent: 1.02,
+    action: 'finish',
+    message: "the run's budget of $1.00 is spent ($1.02; budget.perRunUsd): no new attempt starts",
   },
   'worker:output': { runId: 1, unitId: 'parser', attempt: 1, line: 'writing src/parser.ts' },
   'merge:queued': { runId: 1, mergeId: 4, unitId: 'parser', attempt: 1, branch: 'gaffer/run-1/parser-1' },
@@ -130,7 +146,16 @@ describe('formatEvent', () => {
       'round (round 1): failing [test FAIL, lint pass]',
     );
     expect(formatEvent(eventOf('attempt:ended', samples['attempt:ended']))).toContain(
+      'handed-off after 1.2 s, $0.42 12.3k tok: 1 commit',
+    );
+    expect(formatEvent(eventOf('attempt:ended', { ...samples['attempt:ended'], usage: null }))).toContain(
       'handed-off after 1.2 s: 1 commit',
+    );
+    // A tool that reports tokens but no cost: tokens only, never a made-up $0.00.
+    expect(formatEvent(eventOf('attempt:usage', samples['attempt:usage']))).toContain('parser#1 ');
+    expect(formatEvent(eventOf('attempt:usage', samples['attempt:usage']))).toMatch(/ 940 tok$/);
+    expect(formatEvent(eventOf('budget:reached', samples['budget:reached']))).toContain(
+      `BUDGET  ${'run'.padEnd(20)} the run's budget of $1.00 is spent`,
     );
     expect(
       formatEvent(eventOf('merge:rejected', { ...samples['merge:rejected'], detail: 'a\nb\nc' })),
@@ -139,13 +164,15 @@ describe('formatEvent', () => {
 });
 
 describe('attachHeadlessReporter', () => {
-  it('prints one parseable JSON object per event with its type, skipping worker output', () => {
+  it('prints one parseable JSON object per event with its type, skipping worker output and running usage', () => {
     const bus = new EventBus();
     const lines: string[] = [];
     attachHeadlessReporter(bus, { json: true, verbose: false, write: (line) => lines.push(line) });
     for (const event of [...allEvents, ...multilineEvents]) bus.publish(event);
 
-    const expected = [...allEvents, ...multilineEvents].filter((event) => event.type !== 'worker:output');
+    const expected = [...allEvents, ...multilineEvents].filter(
+      (event) => event.type !== 'worker:output' && event.type !== 'attempt:usage',
+    );
     expect(lines).toHaveLength(expected.length);
     lines.forEach((line, index) => {
       const event = expected[index] as GafferEvent;
@@ -156,8 +183,10 @@ describe('attachHeadlessReporter', () => {
     });
   });
 
-  it('prints worker output only when verbose', () => {
-    const output = eventOf('worker:output', samples['worker:output']);
+  it.each([
+    ['worker output', eventOf('worker:output', samples['worker:output']), 'writing src/parser.ts'],
+    ['running usage', eventOf('attempt:usage', samples['attempt:usage']), 'parser'],
+  ])('prints %s only when verbose', (_name, output, shown) => {
     for (const json of [false, true]) {
       const quiet: string[] = [];
       const loud: string[] = [];
@@ -167,7 +196,7 @@ describe('attachHeadlessReporter', () => {
       bus.publish(output);
       expect(quiet).toEqual([]);
       expect(loud).toHaveLength(1);
-      expect(loud[0]).toContain('writing src/parser.ts');
+      expect(loud[0]).toContain(shown);
     }
   });
 

@@ -53,6 +53,7 @@ const hostileEvents: GafferEvent[] = [
     commits: 0,
     handoff: 'valid',
     reason: HOSTILE,
+    usage: null,
   }),
   eventOf('merge:rejected', {
     runId: 1,
@@ -105,6 +106,7 @@ describe('gaffer status text', () => {
         endedAt: AT,
         rounds: 1,
         maxRounds: 1,
+        spend: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null },
       },
       units: [
         {
@@ -114,6 +116,7 @@ describe('gaffer status text', () => {
           reason: `${HOSTILE}\nsecond`,
           strikes: 1,
           dependsOn: [],
+          spend: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null },
           attempts: [
             {
               number: 1,
@@ -122,6 +125,7 @@ describe('gaffer status text', () => {
               exitCode: 1,
               commits: 0,
               handoff: null,
+              usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null },
               reason: `${HOSTILE}\nsecond`,
               log: '/r/u-1.log',
             },

@@ -367,10 +367,35 @@ describe('UnitLedger.requeue', () => {
   });
 });
 
+describe('UnitLedger.budgetSpent', () => {
+  it('fails a pending unit without a strike and blocks its dependents', () => {
+    ledger.budgetSpent('a', "unit a's budget is spent");
+    expect(ledger.get('a')).toMatchObject({
+      status: 'failed',
+      strikes: 0,
+      reason: "unit a's budget is spent",
+    });
+    expect(statuses()).toMatchObject({
+      b: 'blocked',
+      c: 'blocked',
+      d: 'blocked',
+      e: 'pending',
+      f: 'blocked',
+    });
+    expect(unitStates(published)[0]).toEqual({ unitId: 'a', from: 'pending', to: 'failed' });
+  });
+
+  it('fails a running unit whose attempt was ended for it', () => {
+    ledger.transition('e', 'running', 'attempt 1');
+    ledger.budgetSpent('e', 'spent');
+    expect(statuses()).toMatchObject({ e: 'failed', f: 'blocked', a: 'pending' });
+  });
+});
+
 describe('an illegal transition through the ledger', () => {
   it.each([
     ['pending -> done', (): void => ledger.transition('a', 'done', 'skip')],
-    ['pending -> failed', (): void => ledger.transition('a', 'failed', 'skip')],
+    ['pending -> killed', (): void => ledger.transition('a', 'killed', 'skip')],
     ['charge a pending unit', (): void => ledger.charge('a', 'red', 'feedback that must not be stored')],
     ['charge a pending unit on its last attempt', (): void => ledger.charge('e', 'red', 'fb')],
     ['requeue a pending unit', (): void => ledger.requeue('a', 'no', { feedback: 'nope' })],

@@ -21,6 +21,8 @@ const noneMissing: [Missing] extends [never] ? true : false = true;
 const legal: readonly (readonly [UnitStatus, UnitStatus])[] = [
   ['pending', 'running'],
   ['pending', 'blocked'],
+  // Its budget is spent: no attempt may start.
+  ['pending', 'failed'],
   ['running', 'merging'],
   ['running', 'pending'],
   ['running', 'failed'],

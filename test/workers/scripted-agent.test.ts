@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scriptedStream } from '../../src/workers/agents/scripted.js';
 import { extractHandoff } from '../../src/workers/handoff.js';
 import { scriptedAgentPath } from '../../src/workers/scripted-agent-path.js';
 import { runSupervised } from '../../src/workers/supervised-process.js';
@@ -120,6 +121,33 @@ describe('scripted agent', () => {
     expect(stdout).toEqual(expect.arrayContaining(['row 1', 'row 2', 'row 3']));
     expect(stderr).toEqual(['warning here']);
     expect(handoff.status).toBe('malformed');
+  });
+
+  it('reports its usage so far with @cost, read back by its stream; a bad @cost is exit 2', async () => {
+    const { result, stdout } = await runAgent('@cost 0.1 1000 100\n@print 1 working\n@cost 0.05 500 20');
+    expect(result.exitCode).toBe(0);
+    const reports = stdout.filter((line) => line.startsWith('GAFFER_USAGE '));
+    expect(reports).toEqual([
+      'GAFFER_USAGE {"inputTokens":1000,"outputTokens":100,"costUsd":0.1}',
+      'GAFFER_USAGE {"inputTokens":1500,"outputTokens":120,"costUsd":0.15}',
+    ]);
+    const stream = scriptedStream();
+    // A usage line is no text for the handoff scanner; other lines are.
+    expect(stream.read(reports[0] ?? '')).toEqual({ text: '', activity: 'progress' });
+    expect(stream.read('working 1')).toEqual({ text: 'working 1', activity: 'progress' });
+    expect(stream.read(reports[1] ?? '')).toEqual({ text: '', activity: 'progress' });
+    // A truncated report is ignored: the last whole one stands.
+    stream.read('GAFFER_USAGE {"inputTokens":9');
+    expect(stream.finish({ exitCode: 0 }).usage).toEqual({
+      inputTokens: 1500,
+      outputTokens: 120,
+      cachedTokens: 0,
+      costUsd: 0.15,
+    });
+
+    const bad = await runAgent('@cost lots 1 1');
+    expect(bad.result.exitCode).toBe(2);
+    expect(bad.stderr.join('\n')).toContain('@cost needs a cost in US dollars, got "lots"');
   });
 
   it('rejects an unknown directive with exit 2 before running later ones', async () => {

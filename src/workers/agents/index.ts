@@ -7,7 +7,7 @@ import { aiderInvocation } from './aider.js';
 import { claudeInvocation } from './claude.js';
 import { codexInvocation } from './codex.js';
 import { commandInvocation } from './command.js';
-import { textStream } from './text-stream.js';
+import { scriptedStream } from './scripted.js';
 import type { AgentConfig, Invocation, InvocationContext } from './types.js';
 
 export type * from './types.js';
@@ -19,7 +19,7 @@ export function buildInvocation(agent: AgentConfig, context: InvocationContext):
         command: process.execPath,
         args: [scriptedAgentPath()],
         stdinText: context.prompt,
-        stream: textStream(),
+        stream: scriptedStream(),
       };
     case 'claude':
       return claudeInvocation(agent, context);
