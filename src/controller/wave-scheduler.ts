@@ -421,7 +421,13 @@ export class WaveScheduler {
         }
         return;
       case 'error':
-        if (report.failureKind === null) {
+        if (report.failureKind === 'auth') {
+          // Every attempt would fail the same way: the run stops (and resumes the unit once logged in).
+          ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike; the run stops)`, {
+            before: [ended],
+            write: endAttempt,
+          });
+        } else if (report.failureKind === null) {
           ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
             round,
             before: [ended],
@@ -453,8 +459,8 @@ export class WaveScheduler {
   }
 
   /**
-   * An infrastructure failure (rate limit, overload, stall) or an agent that
-   * cannot log in: no strike; the unit runs again after a backoff that doubles
+   * An infrastructure failure (rate limit, overload, stall): no strike; the
+   * unit runs again after a backoff that doubles
    * with each such failure in a row, in this round for the first few, then in
    * the next (so a tool that is down for good still lets the run end).
    */
