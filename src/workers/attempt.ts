@@ -145,6 +145,22 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
     failureKind: failure?.kind ?? null,
   };
   // The tool's own verdict wins over its exit code (Claude Code exits 0 with is_error: true).
+  if (
+    failure !== null &&
+    (failure.kind === 'error' || failure.kind === 'crashed') &&
+    spec.resumeSessionId !== undefined &&
+    summary.sessionId === null &&
+    result.outcome === 'exited'
+  ) {
+    // A warm retry whose session is gone (another machine, a cleared home): the tool never started
+    // a session. Not the agent's failure: the next attempt starts cold.
+    return {
+      ...base,
+      outcome: 'error',
+      failureKind: null,
+      reason: `the agent could not resume session ${spec.resumeSessionId}: "${spec.redact(failure.message)}"; the next attempt starts cold`,
+    };
+  }
   if (failure !== null && (stall.verdict() !== null || result.outcome === 'exited'))
     return { ...base, ...judgeFailure({ ...failure, message: spec.redact(failure.message) }) };
   if (leftovers !== undefined) {

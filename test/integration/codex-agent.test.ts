@@ -221,3 +221,37 @@ it('builds a resume argv the CLI accepts, and reads the resumed thread back as t
   const summary = invocation.stream.finish({ exitCode: result.exitCode });
   expect(summary).toMatchObject({ sessionId: '01a22946-304e-7a03-97a9-d90daf1909fd', failure: null });
 });
+
+it('a warm retry whose session is gone costs no strike, and the next attempt starts cold', async () => {
+  repo = makeRepo();
+  const log = argvLog();
+  const { result } = await runMission(
+    repo,
+    { units: [{ id: 'gone', title: 'session gone', prompt: 'write files/gone.txt' }] },
+    {
+      agent: {
+        ...codexAgent(log),
+        env: { FAKE_CODEX_ARGV_LOG: log, FAKE_CODEX_SCENARIO: 'fail-then-resume-gone' },
+      },
+      maxAttempts: 2,
+      rounds: { max: 3 },
+    },
+  );
+  try {
+    const attempts = result.store.attempts.forRun(result.runId);
+    expect(attempts.map((attempt) => [attempt.start_mode, attempt.outcome])).toEqual([
+      ['cold', 'failed'],
+      ['warm', 'error'],
+      ['cold', 'handed-off'],
+    ]);
+    expect(attempts[1]?.reason).toContain('could not resume session');
+    expect(attempts[1]?.reason).toContain('no rollout found for thread id');
+    const argvs = fs.readFileSync(log, 'utf8').trim().split('\n');
+    expect(argvs[1]).toContain('"resume"');
+    expect(argvs[2]).not.toContain('"resume"');
+    // One strike (the agent's own failure), not two: maxAttempts 2 would have failed the unit.
+    expect(result.store.units.get(result.runId, 'gone')).toMatchObject({ status: 'done', strikes: 1 });
+  } finally {
+    result.store.close();
+  }
+});
