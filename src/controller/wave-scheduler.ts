@@ -12,6 +12,8 @@ import { RingBuffer } from '../workers/ring-buffer.js';
 import { prepareWorkspace, type SetupResult } from '../workers/workspace-setup.js';
 import type { Workspace, Workspaces } from '../workers/workspaces.js';
 import { describeBudgetReached, type Budget, type BudgetReached } from './budget.js';
+import { BudgetGate } from './budget-gate.js';
+import { InfraBackoff } from './infra-backoff.js';
 import { planNextAttempt, type NextAttempt } from './next-attempt.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
@@ -48,10 +50,6 @@ export interface LiveAttempt {
 }
 
 const FEEDBACK_TAIL_LINES = 30;
-/** Infrastructure failures in a row after which a unit waits for the next round instead of this one. */
-const INFRA_RETRIES_PER_ROUND = 3;
-/** The longest an infrastructure backoff grows to. */
-const MAX_BACKOFF_MS = 600_000;
 
 /**
  * The scheduler of a round's waves: starts an attempt for every ready unit
@@ -67,14 +65,12 @@ export class WaveScheduler {
   private paused = false;
   private round = 0;
   private wakeUp: (() => void) | undefined;
-  /** Units waiting out an infrastructure backoff: when they may start again (performance.now()). */
-  private readonly notBefore = new Map<string, number>();
-  /** Infrastructure failures in a row, per unit: each doubles the backoff. */
-  private readonly infraStreak = new Map<string, number>();
-  /** The run's budget was announced as reached (said once). */
-  private runBudgetAnnounced = false;
+  private readonly backoff: InfraBackoff;
+  private readonly budget: BudgetGate;
 
   constructor(private readonly options: SchedulerOptions) {
+    this.backoff = new InfraBackoff(options.config.retryBackoffMs);
+    this.budget = new BudgetGate(options.budget, options.recorder, options.ledger, options.runId);
     options.signal.addEventListener('abort', () => {
       for (const attempt of this.live.values()) {
         attempt.controller.abort(new Error('the supervisor is stopping'));
@@ -95,10 +91,10 @@ export class WaveScheduler {
     for (;;) {
       const stopping = this.options.signal.aborted;
       const ready = !stopping && !this.paused ? this.readyUnits(round) : [];
-      if (ready.length > 0 && !this.runBudgetSpent()) {
+      if (ready.length > 0 && !this.budget.runSpent(this.live.size)) {
         for (const unitId of ready) {
           if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
-          if (this.unitBudgetSpent(unitId)) continue;
+          if (this.budget.unitSpent(unitId)) continue;
           this.track(this.launch(unitId, round));
         }
       }
@@ -164,7 +160,7 @@ export class WaveScheduler {
           unit.status === 'pending' &&
           unit.last_round < round &&
           !this.starting.has(unit.id) &&
-          (this.notBefore.get(unit.id) ?? 0) <= performance.now() &&
+          !this.backoff.waiting(unit.id) &&
           ledger.dependenciesOf(unit.id).every((dep) => status.get(dep) === 'done'),
       )
       .map((unit) => unit.id);
@@ -254,7 +250,7 @@ export class WaveScheduler {
     );
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
-    const maxBudgetUsd = this.options.budget.remainingUsd(unitId);
+    const maxBudgetUsd = this.budget.remainingUsd(unitId);
     try {
       // The attempt's row exists (ledger.start): a setup failure or a kill during setup is recorded on it.
       const prepared = await prepareWorkspace({
@@ -332,7 +328,7 @@ export class WaveScheduler {
     } finally {
       this.live.delete(unitId);
       // From here the attempt's usage counts from its row, written by settle in this same turn.
-      this.options.budget.clearLive(unitId);
+      this.budget.ended(unitId);
       workspaces.release(workspace);
     }
     if (live.budgetStop && report.outcome === 'killed')
@@ -380,7 +376,7 @@ export class WaveScheduler {
       },
     ];
     const endAttempt = (): void => recorder.store.attempts.end(attemptId, report);
-    if (report.outcome !== 'error' || report.failureKind === null) this.infraStreak.delete(unitId);
+    if (report.outcome !== 'error' || report.failureKind === null) this.backoff.cleared(unitId);
     switch (report.outcome) {
       case 'handed-off': {
         let mergeId = 0;
@@ -458,12 +454,7 @@ export class WaveScheduler {
     }
   }
 
-  /**
-   * An infrastructure failure (rate limit, overload, stall): no strike; the
-   * unit runs again after a backoff that doubles
-   * with each such failure in a row, in this round for the first few, then in
-   * the next (so a tool that is down for good still lets the run end).
-   */
+  /** An infrastructure failure (rate limit, overload, stall): no strike; the unit runs again after a backoff. */
   private requeueAfterBackoff(
     unitId: string,
     attempt: number,
@@ -471,22 +462,19 @@ export class WaveScheduler {
     report: AttemptReport,
     [ended, endAttempt]: [EventSpec, () => void],
   ): void {
-    const streak = (this.infraStreak.get(unitId) ?? 0) + 1;
-    this.infraStreak.set(unitId, streak);
-    const delay = Math.min(MAX_BACKOFF_MS, this.options.config.retryBackoffMs * 2 ** (streak - 1));
-    const nextRound = streak >= INFRA_RETRIES_PER_ROUND;
-    const when = nextRound ? 'in the next round' : `in ${formatSeconds(delay)}`;
+    const backoff = this.backoff.failed(unitId);
+    const when = backoff.nextRound ? 'in the next round' : `in ${formatSeconds(backoff.delayMs)}`;
     this.options.ledger.requeue(
       unitId,
       `attempt ${attempt} ${report.reason} (no strike; runs again ${when})`,
-      { ...(nextRound ? { round } : {}), before: [ended], write: endAttempt },
+      {
+        ...(backoff.nextRound ? { round } : {}),
+        before: [ended],
+        write: endAttempt,
+      },
     );
-    if (nextRound) {
-      this.infraStreak.delete(unitId);
-      return;
-    }
-    this.notBefore.set(unitId, performance.now() + delay);
-    this.track(this.sleep(delay));
+    // Wakes the round when the wait is over (and keeps it from ending before).
+    if (!backoff.nextRound) this.track(this.sleep(backoff.delayMs));
   }
 
   /** Resolves after `ms`, or at once when the supervisor stops. */
@@ -508,75 +496,12 @@ export class WaveScheduler {
     await this.options.queue.enqueue(mergeId);
   }
 
-  /** The run's budget is spent: no attempt starts (said once). */
-  private runBudgetSpent(): boolean {
-    const reached = this.options.budget.runReached();
-    if (reached) this.announceRunBudget(reached);
-    return reached !== undefined;
-  }
-
-  /** The unit's budget is spent: it fails instead of starting another attempt. */
-  private unitBudgetSpent(unitId: string): boolean {
-    const { budget, ledger } = this.options;
-    const reached = budget.unitReached(unitId);
-    if (!reached) return false;
-    const field = `budget.${reached.unit === 'usd' ? 'perUnitUsd' : 'perUnitTokens'}`;
-    const message = `${describeBudgetReached(reached)}: ${unitId} gets no more attempts and fails; raise ${field} and retry it to go on`;
-    ledger.budgetSpent(unitId, message, { before: [this.budgetEvent(reached, message)] });
-    return true;
-  }
-
-  private announceRunBudget(reached: BudgetReached): void {
-    if (this.runBudgetAnnounced) return;
-    this.runBudgetAnnounced = true;
-    const field = `budget.${reached.unit === 'usd' ? 'perRunUsd' : 'perRunTokens'}`;
-    const running =
-      this.live.size === 0
-        ? ''
-        : this.options.budget.onLimit === 'stop'
-          ? '; running attempts are ended'
-          : '; running attempts finish';
-    const message = `${describeBudgetReached(reached)}: no new attempt starts${running}; raise ${field} and run \`gaffer run\` again to resume`;
-    this.options.recorder.record([this.budgetEvent(reached, message)]);
-  }
-
-  private budgetEvent(reached: BudgetReached, message: string): EventSpec {
-    return [
-      'budget:reached',
-      {
-        runId: this.options.runId,
-        ...reached,
-        action: this.options.budget.onLimit,
-        message,
-      },
-    ];
-  }
-
-  /**
-   * A running attempt reported more usage: shown live, counted against the
-   * budgets, and with `onLimit: 'stop'` the attempts of a spent scope end.
-   */
+  /** A running attempt reported more usage: shown live and counted against the budgets. */
   private sawUsage(live: LiveAttempt, usage: Usage): void {
-    const { budget, recorder, runId } = this.options;
+    const { recorder, runId } = this.options;
     if (!this.live.has(live.unitId)) return;
-    budget.setLive(live.unitId, usage);
     recorder.publish('attempt:usage', { runId, unitId: live.unitId, attempt: live.attempt, usage });
-    if (!budget.active) return;
-    const run = budget.runReached();
-    if (run) {
-      this.announceRunBudget(run);
-      if (budget.onLimit === 'stop')
-        for (const attempt of this.live.values()) this.stopForBudget(attempt, run);
-      return;
-    }
-    const unit = budget.unitReached(live.unitId);
-    if (unit && budget.onLimit === 'stop') this.stopForBudget(live, unit);
-  }
-
-  private stopForBudget(live: LiveAttempt, reached: BudgetReached): void {
-    if (live.budgetStop || live.controller.signal.aborted) return;
-    live.budgetStop = reached;
-    live.controller.abort(new Error(`budget reached: ${describeBudgetReached(reached)}`));
+    this.budget.sawUsage(live, usage, this.live.values());
   }
 
   /** Ends one running attempt (an operator's kill): its process group goes, the unit waits for a retry. */
