@@ -91,16 +91,20 @@ export function claudeStream(): AgentStream {
   let lastProse: string | null = null;
   let cutOffLines = 0;
 
+  /** The sum of messageUsage, kept as messages come (read on every line: never summed again). */
+  const running: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null };
+
+  function countMessage(id: string, usage: Usage): void {
+    const before = messageUsage.get(id);
+    messageUsage.set(id, usage);
+    running.inputTokens += usage.inputTokens - (before?.inputTokens ?? 0);
+    running.outputTokens += usage.outputTokens - (before?.outputTokens ?? 0);
+    running.cachedTokens += usage.cachedTokens - (before?.cachedTokens ?? 0);
+  }
+
   function usageSoFar(): Usage | null {
     if (result?.usage) return { ...readUsage(result.usage), costUsd: numberOr(result.total_cost_usd, null) };
-    if (messageUsage.size === 0) return null;
-    const total: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null };
-    for (const usage of messageUsage.values()) {
-      total.inputTokens += usage.inputTokens;
-      total.outputTokens += usage.outputTokens;
-      total.cachedTokens += usage.cachedTokens;
-    }
-    return total;
+    return messageUsage.size === 0 ? null : { ...running };
   }
 
   return {
@@ -135,16 +139,16 @@ export function claudeStream(): AgentStream {
           const usage = event.message?.usage;
           if (usage) {
             const id = typeof event.message?.id === 'string' ? event.message.id : `#${unnamedMessages++}`;
-            messageUsage.set(id, { ...readUsage(usage), costUsd: null });
+            countMessage(id, { ...readUsage(usage), costUsd: null });
           }
-          return { text: decodeClaudeStreamJson(line), activity: 'progress' };
+          return { text: eventText(event), activity: 'progress' };
         }
         case 'user':
         case 'stream_event':
           return { text: '', activity: 'progress' };
         case 'result':
           result = event;
-          return { text: decodeClaudeStreamJson(line), activity: 'progress' };
+          return { text: eventText(event), activity: 'progress' };
         default:
           return { text: '', activity: 'none' };
       }
@@ -167,18 +171,19 @@ export function claudeStream(): AgentStream {
 
 /** Claude Code's stream-json: assistant messages carry text blocks; the final `result` event carries the answer. */
 export function decodeClaudeStreamJson(line: string): string {
-  const event = parseJsonLine(line) as
-    | { type?: string; result?: unknown; message?: { content?: { type?: string; text?: unknown }[] } }
-    | undefined;
-  if (!event) return line;
+  const event = parseJsonLine(line) as ClaudeEvent | undefined;
+  return event ? eventText(event) : line;
+}
+
+/** The text an event carries, for the handoff scanner ('' for one that carries none). */
+function eventText(event: ClaudeEvent): string {
   if (event.type === 'result' && typeof event.result === 'string') return event.result;
-  if (event.type === 'assistant' && Array.isArray(event.message?.content)) {
-    return event.message.content
-      .filter((block) => block.type === 'text' && typeof block.text === 'string')
-      .map((block) => block.text as string)
-      .join('\n');
-  }
-  return '';
+  const content = event.message?.content;
+  if (event.type !== 'assistant' || !Array.isArray(content)) return '';
+  return (content as { type?: unknown; text?: unknown }[])
+    .filter((block) => block.type === 'text' && typeof block.text === 'string')
+    .map((block) => block.text as string)
+    .join('\n');
 }
 
 function readUsage(usage: ApiUsage): Omit<Usage, 'costUsd'> {
