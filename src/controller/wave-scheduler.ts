@@ -6,6 +6,7 @@ import type { Unit } from '../plan/schema.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import type { Usage } from '../workers/agents/types.js';
+import { attemptVariables } from '../workers/agent-env.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
@@ -262,12 +263,7 @@ export class WaveScheduler {
         timeoutMs: config.setupTimeoutMs,
         graceMs: config.killGraceMs,
         agent,
-        extraEnv: {
-          GAFFER_RUN_ID: String(runId),
-          GAFFER_UNIT_ID: unitId,
-          GAFFER_ATTEMPT: String(attempt),
-          GAFFER_WORKTREE: workspace.path,
-        },
+        extraEnv: attemptVariables({ runId, unitId, attempt, workspace: workspace.path }),
         logPath,
         ring: live.ring,
         redact,

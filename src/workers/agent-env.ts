@@ -71,3 +71,18 @@ export function replacingEnvironment(
   const removed = Object.fromEntries(Object.keys(inherited).map((name) => [name, undefined]));
   return { ...removed, ...wanted };
 }
+
+/** The variables that tell an attempt's processes (its setup and its agent) where they run. */
+export function attemptVariables(attempt: {
+  runId: number;
+  unitId: string;
+  attempt: number;
+  workspace: string;
+}): Record<string, string> {
+  return {
+    GAFFER_RUN_ID: String(attempt.runId),
+    GAFFER_UNIT_ID: attempt.unitId,
+    GAFFER_ATTEMPT: String(attempt.attempt),
+    GAFFER_WORKTREE: attempt.workspace,
+  };
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
 import { buildInvocation, type AgentConfig } from './agents/index.js';
 import type { AgentFailure, AgentFailureKind, LineReading, Usage } from './agents/types.js';
-import { agentEnvironment, replacingEnvironment } from './agent-env.js';
+import { agentEnvironment, attemptVariables, replacingEnvironment } from './agent-env.js';
 import { HandoffScanner, type HandoffResult } from './handoff.js';
 import type { RingBuffer } from './ring-buffer.js';
 import { runSupervised } from './supervised-process.js';
@@ -82,11 +82,13 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   // variable the agent may not see to undefined, which removes it (see agent-env.ts).
   const env = replacingEnvironment(process.env, {
     ...agentEnvironment(spec.agent, process.env),
-    GAFFER_RUN_ID: String(spec.runId),
-    GAFFER_UNIT_ID: spec.unit.id,
-    GAFFER_ATTEMPT: String(spec.attempt),
+    ...attemptVariables({
+      runId: spec.runId,
+      unitId: spec.unit.id,
+      attempt: spec.attempt,
+      workspace: spec.workspace.path,
+    }),
     GAFFER_PROMPT_FILE: spec.promptPath,
-    GAFFER_WORKTREE: spec.workspace.path,
   });
   let lastUsage: Usage | null = null;
   let result: Awaited<ReturnType<typeof runSupervised>>;
