@@ -190,12 +190,7 @@ function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
 }
 
-/** Codex's --json events: completed agent messages carry the text. */
+/** The text one line of Codex's --json output carries (completed agent messages; other lines as they are). */
 export function decodeCodexJson(line: string): string {
-  const event = parseJsonLine(line) as
-    { type?: string; item?: { type?: string; text?: unknown } } | undefined;
-  if (!event) return line;
-  if (event.item && typeof event.item.text === 'string' && event.item.type === 'agent_message')
-    return event.item.text;
-  return '';
+  return codexStream().read(line).text;
 }
