@@ -52,7 +52,7 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
     const bus = new EventBus(options.onListenerError);
     options.subscribe?.(bus);
     const hooks = startHooks(config, repo, new Recorder(store, bus));
-    if (hooks) bus.onAny((event) => hooks.onEvent(event));
+    hooks?.attach(bus);
     const mission = new Mission({
       config: { ...config, repo },
       plan,
