@@ -221,6 +221,25 @@ export class MissionState {
         if (this.paused === event.payload.paused) return NONE;
         this.paused = event.payload.paused;
         return HEADER;
+      case 'unit:added': {
+        const p = event.payload;
+        if (this.units.has(p.unitId)) return NONE;
+        this.units.set(p.unitId, {
+          id: p.unitId,
+          title: screenText(p.title, 200),
+          status: 'pending',
+          attempts: 0,
+          logPath: null,
+          reason: '',
+        });
+        return HEADER_WORKERS_ATTENTION;
+      }
+      case 'plan:edited':
+      case 'plan:edit-rejected':
+      case 'discovery:proposed':
+      case 'discovery:decided':
+      case 'discovery:ran':
+      case 'unit:overlap':
       case 'repo:tampered':
       case 'budget:reached':
       case 'supervisor:warning':

@@ -44,6 +44,13 @@ const BUS_HOOK_EVENTS = [
   'supervisor:paused',
   'supervisor:command',
   'budget:reached',
+  'unit:added',
+  'plan:edited',
+  'plan:edit-rejected',
+  'discovery:proposed',
+  'discovery:decided',
+  'discovery:ran',
+  'unit:overlap',
 ] as const satisfies readonly EventName[];
 
 // A new event on the bus must be listed above (or left out on purpose here), or this stops compiling.

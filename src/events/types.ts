@@ -8,6 +8,12 @@ import type { Usage } from '../workers/agents/types.js';
 
 // Each status union lives beside its state machine (src/machines).
 export type { AttemptOutcome, MergeStatus, RunStatus, UnitStatus, Usage };
+/** How a unit joined its run: the plan file at the start, a live edit of it, discovery, or a fixup. */
+export type UnitOrigin = 'plan' | 'edit' | 'discovery' | 'fixup';
+/** Where a discovered unit came from. */
+export type ProposalSource = 'health' | 'handoff' | 'agent' | 'fixup';
+export type ProposalStatus = 'proposed' | 'accepted' | 'rejected' | 'duplicate' | 'over-cap';
+export type ProposalDecision = Exclude<ProposalStatus, 'proposed'>;
 export type HandoffState = 'valid' | 'missing' | 'malformed';
 export type RejectClass = 'conflict' | 'red' | 'regression' | 'unreadable' | 'infrastructure' | 'agent-error';
 
@@ -167,6 +173,51 @@ export interface GafferEvents {
   'repo:tampered': { runId: number; changes: string[]; message: string };
   /** Working moved but green stayed: why (a gate check fails, a check regressed against green). */
   'branch:held': { runId: number; branch: string; commit: string; reason: string };
+  /** A unit joined the running plan: from a live edit of the plan file, from discovery, or a fixup. */
+  'unit:added': {
+    runId: number;
+    unitId: string;
+    title: string;
+    dependsOn: string[];
+    origin: UnitOrigin;
+    /** Where a discovered unit came from, for a person; null for a plan edit. */
+    discoveredFrom: string | null;
+  };
+  /** The plan file changed while the run was going and the change was taken (in part: see refused). */
+  'plan:edited': {
+    runId: number;
+    path: string;
+    added: string[];
+    updated: { id: string; fields: string[] }[];
+    removed: string[];
+    /** Changes the run did not take (running, merging or finished units), each said. */
+    refused: string[];
+    objectiveChanged: boolean;
+  };
+  /** The plan file changed but the change was ignored (unreadable, invalid, a cycle): the running plan stays. */
+  'plan:edit-rejected': { runId: number; path: string; error: string };
+  /** A unit discovery found, waiting to join the plan (or joining it at once when discovery is automatic). */
+  'discovery:proposed': {
+    runId: number;
+    proposalId: number;
+    unitId: string;
+    title: string;
+    source: ProposalSource;
+    discoveredFrom: string;
+  };
+  /** What became of a proposal: accepted (joined the plan), rejected, a duplicate, or over the round's cap. */
+  'discovery:decided': {
+    runId: number;
+    proposalId: number;
+    unitId: string;
+    decision: ProposalDecision;
+    by: 'auto' | 'operator';
+    reason: string;
+  };
+  /** A discovery pass ran (the `d` key, `gaffer discover`, after a snapshot or a handoff): what it found. */
+  'discovery:ran': { runId: number; trigger: string; proposed: number; duplicates: number; note: string };
+  /** A ready unit waits because a running unit is expected to touch the same files (not a dependency). */
+  'unit:overlap': { runId: number; unitId: string; waitsFor: string; files: string[]; reason: string };
   'supervisor:warning': { runId: number | null; message: string };
   'supervisor:paused': { runId: number; paused: boolean };
   'supervisor:command': {

@@ -19,19 +19,30 @@
  *   pending -> failed         its budget (budget.perUnitUsd, perUnitTokens) is spent: no attempt may start
  *   blocked -> pending        the dependency recovered
  *   failed | blocked | killed -> pending   an operator's retry
+ *   pending | failed | blocked | killed -> removed   a live edit of the plan file dropped it
+ *                             (a unit that never merged; removed is final, and its id is not reused)
  */
 import { IllegalTransitionError } from '../errors.js';
 
-export type UnitStatus = 'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed';
+export type UnitStatus =
+  | 'pending'
+  | 'running'
+  | 'merging'
+  | 'done'
+  | 'failed'
+  | 'blocked'
+  | 'killed'
+  | 'removed';
 
 const allowed: Record<UnitStatus, readonly UnitStatus[]> = {
-  pending: ['running', 'blocked', 'failed'],
+  pending: ['running', 'blocked', 'failed', 'removed'],
   running: ['merging', 'pending', 'failed', 'killed'],
   merging: ['done', 'pending', 'failed'],
   done: [],
-  failed: ['pending'],
-  blocked: ['pending'],
-  killed: ['pending'],
+  failed: ['pending', 'removed'],
+  blocked: ['pending', 'removed'],
+  killed: ['pending', 'removed'],
+  removed: [],
 };
 
 export const UNIT_STATUSES = [
@@ -42,6 +53,7 @@ export const UNIT_STATUSES = [
   'failed',
   'blocked',
   'killed',
+  'removed',
 ] as const satisfies readonly UnitStatus[];
 
 /** How many units are in each status (every status present, zero or more). */
@@ -66,6 +78,7 @@ export function isSettled(status: UnitStatus): boolean {
     case 'failed':
     case 'blocked':
     case 'killed':
+    case 'removed':
       return true;
     case 'pending':
     case 'running':

@@ -144,4 +144,37 @@ export const migrations: readonly string[] = [
   ALTER TABLE attempts ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE attempts ADD COLUMN cost_usd REAL;
   `,
+  // Units that joined a running plan (a live edit, discovery, a fixup), proposals waiting for the operator, overlap edges.
+  `
+  ALTER TABLE units ADD COLUMN origin TEXT NOT NULL DEFAULT 'plan';
+  ALTER TABLE units ADD COLUMN discovered_from TEXT;
+  CREATE TABLE proposals (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    unit_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    depends_on_json TEXT NOT NULL DEFAULT '[]',
+    files_json TEXT NOT NULL DEFAULT '[]',
+    keys_json TEXT NOT NULL DEFAULT '[]',
+    source TEXT NOT NULL,
+    discovered_from TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    round INTEGER,
+    created_at TEXT NOT NULL,
+    decided_at TEXT
+  );
+  CREATE INDEX proposals_by_run ON proposals (run_id, status);
+  CREATE TABLE overlaps (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    unit_id TEXT NOT NULL,
+    other_id TEXT NOT NULL,
+    files_json TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  CREATE INDEX overlaps_by_run ON overlaps (run_id, unit_id);
+  `,
 ];

@@ -65,6 +65,11 @@ export class RunsTable {
     if (result.changes === 0) throw new Error(`run #${id} is no longer ${from}: it cannot move to ${to}`);
   }
 
+  /** The plan file was edited while the run went on: a later start of the edited file resumes this run. */
+  setPlanHash(id: number, planHash: string): void {
+    this.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(planHash, id);
+  }
+
   setMaxRounds(id: number, maxRounds: number): void {
     this.prepare('UPDATE runs SET max_rounds = ? WHERE id = ?').run(maxRounds, id);
   }

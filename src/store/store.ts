@@ -7,6 +7,7 @@ import { openDatabase, type Db } from './database.js';
 import { EventLogTable } from './event-log.js';
 import { HealthTable } from './health.js';
 import { MergesTable } from './merges.js';
+import { OverlapsTable, ProposalsTable } from './proposals.js';
 import { RunsTable } from './runs.js';
 import { UnitsTable } from './units.js';
 
@@ -20,6 +21,8 @@ export class Store {
   readonly events: EventLogTable;
   readonly branchTips: BranchTipsTable;
   readonly sessions: SessionsTable;
+  readonly proposals: ProposalsTable;
+  readonly overlaps: OverlapsTable;
 
   private readonly identity: { dev: number; ino: number } | undefined;
 
@@ -36,6 +39,8 @@ export class Store {
     this.events = new EventLogTable(db);
     this.branchTips = new BranchTipsTable(db);
     this.sessions = new SessionsTable(db);
+    this.proposals = new ProposalsTable(db);
+    this.overlaps = new OverlapsTable(db);
   }
 
   static open(file: string, options: { readonly?: boolean } = {}): Store {

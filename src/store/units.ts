@@ -1,3 +1,4 @@
+import type { UnitOrigin } from '../events/types.js';
 import { assertUnitTransition, type UnitStatus } from '../machines/unit.js';
 import type { Statement } from 'better-sqlite3';
 import { statementCache, type Db } from './database.js';
@@ -15,6 +16,10 @@ export interface UnitRow {
   feedback: string;
   reason: string;
   spec_json: string;
+  /** How it joined the run: the plan file at the start, a live edit, discovery, a fixup. */
+  origin: UnitOrigin;
+  /** Where a discovered unit came from, for a person; null otherwise. */
+  discovered_from: string | null;
   updated_at: string;
 }
 
@@ -31,6 +36,9 @@ export interface NewUnit {
   specJson: string;
   /** Set when the unit starts as done (a new run found its change already merged): why. */
   done?: string;
+  /** How it joined the run (default: the plan file at the start). */
+  origin?: UnitOrigin;
+  discoveredFrom?: string | null;
 }
 
 /** Units of a run and their dependency edges. */
@@ -43,8 +51,8 @@ export class UnitsTable {
 
   insert(runId: number, unit: NewUnit): void {
     this.prepare(
-      `INSERT INTO units (run_id, id, title, prompt, status, reason, spec_json, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO units (run_id, id, title, prompt, status, reason, spec_json, origin, discovered_from, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       runId,
       unit.id,
@@ -53,6 +61,8 @@ export class UnitsTable {
       unit.done === undefined ? 'pending' : 'done',
       unit.done ?? '',
       unit.specJson,
+      unit.origin ?? 'plan',
+      unit.discoveredFrom ?? null,
       now(),
     );
     const edge = this.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)');
@@ -66,6 +76,20 @@ export class UnitsTable {
 
   all(runId: number): UnitRow[] {
     return this.prepare('SELECT * FROM units WHERE run_id = ? ORDER BY rowid').all(runId) as UnitRow[];
+  }
+
+  /** Replaces a unit's dependency edges (a live edit of a unit that has not started). */
+  setDependencies(runId: number, id: string, dependsOn: readonly string[]): void {
+    this.prepare('DELETE FROM unit_deps WHERE run_id = ? AND unit_id = ?').run(runId, id);
+    const edge = this.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)');
+    for (const dependency of dependsOn) edge.run(runId, id, dependency);
+  }
+
+  /** A live edit changed a unit that has not started: its title, prompt (redacted) and spec. */
+  respec(runId: number, id: string, spec: { title: string; prompt: string; specJson: string }): void {
+    this.prepare(
+      'UPDATE units SET title = ?, prompt = ?, spec_json = ?, updated_at = ? WHERE run_id = ? AND id = ?',
+    ).run(spec.title, spec.prompt, spec.specJson, now(), runId, id);
   }
 
   dependencies(runId: number): Map<string, string[]> {

@@ -91,6 +91,48 @@ const samples = {
     ok: true,
     message: 'attempt 1 is ending',
   },
+  'unit:added': {
+    runId: 1,
+    unitId: 'fix-math-adds',
+    title: 'Fix failing test math > adds',
+    dependsOn: ['parser'],
+    origin: 'discovery',
+    discoveredFrom: 'check "tests" on cccccccccc (round 1)',
+  },
+  'plan:edited': {
+    runId: 1,
+    path: '/tmp/repo/plan.json',
+    added: ['docs'],
+    updated: [{ id: 'lexer', fields: ['prompt'] }],
+    removed: ['old'],
+    refused: ['unit parser is running: its new prompt is ignored'],
+    objectiveChanged: false,
+  },
+  'plan:edit-rejected': { runId: 1, path: '/tmp/repo/plan.json', error: 'dependency cycle: a -> b -> a' },
+  'discovery:proposed': {
+    runId: 1,
+    proposalId: 3,
+    unitId: 'fix-math-adds',
+    title: 'Fix failing test math > adds',
+    source: 'health',
+    discoveredFrom: 'check "tests" on cccccccccc (round 1)',
+  },
+  'discovery:decided': {
+    runId: 1,
+    proposalId: 3,
+    unitId: 'fix-math-adds',
+    decision: 'accepted',
+    by: 'operator',
+    reason: 'joined the plan',
+  },
+  'discovery:ran': { runId: 1, trigger: 'the d key', proposed: 1, duplicates: 2, note: '' },
+  'unit:overlap': {
+    runId: 1,
+    unitId: 'lexer',
+    waitsFor: 'parser',
+    files: ['src/parse.ts'],
+    reason: 'both are expected to touch the same file',
+  },
 } as const satisfies { [K in EventName]: GafferEvents[K] };
 
 function eventOf<K extends EventName>(type: K, payload: GafferEvents[K]): GafferEvent {

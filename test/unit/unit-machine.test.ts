@@ -11,6 +11,7 @@ const statuses = [
   'failed',
   'blocked',
   'killed',
+  'removed',
 ] as const satisfies readonly UnitStatus[];
 
 // Adding a status to UnitStatus without listing it above fails typecheck here.
@@ -33,6 +34,11 @@ const legal: readonly (readonly [UnitStatus, UnitStatus])[] = [
   ['failed', 'pending'],
   ['blocked', 'pending'],
   ['killed', 'pending'],
+  // A live edit of the plan file dropped a unit that never merged.
+  ['pending', 'removed'],
+  ['failed', 'removed'],
+  ['blocked', 'removed'],
+  ['killed', 'removed'],
 ];
 
 const isLegal = (from: UnitStatus, to: UnitStatus): boolean =>
@@ -91,6 +97,7 @@ describe('unit state machine', () => {
     ['failed', true],
     ['blocked', true],
     ['killed', true],
+    ['removed', true],
     ['pending', false],
     ['running', false],
     ['merging', false],
