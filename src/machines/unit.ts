@@ -25,14 +25,7 @@
 import { IllegalTransitionError } from '../errors.js';
 
 export type UnitStatus =
-  | 'pending'
-  | 'running'
-  | 'merging'
-  | 'done'
-  | 'failed'
-  | 'blocked'
-  | 'killed'
-  | 'removed';
+  'pending' | 'running' | 'merging' | 'done' | 'failed' | 'blocked' | 'killed' | 'removed';
 
 const allowed: Record<UnitStatus, readonly UnitStatus[]> = {
   pending: ['running', 'blocked', 'failed', 'removed'],
