@@ -1,3 +1,5 @@
+import type { ProposalSource } from '../events/types.js';
+
 /**
  * What an operator can ask of a running mission (the UI's keys, signals).
  * Every command answers at once with what it did, in words: the UI shows the
@@ -17,6 +19,16 @@ export interface LiveOutput {
   logPath: string;
 }
 
+/** A discovered unit waiting for the operator (`discovery.mode: confirm`). */
+export interface OpenProposal {
+  id: number;
+  unitId: string;
+  title: string;
+  prompt: string;
+  source: ProposalSource;
+  discoveredFrom: string;
+}
+
 export interface MissionControl {
   /** Ends the unit's running attempt (its whole process group); the unit waits, killed, for a retry. No strike. */
   kill(unitId: string): CommandResult;
@@ -25,8 +37,14 @@ export interface MissionControl {
   /** Paused: running attempts go on, no new one starts. */
   setPaused(paused: boolean): CommandResult;
   isPaused(): boolean;
-  /** Runs discovery now (says plainly when none is configured). */
+  /** Runs discovery now (says plainly when none is configured); what it finds arrives as events. */
   discover(): CommandResult;
+  /** A waiting proposal joins the plan as a new unit. */
+  accept(proposalId: number): CommandResult;
+  /** A waiting proposal is dropped (kept in the record as rejected). */
+  reject(proposalId: number): CommandResult;
+  /** Proposals waiting for the operator, oldest first. */
+  proposals(): readonly OpenProposal[];
   /** Stops gracefully: no new attempts, running ones end, state stays resumable. */
   quit(): CommandResult;
   /** The live output of the unit's running attempt, if it has one. */

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Store } from '../store/store.js';
-import type { CommandResult, LiveOutput, MissionControl } from './control.js';
+import type { CommandResult, LiveOutput, MissionControl, OpenProposal } from './control.js';
 import { Recorder } from './recorder.js';
 import { Rounds } from './rounds.js';
 import { UnitLedger } from './unit-ledger.js';
@@ -73,6 +73,18 @@ export class LiveMissionControl implements MissionControl {
     return this.command('discover', null, () =>
       refuse('discovery is not configured: this run follows its plan file'),
     );
+  }
+
+  accept(proposalId: number): CommandResult {
+    return this.command('accept', null, () => refuse(`there is no proposal #${proposalId} waiting`));
+  }
+
+  reject(proposalId: number): CommandResult {
+    return this.command('reject', null, () => refuse(`there is no proposal #${proposalId} waiting`));
+  }
+
+  proposals(): readonly OpenProposal[] {
+    return [];
   }
 
   quit(): CommandResult {

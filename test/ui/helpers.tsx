@@ -10,10 +10,18 @@ import { App } from '../../components/App.js';
 import { themeFor, type Theme } from '../../components/theme.js';
 import { ViewModelStore } from '../../components/view-model/store.js';
 import type { MissionInfo } from '../../components/view-model/types.js';
-import type { CommandResult, LiveOutput, MissionControl } from '../../src/controller/control.js';
+import type {
+  CommandResult,
+  LiveOutput,
+  MissionControl,
+  OpenProposal,
+} from '../../src/controller/control.js';
 import type { EventName, GafferEvent, GafferEvents } from '../../src/events/types.js';
 
-export type Call = { command: 'kill' | 'retry' | 'setPaused' | 'discover' | 'quit'; arg?: string | boolean };
+export type Call = {
+  command: 'kill' | 'retry' | 'setPaused' | 'discover' | 'accept' | 'reject' | 'quit';
+  arg?: string | boolean | number;
+};
 
 /** Answers every command from a table and remembers what was asked. */
 export class RecordingControl implements MissionControl {
@@ -21,6 +29,7 @@ export class RecordingControl implements MissionControl {
   paused = false;
   live: { unitId: string; attempt: number; startedAt: number }[] = [];
   outputs = new Map<string, LiveOutput>();
+  open: OpenProposal[] = [];
   answers: Partial<Record<Call['command'], CommandResult>> = {};
 
   kill(unitId: string): CommandResult {
@@ -42,6 +51,19 @@ export class RecordingControl implements MissionControl {
   discover(): CommandResult {
     this.calls.push({ command: 'discover' });
     return this.answers.discover ?? { ok: false, message: 'discovery is not configured' };
+  }
+  accept(proposalId: number): CommandResult {
+    this.calls.push({ command: 'accept', arg: proposalId });
+    this.open = this.open.filter((proposal) => proposal.id !== proposalId);
+    return this.answers.accept ?? { ok: true, message: `proposal #${proposalId} joined the plan` };
+  }
+  reject(proposalId: number): CommandResult {
+    this.calls.push({ command: 'reject', arg: proposalId });
+    this.open = this.open.filter((proposal) => proposal.id !== proposalId);
+    return this.answers.reject ?? { ok: true, message: `proposal #${proposalId} rejected` };
+  }
+  proposals(): readonly OpenProposal[] {
+    return this.open;
   }
   quit(): CommandResult {
     this.calls.push({ command: 'quit' });
