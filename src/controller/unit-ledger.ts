@@ -1,6 +1,6 @@
 import { IllegalTransitionError } from '../errors.js';
 import type { RejectClass, UnitStatus } from '../events/types.js';
-import { isRetryable } from '../machines/unit.js';
+import { assertUnitTransition, isRetryable } from '../machines/unit.js';
 import type { UnitChanges, UnitRow } from '../store/units.js';
 import type { EventSpec, Recorder } from './recorder.js';
 
@@ -26,17 +26,35 @@ interface Effects {
  * again in the same round; an operator's retry clears it.
  */
 export class UnitLedger {
-  private readonly dependents = new Map<string, string[]>();
+  private readonly dependencies: Map<string, readonly string[]>;
+  private dependents = new Map<string, string[]>();
 
   constructor(
     private readonly recorder: Recorder,
     private readonly runId: number,
     private readonly maxAttempts: number,
-    private readonly dependencies: ReadonlyMap<string, readonly string[]>,
+    dependencies: ReadonlyMap<string, readonly string[]>,
   ) {
-    for (const [unit, deps] of dependencies) {
+    this.dependencies = new Map(dependencies);
+    this.indexDependents();
+  }
+
+  private indexDependents(): void {
+    this.dependents = new Map();
+    for (const [unit, deps] of this.dependencies) {
       for (const dep of deps) this.dependents.set(dep, [...(this.dependents.get(dep) ?? []), unit]);
     }
+  }
+
+  /** A unit joined the run, or a live edit changed what it depends on (the rows are the caller's). */
+  setDependencies(id: string, dependsOn: readonly string[]): void {
+    this.dependencies.set(id, [...dependsOn]);
+    this.indexDependents();
+  }
+
+  /** Dependencies of `id` that failed: a unit with any is blocked. */
+  failedDependencies(id: string): string[] {
+    return this.transitiveDependencies(id).filter((dep) => this.get(dep).status === 'failed');
   }
 
   get store() {
@@ -91,6 +109,20 @@ export class UnitLedger {
   /** An operator ended the attempt: no strike, the unit waits for a retry. */
   killed(id: string, round: number, reason: string, options: Effects = {}): void {
     this.transition(id, 'killed', reason, { ...options, changes: { last_round: round } });
+  }
+
+  /**
+   * A move to compose into a bigger change (a live edit of the plan): its
+   * event and its write, to be recorded together with the rest. Only the
+   * moves a plan change makes: removed, blocked, and back to pending.
+   */
+  planMove(id: string, to: 'removed' | 'blocked' | 'pending', reason: string): [EventSpec, () => void] {
+    const from = this.get(id).status;
+    assertUnitTransition(id, from, to);
+    return [
+      ['unit:state', { runId: this.runId, unitId: id, from, to, reason }],
+      () => this.recorder.store.units.move(this.runId, id, from, to, { reason }),
+    ];
   }
 
   /** Its commits are in the working branch. */
