@@ -8,6 +8,17 @@ import { validatePlan } from './validate.js';
 /** Reads a plan file and checks both its shape and its dependency graph. */
 export function loadPlan(planPath: string): Plan {
   const absolutePath = path.resolve(planPath);
+  return validatePlan(readPlanFile(absolutePath).plan, absolutePath);
+}
+
+/**
+ * Reads a plan file and checks its JSON against the schema, with the same
+ * errors as loadPlan, but leaves the whole-plan rules to the caller: a live
+ * edit checks them on the run's units, which the file may not list (units
+ * found by discovery, finished units the file no longer names).
+ */
+export function readPlanFile(planPath: string): { text: string; plan: Plan } {
+  const absolutePath = path.resolve(planPath);
   const text = readPlanText(absolutePath);
   let value: unknown;
   try {
@@ -17,16 +28,20 @@ export function loadPlan(planPath: string): Plan {
       cause: error,
     });
   }
-  return parsePlan(value, absolutePath);
+  return { text, plan: parsePlanShape(value, absolutePath) };
 }
 
 /** Validates a plan built in code (the demo, discovery) exactly as loadPlan would. */
 export function parsePlan(value: unknown, source: string): Plan {
+  return validatePlan(parsePlanShape(value, source), source);
+}
+
+function parsePlanShape(value: unknown, source: string): Plan {
   const result = PlanSchema.safeParse(value, { error: readableIssueMessages });
   if (!result.success) {
     throw new PlanError(`plan ${formatZodIssues(result.error, source)}`, { cause: result.error });
   }
-  return validatePlan(result.data, source);
+  return result.data;
 }
 
 function readPlanText(absolutePath: string): string {
