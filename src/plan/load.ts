@@ -8,18 +8,16 @@ import { validatePlan } from './validate.js';
 /** Reads a plan file and checks both its shape and its dependency graph. */
 export function loadPlan(planPath: string): Plan {
   const absolutePath = path.resolve(planPath);
-  return validatePlan(readPlanFile(absolutePath).plan, absolutePath);
+  return validatePlan(parsePlanText(readPlanText(absolutePath), absolutePath), absolutePath);
 }
 
 /**
- * Reads a plan file and checks its JSON against the schema, with the same
- * errors as loadPlan, but leaves the whole-plan rules to the caller: a live
- * edit checks them on the run's units, which the file may not list (units
- * found by discovery, finished units the file no longer names).
+ * A plan file's JSON checked against the schema, with the same errors as
+ * loadPlan, leaving the whole-plan rules to the caller: a live edit checks
+ * them on the run's units, which the file may not list (units found by
+ * discovery, finished units the file no longer names).
  */
-export function readPlanFile(planPath: string): { text: string; plan: Plan } {
-  const absolutePath = path.resolve(planPath);
-  const text = readPlanText(absolutePath);
+export function parsePlanText(text: string, absolutePath: string): Plan {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -28,7 +26,7 @@ export function readPlanFile(planPath: string): { text: string; plan: Plan } {
       cause: error,
     });
   }
-  return { text, plan: parsePlanShape(value, absolutePath) };
+  return parsePlanShape(value, absolutePath);
 }
 
 /** Validates a plan built in code (the demo, discovery) exactly as loadPlan would. */
@@ -44,7 +42,8 @@ function parsePlanShape(value: unknown, source: string): Plan {
   return result.data;
 }
 
-function readPlanText(absolutePath: string): string {
+/** The text of a plan file; a PlanError whose cause has code ENOENT when the file is missing. */
+export function readPlanText(absolutePath: string): string {
   let read: { text: string } | { notAFile: string };
   try {
     read = readRegularFile(absolutePath);
