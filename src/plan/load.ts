@@ -8,7 +8,16 @@ import { validatePlan } from './validate.js';
 /** Reads a plan file and checks both its shape and its dependency graph. */
 export function loadPlan(planPath: string): Plan {
   const absolutePath = path.resolve(planPath);
-  const text = readPlanText(absolutePath);
+  return validatePlan(parsePlanText(readPlanText(absolutePath), absolutePath), absolutePath);
+}
+
+/**
+ * A plan file's JSON checked against the schema, with the same errors as
+ * loadPlan, leaving the whole-plan rules to the caller: a live edit checks
+ * them on the run's units, which the file may not list (units found by
+ * discovery, finished units the file no longer names).
+ */
+export function parsePlanText(text: string, absolutePath: string): Plan {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -17,19 +26,24 @@ export function loadPlan(planPath: string): Plan {
       cause: error,
     });
   }
-  return parsePlan(value, absolutePath);
+  return parsePlanShape(value, absolutePath);
 }
 
 /** Validates a plan built in code (the demo, discovery) exactly as loadPlan would. */
 export function parsePlan(value: unknown, source: string): Plan {
+  return validatePlan(parsePlanShape(value, source), source);
+}
+
+function parsePlanShape(value: unknown, source: string): Plan {
   const result = PlanSchema.safeParse(value, { error: readableIssueMessages });
   if (!result.success) {
     throw new PlanError(`plan ${formatZodIssues(result.error, source)}`, { cause: result.error });
   }
-  return validatePlan(result.data, source);
+  return result.data;
 }
 
-function readPlanText(absolutePath: string): string {
+/** The text of a plan file; a PlanError whose cause has code ENOENT when the file is missing. */
+export function readPlanText(absolutePath: string): string {
   let read: { text: string } | { notAFile: string };
   try {
     read = readRegularFile(absolutePath);
