@@ -34,6 +34,10 @@ import { Rounds } from './rounds.js';
 import { latestOfPlan, openRun } from './run-setup.js';
 import { UnitLedger } from './unit-ledger.js';
 import { WaveScheduler } from './wave-scheduler.js';
+import { Discovery } from './discovery.js';
+import { PlanBook } from './plan-book.js';
+import { planEdit } from '../plan/edit.js';
+import { watchPlan, type PlanWatcher } from '../plan/watch.js';
 
 export interface MissionOptions {
   config: Config;
@@ -47,6 +51,8 @@ export interface MissionOptions {
   fresh?: boolean;
   /** Take an existing green branch gaffer has no record of verifying as it is (`--adopt`). */
   adopt?: boolean;
+  /** The plan file, watched while the run goes on: a saved edit changes the units not yet started. */
+  planPath?: string;
   /** Called once the run exists, before its first event: where a UI takes the controls. */
   onStart?: (control: MissionControl, info: MissionInfo) => void;
 }
@@ -141,13 +147,8 @@ export class Mission {
       runId,
       planName: plan.name,
       maxRounds,
-      // A resumed run's units start from where they were, not from pending.
-      units: plan.units.map((unit) => ({
-        id: unit.id,
-        title: unit.title,
-        dependsOn: unit.depends_on,
-        status: store.units.get(runId, unit.id)?.status ?? 'pending',
-      })),
+      // A resumed run's units start from where they were (those discovery added too), not from pending.
+      units: runUnits(store, runId),
       logDir: logDirFor(this.options.stateDir, runId),
       spent: store.attempts.runSpend(runId),
     });
@@ -222,8 +223,10 @@ export class Mission {
   private async execute(runId: number, resumed: boolean): Promise<MissionResult> {
     const { config, plan, repo, stateDir, store } = this.options;
     const signal = this.stopping.signal;
-    const units = new Map(plan.units.map((unit) => [unit.id, unit]));
     const ledger = new UnitLedger(this.recorder, runId, config.maxAttempts, store.units.dependencies(runId));
+    // The plan as it is now: the file's units and those discovery added; edits of the file change it.
+    const planBook = new PlanBook(this.recorder, ledger, runId, plan);
+    const units = planBook.units;
     const rounds = new Rounds(this.recorder, runId);
     // The merge queue decides about merges; what an ending means for the unit is the ledger's.
     const book = new MergeBook(this.recorder, runId, config.branches.working, (unitId, ending, effects) =>
@@ -276,11 +279,35 @@ export class Mission {
 
     const workingTip = await this.ensureWorkingBranch(runId, guard);
     await workspace.ensure(repo, workingTip);
+    let round = 0;
+    const discovery = new Discovery({
+      recorder: this.recorder,
+      runId,
+      book: planBook,
+      config,
+      repo,
+      stateDir,
+      signal,
+      round: () => (round === 0 ? null : round),
+      workingTip: () => guard.recorded('working'),
+      onAdded: () => scheduler?.wake(),
+    });
+    const offHandoffs = this.options.bus.on('attempt:ended', (event) => {
+      if (event.runId !== runId || event.handoff !== 'valid') return;
+      const row = store.attempts.find(runId, event.unitId, event.attempt);
+      discovery.afterHandoff(event.unitId, event.attempt, row?.handoff_json ?? null);
+    });
     const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
-    if (baseline) await this.startGreen(runId, baseline, guard);
+    let lastSnapshot = baseline;
+    if (baseline) {
+      await this.startGreen(runId, baseline, guard);
+      discovery.afterSnapshot(baseline, undefined, null, 'baseline');
+    }
 
     const budget = new Budget(config.budget, store, runId);
-    const scheduler = new WaveScheduler({
+    // eslint-disable-next-line prefer-const -- discovery, made earlier, wakes it once it exists
+    let scheduler: WaveScheduler | undefined;
+    scheduler = new WaveScheduler({
       recorder: this.recorder,
       ledger,
       queue,
@@ -290,7 +317,7 @@ export class Mission {
       stateDir,
       config,
       units,
-      objective: plan.objective,
+      objective: () => planBook.objective,
       signal,
       budget,
       onAgentConfigError: (message) => this.stopForAgentAuth(message),
@@ -301,25 +328,41 @@ export class Mission {
       scheduler,
       rounds,
       runId,
+      discovery,
+      latestSnapshot: () => lastSnapshot,
       stop: () => this.requestStop('operator'),
     });
+    const watcher = this.watchPlanFile(runId, planBook, () => scheduler?.wake());
     const resumeAt = rounds.resumePoint();
-    let round = resumeAt.round;
-    for (; round <= rounds.max; round += 1) {
-      if (signal.aborted) break;
-      const stats = { done: 0, failed: 0, merged: 0, rejected: 0 };
-      const unsubscribe = this.countRound(stats);
-      const first = round === resumeAt.round;
-      rounds.start(round, first && resumeAt.continuing);
-      await scheduler.runRound(round, first ? reconciled.openMerges : []);
-      unsubscribe();
-      const tip = guard.recorded('working');
-      if (tip) await this.snapshot(runId, round, 'round', tip, workspace, logDir);
-      rounds.end(round, stats);
-      if (!ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging')) break;
-      // The run's budget is spent: later rounds could start nothing.
-      if (budget.runReached()) break;
+    round = resumeAt.round;
+    try {
+      for (; round <= rounds.max; round += 1) {
+        if (signal.aborted) break;
+        const stats = { done: 0, failed: 0, merged: 0, rejected: 0 };
+        const unsubscribe = this.countRound(stats);
+        const first = round === resumeAt.round;
+        rounds.start(round, first && resumeAt.continuing);
+        await scheduler.runRound(round, first ? reconciled.openMerges : []);
+        unsubscribe();
+        const tip = guard.recorded('working');
+        const snapshot = tip ? await this.snapshot(runId, round, 'round', tip, workspace, logDir) : undefined;
+        if (snapshot) {
+          discovery.afterSnapshot(snapshot, lastSnapshot, round, 'round');
+          lastSnapshot = snapshot;
+        }
+        // The plan ran dry: the discovery agent, when there is one, looks for what is left to do.
+        if (!hasWorkLeft(ledger) && discovery.agentConfigured && !signal.aborted) discovery.askAgent('the plan ran dry');
+        await discovery.idle();
+        rounds.end(round, stats);
+        if (!hasWorkLeft(ledger)) break;
+        // The run's budget is spent: later rounds could start nothing.
+        if (budget.runReached()) break;
+      }
+    } finally {
+      offHandoffs();
+      await watcher?.close();
     }
+    await discovery.idle();
     await queue.idle();
     // Nothing runs any more: the slots go, and attempt branches whose work ended are settled.
     await workspaces.reset();
@@ -431,6 +474,44 @@ export class Mission {
     };
   }
 
+  /**
+   * Watches the plan file while the run goes on: a saved edit is judged
+   * against the units as they are now and taken (in part, said) or ignored.
+   */
+  private watchPlanFile(runId: number, book: PlanBook, wake: () => void): PlanWatcher | undefined {
+    const planPath = this.options.planPath;
+    if (planPath === undefined) return undefined;
+    const { plan } = this.options;
+    return watchPlan(planPath, {
+      onChange: (change) => {
+        try {
+          if (!change.ok) {
+            this.recorder.record([['plan:edit-rejected', { runId, path: planPath, error: change.error }]]);
+            return;
+          }
+          const edit = planEdit(
+            book.liveUnits(),
+            book.removedIds(),
+            change.plan,
+            { name: plan.name, objective: book.objective },
+            planPath,
+          );
+          if (edit.ok && edit.unchanged && edit.refused.length === 0) return;
+          book.applyEdit(edit, planPath, change.plan);
+          wake();
+        } catch (error) {
+          if (this.recorder.failure) return;
+          this.recorder.record([
+            [
+              'supervisor:warning',
+              { runId, message: redact(`the edit of ${planPath} could not be taken: ${errorMessage(error)}`) },
+            ],
+          ]);
+        }
+      },
+    });
+  }
+
   private countRound(stats: { done: number; failed: number; merged: number; rejected: number }): () => void {
     const { bus } = this.options;
     const offs = [
@@ -480,4 +561,18 @@ export class CheckUnusableError extends PreflightError {
   constructor(message: string) {
     super('check-not-found', message);
   }
+}
+
+/** Units that can still run or land: a run with none is done with its rounds. */
+function hasWorkLeft(ledger: UnitLedger): boolean {
+  return ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging');
+}
+
+/** The run's units as the screen first shows them: where each one is, those added while running too. */
+function runUnits(store: Store, runId: number): MissionInfo['units'] {
+  const dependencies = store.units.dependencies(runId);
+  return store.units
+    .all(runId)
+    .filter((row) => row.status !== 'removed')
+    .map((row) => ({ id: row.id, title: row.title, dependsOn: dependencies.get(row.id) ?? [], status: row.status }));
 }

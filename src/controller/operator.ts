@@ -6,6 +6,8 @@ import { Recorder } from './recorder.js';
 import { Rounds } from './rounds.js';
 import { UnitLedger } from './unit-ledger.js';
 import type { WaveScheduler } from './wave-scheduler.js';
+import type { Discovery } from './discovery.js';
+import type { Snapshot } from '../store/health.js';
 
 /*
  * The operator's commands, in one place: kill, retry, pause, discover and
@@ -19,6 +21,9 @@ export interface ControlTarget {
   scheduler: WaveScheduler;
   rounds: Rounds;
   runId: number;
+  discovery: Discovery;
+  /** The working branch's latest health snapshot: what discovery reads its failures from. */
+  latestSnapshot: () => Snapshot | undefined;
   /** Stops the mission gracefully (the same path as a signal). */
   stop: () => void;
 }
@@ -70,21 +75,29 @@ export class LiveMissionControl implements MissionControl {
   }
 
   discover(): CommandResult {
-    return this.command('discover', null, () =>
-      refuse('discovery is not configured: this run follows its plan file'),
+    return this.command('discover', null, (target) =>
+      target.discovery.runNow('the operator (d)', target.latestSnapshot()),
     );
   }
 
   accept(proposalId: number): CommandResult {
-    return this.command('accept', null, () => refuse(`there is no proposal #${proposalId} waiting`));
+    return this.command('accept', null, (target) => {
+      const result = target.discovery.accept(proposalId);
+      // The operator asked for it now: it runs in this round, and this round is not the last.
+      if (result.ok) {
+        target.recorder.record([], () => target.rounds.ensureAfter(target.scheduler.currentRound));
+        target.scheduler.wake();
+      }
+      return result;
+    });
   }
 
   reject(proposalId: number): CommandResult {
-    return this.command('reject', null, () => refuse(`there is no proposal #${proposalId} waiting`));
+    return this.command('reject', null, (target) => target.discovery.reject(proposalId));
   }
 
   proposals(): readonly OpenProposal[] {
-    return [];
+    return this.target?.discovery.open() ?? [];
   }
 
   quit(): CommandResult {

@@ -52,6 +52,24 @@ export class Recorder {
     for (const event of made) this.bus.publish(event);
   }
 
+  /** Like record, for events that name what the write made (a new row's id): both in one transaction. */
+  recordMade(write: () => readonly EventSpec[]): void {
+    if (this.failed) throw this.failed;
+    let made: GafferEvent[] = [];
+    try {
+      this.store.assertIntact();
+      this.store.transaction(() => {
+        made = write().map(([type, payload]) => makeEvent(type, payload));
+        for (const event of made) this.store.events.append(event);
+      });
+    } catch (error) {
+      const failure = stateFailure(error, this.store.file);
+      if (failure) this.fail(failure);
+      throw failure ?? error;
+    }
+    for (const event of made) this.bus.publish(event);
+  }
+
   /** Checks the store is still the file gaffer opened (a watcher calls it between changes). */
   check(): void {
     if (this.failed) return;

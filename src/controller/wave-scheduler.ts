@@ -28,9 +28,10 @@ export interface SchedulerOptions {
   repo: string;
   stateDir: string;
   config: Config;
+  /** The run's unit specs, live: a plan edit or discovery changes them while the run goes on. */
   units: ReadonlyMap<string, Unit>;
-  /** The plan's objective: every cold prompt starts with it. */
-  objective?: string | undefined;
+  /** The plan's objective as it is now: every cold prompt starts with it. */
+  objective: () => string | undefined;
   signal: AbortSignal;
   /** The run's spending against `config.budget`: checked before each attempt and as usage comes in. */
   budget: Budget;
@@ -185,7 +186,7 @@ export class WaveScheduler {
           title: unit.title,
           prompt: this.options.units.get(unitId)?.prompt ?? unit.prompt,
         },
-        objective: this.options.objective,
+        objective: this.options.objective(),
         agent,
         warmRetry: config.warmRetry,
       });

@@ -148,6 +148,13 @@ export class AttemptsTable {
     return this.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
   }
 
+  /** Attempt `number` of a unit in a run. */
+  find(runId: number, unitId: string, number: number): AttemptRow | undefined {
+    return this.prepare(
+      'SELECT * FROM attempts WHERE run_id = ? AND unit_id = ? AND number = ? ORDER BY id DESC LIMIT 1',
+    ).get(runId, unitId, number) as AttemptRow | undefined;
+  }
+
   /** The attempt whose branch this is (names carry the run, unit and attempt number: at most one). */
   byBranch(branch: string): AttemptRow | undefined {
     return this.prepare('SELECT * FROM attempts WHERE branch = ? ORDER BY id DESC LIMIT 1').get(branch) as

@@ -91,10 +91,11 @@ export class ProposalsTable {
     );
   }
 
-  /** How many proposals were accepted in a round (the cap per round counts these). */
-  acceptedInRound(runId: number, round: number | null): number {
+  /** Proposals of a round that count against the cap: every one put to a decision, fixups aside. */
+  takenInRound(runId: number, round: number | null): number {
     const row = this.prepare(
-      "SELECT COUNT(*) AS n FROM proposals WHERE run_id = ? AND round IS ? AND status = 'accepted'",
+      `SELECT COUNT(*) AS n FROM proposals WHERE run_id = ? AND round IS ? AND source != 'fixup'
+         AND status IN ('proposed', 'accepted', 'rejected')`,
     ).get(runId, round) as { n: number };
     return row.n;
   }
