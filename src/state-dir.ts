@@ -28,8 +28,18 @@ const GAFFER_FILES = new Set([
   'state.db-journal',
   'supervisor.lock',
 ]);
-// worktrees/ is where earlier versions kept attempt checkouts; index/ holds the workspaces' git index copies.
-const GAFFER_FOLDERS = new Set(['logs', 'worktrees', 'merge', 'prompts', 'workspaces', 'verify', 'index']);
+// worktrees/ is where earlier versions kept attempt checkouts; index/ holds the workspaces' git index copies;
+// planning/ holds the throwaway checkouts of planner and discovery queries.
+const GAFFER_FOLDERS = new Set([
+  'logs',
+  'worktrees',
+  'merge',
+  'prompts',
+  'workspaces',
+  'verify',
+  'index',
+  'planning',
+]);
 
 /**
  * Makes sure the state folder is one gaffer may write in and delete from,

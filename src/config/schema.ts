@@ -257,6 +257,27 @@ export const ConfigSchema = z.strictObject({
       confirmFailures: z.boolean().default(true),
     })
     .prefault({}),
+  // The agent that writes a plan from an objective (`gaffer plan --objective`); its agent defaults to `agent`.
+  planner: z
+    .strictObject({
+      agent: AgentSchema.optional(),
+      maxUnits: z.int().min(1).max(500).default(100),
+      timeoutMs: timerMs(1000).default(600_000),
+    })
+    .prefault({}),
+  // Proposed units: from health, from handoffs and from an optional discovery agent (none when `agent` is absent).
+  discovery: z
+    .strictObject({
+      mode: z.enum(['auto', 'confirm', 'off']).default('confirm'),
+      maxPerRound: z.int().min(1).max(100).default(5),
+      agent: AgentSchema.optional(),
+      timeoutMs: timerMs(1000).default(600_000),
+      fromHealth: z.boolean().default(true),
+      fromHandoffs: z.boolean().default(true),
+    })
+    .prefault({}),
+  // A unit that repairs a red working branch: proposed, added by itself, or never.
+  fixup: z.enum(['off', 'propose', 'auto']).default('propose'),
   // Bounds of the per-worker output buffer the screen shows; the log file keeps everything.
   ring: z
     .strictObject({

@@ -20,6 +20,8 @@ export const UnitSchema = z.strictObject({
   agent: AgentSchema.optional(),
   /** Replaces the config's checks when verifying this unit's merge. */
   checks: ChecksSchema.optional(),
+  /** Repository-relative paths or globs the unit expects to touch (a hint for scheduling and discovery). */
+  files: z.array(z.string().min(1)).optional(),
 });
 
 export const PlanSchema = z.strictObject({

@@ -33,6 +33,8 @@ export interface AttemptSpec {
   ring: RingBuffer;
   redact: (line: string) => string;
   onLine: (line: string) => void;
+  /** The text each line carries as the tool's reader reads it (a stream-json event's message, a plain line as is). */
+  onText?: (text: string) => void;
   onSpawn: (pid: number) => void;
   signal: AbortSignal;
   /** Brings the attempt's commits into the user's repository (see Workspaces.collect). */
@@ -109,7 +111,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
       onLine: (line) => {
         const reading = stream.read(line);
         stall.saw(reading);
-        if (reading.text !== '') for (const part of reading.text.split('\n')) scanner.feed(part);
+        if (reading.text !== '') {
+          for (const part of reading.text.split('\n')) scanner.feed(part);
+          spec.onText?.(reading.text);
+        }
         const usage = stream.usage();
         if (usage && spec.onUsage && !sameUsage(usage, lastUsage)) {
           lastUsage = usage;

@@ -50,6 +50,15 @@ describe('loadConfig', () => {
       hooks: {},
       hookTimeoutMs: 10_000,
       notify: { bell: false, desktop: false },
+      planner: { maxUnits: 100, timeoutMs: 600_000 },
+      discovery: {
+        mode: 'confirm',
+        maxPerRound: 5,
+        timeoutMs: 600_000,
+        fromHealth: true,
+        fromHandoffs: true,
+      },
+      fixup: 'propose',
     });
   });
 
