@@ -118,7 +118,11 @@ function baseId(proposal: Proposal): string {
     .filter(Boolean);
   if (words[0] === stem || (stem.startsWith('fix') && words[0] === 'fix')) words = words.slice(1);
   const slug = words.length === 0 ? 'work' : words.join('-');
-  return toValidUnitId(cutAtWord(`${prefix}${slug}`, MAX_PROPOSAL_ID_LENGTH));
+  const cut = cutAtWord(`${prefix}${slug}`, MAX_PROPOSAL_ID_LENGTH);
+  // A cut that ends on a joining word reads unfinished: "fix-dates-in".
+  return toValidUnitId(
+    cut.length > prefix.length + 8 ? cut.replace(/(?:-(?:in|of|on|to|for|and|the|a|an))+$/, '') : cut,
+  );
 }
 
 function freeId(base: string, used: ReadonlySet<string>): string {

@@ -94,7 +94,7 @@ function testProposal(check: CheckResult, test: string, failing: readonly string
       ? ['How it failed:', indent(excerpt)]
       : [`Its failure output is in the check's log: ${check.logPath || '(no log)'}`]),
   ];
-  const title = `Fix "${leafName(test)}" (${test})`;
+  const title = testTitle(test);
   return {
     unitId: '',
     title,
@@ -228,10 +228,13 @@ function looksLikePath(text: string): boolean {
   return /^[^\s:]+\.[A-Za-z0-9]+$/.test(text) && !text.startsWith('/');
 }
 
-/** The test's own name, without its file and suites. */
-function leafName(test: string): string {
-  const parts = test.split(/ > |::/);
-  return parts.at(-1) ?? test;
+/** 'Fix "adds" in math.test.js > math': the test's own name first, then where it is. */
+function testTitle(test: string): string {
+  const suite = test.lastIndexOf(' > ');
+  const node = test.lastIndexOf('::');
+  const [at, length] = suite > node ? [suite, 3] : [node, 2];
+  if (at === -1) return `Fix "${test}"`;
+  return `Fix "${test.slice(at + length)}" in ${test.slice(0, at)}`;
 }
 
 function capitalize(text: string): string {
