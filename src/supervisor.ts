@@ -14,6 +14,8 @@ import { Store } from './store/store.js';
 export interface SupervisorOptions {
   config: Config;
   plan: Plan;
+  /** The plan's file, watched while the run goes on (absent for a plan made in code). */
+  planPath?: string;
   signal: AbortSignal;
   fresh?: boolean;
   /** Take an existing working branch that does not descend from base as it is (`--adopt`). */
@@ -56,6 +58,7 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
     const mission = new Mission({
       config: { ...config, repo },
       plan,
+      ...(options.planPath === undefined ? {} : { planPath: options.planPath }),
       repo,
       stateDir,
       store,

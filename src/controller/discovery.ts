@@ -70,14 +70,23 @@ export class Discovery {
    * After a health snapshot of the working branch: a fixup when a gating
    * check broke (or the baseline is red), and a proposal per failure.
    */
-  afterSnapshot(snapshot: Snapshot, previous: Snapshot | undefined, round: number | null, label: string): void {
+  afterSnapshot(
+    snapshot: Snapshot,
+    previous: Snapshot | undefined,
+    round: number | null,
+    label: string,
+  ): void {
     const { config } = this.options;
     if (config.fixup !== 'off') {
       const fixup = fixupProposal(snapshot, previous, { round, working: config.branches.working });
       if (fixup) this.propose([fixup], `the ${label} snapshot`, config.fixup === 'auto');
     }
     if (this.mode === 'off' || !config.discovery.fromHealth || snapshot.passed) return;
-    this.propose(proposalsFromSnapshot(snapshot, { round, label }), `the ${label} snapshot`, this.mode === 'auto');
+    this.propose(
+      proposalsFromSnapshot(snapshot, { round, label }),
+      `the ${label} snapshot`,
+      this.mode === 'auto',
+    );
   }
 
   /** An attempt handed off: the discoveries it reported. */
@@ -100,19 +109,31 @@ export class Discovery {
   runNow(trigger: Trigger, latest: Snapshot | undefined): CommandResult {
     const { config } = this.options;
     if (this.mode === 'off')
-      return refuse('discovery is off ("discovery.mode": "off" in the config): set it to "confirm" or "auto"');
-    if (this.agentRunning) return refuse('discovery is already running: its proposals arrive as it finds them');
+      return refuse(
+        'discovery is off ("discovery.mode": "off" in the config): set it to "confirm" or "auto"',
+      );
+    if (this.agentRunning)
+      return refuse('discovery is already running: its proposals arrive as it finds them');
     const sources: string[] = [];
     if (latest && config.discovery.fromHealth && !latest.passed) {
       sources.push('the latest health snapshot');
-      this.propose(proposalsFromSnapshot(latest, { round: this.options.round(), label: 'latest' }), trigger, this.mode === 'auto');
+      this.propose(
+        proposalsFromSnapshot(latest, { round: this.options.round(), label: 'latest' }),
+        trigger,
+        this.mode === 'auto',
+      );
     }
     if (config.discovery.agent !== undefined) {
       sources.push('the discovery agent');
       this.askAgent(trigger);
     }
     if (sources.length === 0) {
-      this.say(trigger, 0, 0, 'nothing to discover from: the latest snapshot passes and no "discovery.agent" is configured');
+      this.say(
+        trigger,
+        0,
+        0,
+        'nothing to discover from: the latest snapshot passes and no "discovery.agent" is configured',
+      );
       return refuse(
         'nothing to discover from: the latest health snapshot passes and no discovery agent is configured ("discovery.agent" in the config)',
       );
@@ -231,7 +252,14 @@ export class Discovery {
       // A fixup is never held back by the cap: new work would be judged against a red branch.
       const overCap = proposal.source !== 'fixup' && room <= 0;
       if (!overCap && proposal.source !== 'fixup') room -= 1;
-      const id = this.insert(proposal, round, overCap ? 'over-cap' : 'proposed', overCap ? `over the cap of ${cap} per round (discovery.maxPerRound); it may be proposed again in a later round` : '');
+      const id = this.insert(
+        proposal,
+        round,
+        overCap ? 'over-cap' : 'proposed',
+        overCap
+          ? `over the cap of ${cap} per round (discovery.maxPerRound); it may be proposed again in a later round`
+          : '',
+      );
       if (overCap) continue;
       proposed += 1;
       const row = store.proposals.get(runId, id);
@@ -240,7 +268,12 @@ export class Discovery {
     // Duplicates an agent or a handoff named are recorded, so the operator can see why they did not join.
     for (const duplicate of duplicates) {
       if (duplicate.proposal.source === 'health') continue;
-      this.insert(duplicate.proposal, round, 'duplicate', `the same work as ${duplicate.of}: ${duplicate.why}`);
+      this.insert(
+        duplicate.proposal,
+        round,
+        'duplicate',
+        `the same work as ${duplicate.of}: ${duplicate.why}`,
+      );
     }
     this.say(trigger, proposed, duplicates.length, note);
   }
@@ -292,15 +325,19 @@ export class Discovery {
     const dependsOn = (JSON.parse(row.depends_on_json) as string[]).filter((id) => known.has(id));
     let unitId = row.unit_id;
     // An edit of the plan file may have taken the id since it was proposed.
-    if (book.takenIds().has(unitId)) unitId = assignIds([rowProposal(row)], book.takenIds())[0]?.unitId ?? unitId;
+    if (book.takenIds().has(unitId))
+      unitId = assignIds([rowProposal(row)], book.takenIds())[0]?.unitId ?? unitId;
     const unit: Unit = UnitSchema.parse({
       id: unitId,
       title: row.title,
       prompt: row.prompt,
       depends_on: dependsOn,
-      ...(JSON.parse(row.files_json) as string[]).length > 0 ? { files: JSON.parse(row.files_json) as string[] } : {},
+      ...((JSON.parse(row.files_json) as string[]).length > 0
+        ? { files: JSON.parse(row.files_json) as string[] }
+        : {}),
     });
-    const reason = by === 'operator' ? 'accepted by the operator: joined the plan' : 'joined the plan (automatic)';
+    const reason =
+      by === 'operator' ? 'accepted by the operator: joined the plan' : 'joined the plan (automatic)';
     book.add(unit, row.source === 'fixup' ? 'fixup' : 'discovery', row.discovered_from, {
       before: [
         ['discovery:decided', { runId, proposalId: row.id, unitId, decision: 'accepted', by, reason }],
@@ -314,7 +351,12 @@ export class Discovery {
     return unitId;
   }
 
-  private decide(row: ProposalRow, decision: ProposalDecision, by: 'auto' | 'operator', reason: string): void {
+  private decide(
+    row: ProposalRow,
+    decision: ProposalDecision,
+    by: 'auto' | 'operator',
+    reason: string,
+  ): void {
     const { recorder, runId } = this.options;
     recorder.record(
       [['discovery:decided', { runId, proposalId: row.id, unitId: row.unit_id, decision, by, reason }]],

@@ -351,7 +351,8 @@ export class Mission {
           lastSnapshot = snapshot;
         }
         // The plan ran dry: the discovery agent, when there is one, looks for what is left to do.
-        if (!hasWorkLeft(ledger) && discovery.agentConfigured && !signal.aborted) discovery.askAgent('the plan ran dry');
+        if (!hasWorkLeft(ledger) && discovery.agentConfigured && !signal.aborted)
+          discovery.askAgent('the plan ran dry');
         await discovery.idle();
         rounds.end(round, stats);
         if (!hasWorkLeft(ledger)) break;
@@ -504,7 +505,10 @@ export class Mission {
           this.recorder.record([
             [
               'supervisor:warning',
-              { runId, message: redact(`the edit of ${planPath} could not be taken: ${errorMessage(error)}`) },
+              {
+                runId,
+                message: redact(`the edit of ${planPath} could not be taken: ${errorMessage(error)}`),
+              },
             ],
           ]);
         }
@@ -574,5 +578,10 @@ function runUnits(store: Store, runId: number): MissionInfo['units'] {
   return store.units
     .all(runId)
     .filter((row) => row.status !== 'removed')
-    .map((row) => ({ id: row.id, title: row.title, dependsOn: dependencies.get(row.id) ?? [], status: row.status }));
+    .map((row) => ({
+      id: row.id,
+      title: row.title,
+      dependsOn: dependencies.get(row.id) ?? [],
+      status: row.status,
+    }));
 }

@@ -156,10 +156,17 @@ export class WaveScheduler {
     const { ledger } = this.options;
     const all = ledger.all();
     const status = new Map(all.map((unit) => [unit.id, unit.status]));
+    // A fixup not yet landed goes first: new work would be judged against a red working branch.
+    const fixupFirst = all.some(
+      (unit) =>
+        unit.origin === 'fixup' &&
+        (unit.status === 'pending' || unit.status === 'running' || unit.status === 'merging'),
+    );
     return all
       .filter(
         (unit) =>
           unit.status === 'pending' &&
+          (!fixupFirst || unit.origin === 'fixup' || unit.attempts > 0) &&
           unit.last_round < round &&
           !this.starting.has(unit.id) &&
           !this.backoff.waiting(unit.id) &&

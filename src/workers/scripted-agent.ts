@@ -8,7 +8,8 @@
  *
  * The directives reproduce what real agents do to a supervisor: edit and
  * commit, flood output, hang and ignore SIGTERM, leave orphans holding the
- * pipes, fail the first attempts, print a (possibly broken) handoff.
+ * pipes, fail the first attempts, print a (possibly broken) handoff, report
+ * work they noticed (@discover, before @handoff).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,6 +21,8 @@ const attempt = Number(process.env.GAFFER_ATTEMPT ?? '1');
 const unitId = process.env.GAFFER_UNIT_ID ?? 'unknown';
 /** Commits made by this run, reported in the handoff. */
 const commits: string[] = [];
+/** Work noticed on the way (@discover), reported in the handoff. */
+const discoveries: (string | { title: string; prompt: string })[] = [];
 /** What this run has reported using so far (@cost adds to it). */
 const usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
@@ -123,6 +126,16 @@ async function run(directive: string): Promise<number | undefined> {
     case '@handoff':
       await handoff(rest);
       return undefined;
+    case '@discover': {
+      // Work the agent noticed and left for later: reported in the handoff's discoveries.
+      const [title = '', prompt = ''] = rest.split(' :: ');
+      if (title.trim() === '')
+        throw new DirectiveError('@discover needs a title (and optionally " :: " and a prompt)');
+      discoveries.push(
+        prompt.trim() === '' ? title.trim() : { title: title.trim(), prompt: decodeEscapes(prompt.trim()) },
+      );
+      return undefined;
+    }
     case '@cost': {
       const [usd, tokens = ''] = splitFirst(rest);
       const [input, output] = splitFirst(tokens);
@@ -182,7 +195,7 @@ async function handoff(rest: string): Promise<void> {
   const [status = 'done', summary = `attempt ${attempt} finished`] = splitFirst(rest);
   const diff = spawnSync('git', ['diff', '--name-only', 'HEAD~1'], { encoding: 'utf8' });
   const filesChanged = diff.status === 0 ? diff.stdout.split('\n').filter((line) => line !== '') : [];
-  const result = { status, summary, commits, discoveries: [], concerns: [], files_changed: filesChanged };
+  const result = { status, summary, commits, discoveries, concerns: [], files_changed: filesChanged };
   await say(`GAFFER_RESULT ${JSON.stringify(result, null, 2)}`);
 }
 

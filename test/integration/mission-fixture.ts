@@ -97,6 +97,8 @@ export async function runMission(
     subscribe?: (bus: EventBus) => void;
     attach?: SupervisorOptions['attach'];
     signal?: AbortSignal;
+    /** The plan's file, watched for live edits. */
+    planPath?: string;
   } = {},
 ): Promise<MissionRun> {
   const config = makeConfig(repo, overrides);
@@ -104,6 +106,7 @@ export async function runMission(
   const result = await supervise({
     config,
     plan: parsePlan(plan, 'test plan'),
+    ...(hooks.planPath === undefined ? {} : { planPath: hooks.planPath }),
     signal: hooks.signal ?? new AbortController().signal,
     subscribe: (bus) => {
       bus.onAny((event) => {
