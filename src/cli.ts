@@ -9,6 +9,8 @@ const HELP = `gaffer: a terminal supervisor for autonomous coding agents
 usage:
   gaffer demo [--dir <folder>] [--headless] [--json] [--verbose]
   gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--new-run] [--adopt]
+  gaffer run --config <file> --objective "<text>" [--out <file>] [--force] [--yes] [--headless] [--json]
+  gaffer plan --objective "<text>" [--config <file>] [--out <file>] [--force]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
   gaffer prompt <unit> [--config <file>] [--plan <file>] [--run <id>]
@@ -26,6 +28,11 @@ options:
                     completed; units whose change is already in the working branch are skipped
   --fresh           the same as --new-run
   --adopt           use an existing working branch as it is, even if it does not descend from base
+  --objective <text> a planner agent writes the plan for it (the config's planner.agent, else agent)
+  --out <file>      where the plan from --objective goes (default: --plan, the config's "plan", or
+                    plan.json in the current folder)
+  --force           replace an existing plan file with the plan from --objective
+  --yes             gaffer run --objective: run the written plan at once instead of stopping for review
 
 exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing, in use,
 clashing or unverified, 7 uncommitted changes, 8 agent not found, 9 check command not found or
@@ -45,6 +52,10 @@ const options = {
   fresh: { type: 'boolean', default: false },
   'new-run': { type: 'boolean', default: false },
   adopt: { type: 'boolean', default: false },
+  objective: { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -81,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return (await import('./commands/run.js')).runCommand(values);
+    case 'plan':
+      return (await import('./commands/plan.js')).planCommandFromFlags(values);
     case 'demo':
       return (await import('./commands/run.js')).demoCommand(values);
     case 'status':
@@ -93,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/setup.js')).initCommand(values);
     default:
       throw new UsageError(
-        `unknown command "${command}": use demo, run, status, retry, prompt, clean, doctor or init`,
+        `unknown command "${command}": use demo, run, plan, status, retry, prompt, clean, doctor or init`,
       );
   }
 }

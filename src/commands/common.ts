@@ -23,6 +23,14 @@ export interface Flags {
   'new-run': boolean;
   /** `gaffer run --adopt`: take an existing working branch as it is. */
   adopt: boolean;
+  /** `gaffer plan` / `gaffer run`: what a planner agent makes a plan for. */
+  objective?: string;
+  /** `gaffer plan`: where the plan is written. */
+  out?: string;
+  /** `gaffer plan`: replace an existing plan file. */
+  force: boolean;
+  /** `gaffer run --objective`: run the written plan without stopping for a review. */
+  yes: boolean;
 }
 
 export function configPathOf(flags: Flags): string {

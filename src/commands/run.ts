@@ -5,7 +5,7 @@ import type { UiHandle } from '../../components/render.js';
 import { loadConfig, parseConfig, resolveConfigPaths } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createSample } from '../demo/sample.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { branchTip } from '../git/git.js';
 import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
@@ -17,9 +17,23 @@ import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
 import { redact } from '../util/redact.js';
 import { killAllChildrenNow } from '../workers/process-marks.js';
 import { configPathOf, loadPlanFor, printLine, type Flags } from './common.js';
+import { planOutPath, printPlanSummary, writePlanFromObjective } from './plan.js';
 
 export async function runCommand(flags: Flags): Promise<number> {
   const { config, baseDir } = loadConfig(configPathOf(flags));
+  if (flags.objective !== undefined) {
+    // No plan yet: a planner writes one; the operator reviews it unless --yes.
+    const written = await writePlanFromObjective(
+      config,
+      flags,
+      planOutPath(flags, config, flags.out, flags.plan),
+    );
+    printPlanSummary(written, flags);
+    if (!flags.yes) return ExitCode.ok;
+    return runMission(config, loadPlan(written.planPath), flags);
+  }
+  if (flags.yes)
+    throw new UsageError('--yes only applies with --objective (it skips the review of the written plan)');
   const plan = loadPlanFor(config, flags, baseDir);
   return runMission(config, plan, flags);
 }
