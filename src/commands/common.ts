@@ -38,13 +38,18 @@ export function configPathOf(flags: Flags): string {
 }
 
 export function loadPlanFor(config: Config, flags: Flags, baseDir: string): Plan {
+  return loadPlan(planPathFor(config, flags, baseDir));
+}
+
+/** The plan file a command works on: --plan, else the config's "plan". */
+export function planPathFor(config: Config, flags: Flags, baseDir: string): string {
   const planPath = flags.plan ? path.resolve(flags.plan) : config.plan;
   if (!planPath) {
     throw new UsageError(
       `no plan: set "plan" in the config (a path relative to ${baseDir}) or pass --plan <file>`,
     );
   }
-  return loadPlan(planPath);
+  return planPath;
 }
 
 export function stateDirOf(flags: Flags): string {

@@ -16,7 +16,7 @@ import { supervise } from '../supervisor.js';
 import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
 import { redact } from '../util/redact.js';
 import { killAllChildrenNow } from '../workers/process-marks.js';
-import { configPathOf, loadPlanFor, printLine, type Flags } from './common.js';
+import { configPathOf, planPathFor, printLine, type Flags } from './common.js';
 import { planOutPath, printPlanSummary, writePlanFromObjective } from './plan.js';
 
 export async function runCommand(flags: Flags): Promise<number> {
@@ -30,12 +30,12 @@ export async function runCommand(flags: Flags): Promise<number> {
     );
     printPlanSummary(written, flags);
     if (!flags.yes) return ExitCode.ok;
-    return runMission(config, loadPlan(written.planPath), flags);
+    return runMission(config, loadPlan(written.planPath), written.planPath, flags);
   }
   if (flags.yes)
     throw new UsageError('--yes only applies with --objective (it skips the review of the written plan)');
-  const plan = loadPlanFor(config, flags, baseDir);
-  return runMission(config, plan, flags);
+  const planPath = planPathFor(config, flags, baseDir);
+  return runMission(config, loadPlan(planPath), planPath, flags);
 }
 
 export async function demoCommand(flags: Flags): Promise<number> {
@@ -46,7 +46,7 @@ export async function demoCommand(flags: Flags): Promise<number> {
   );
   const plan = loadPlan(sample.planPath);
   if (!flags.json) process.stdout.write(`gaffer demo: sample repository at ${sample.repo}\n`);
-  const code = await runMission(config, plan, flags);
+  const code = await runMission(config, plan, sample.planPath, flags);
   if (!flags.json) {
     process.stdout.write(
       `\nThe demo's failures are by design. Look around:\n  git -C ${sample.repo} log --oneline --graph --all\n  node ${process.argv[1] ?? 'gaffer'} status --config ${sample.configPath}\n`,
@@ -55,7 +55,8 @@ export async function demoCommand(flags: Flags): Promise<number> {
   return code === ExitCode.unitsUnfinished ? ExitCode.ok : code;
 }
 
-async function runMission(config: Config, plan: Plan, flags: Flags): Promise<number> {
+/** Runs a plan read from `planPath`; edits saved to that file while it runs are taken live. */
+async function runMission(config: Config, plan: Plan, planPath: string, flags: Flags): Promise<number> {
   const finishLagReport = startLagReport();
   // The live UI, loaded only when it will draw: a terminal on both ends, no --headless/--json, not CI.
   const ui = wantsLiveUi(flags) ? await loadUi() : undefined;
@@ -103,6 +104,7 @@ async function runMission(config: Config, plan: Plan, flags: Flags): Promise<num
     const result = await supervise({
       config,
       plan,
+      planPath: path.resolve(planPath),
       signal: stop.signal,
       fresh: flags.fresh || flags['new-run'],
       adopt: flags.adopt,

@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -126,6 +126,13 @@ async function run(directive: string): Promise<number | undefined> {
     case '@handoff':
       await handoff(rest);
       return undefined;
+    case '@wait-file': {
+      // Waits until a file exists: a test's gate for "go on once the supervisor has seen something".
+      if (rest.trim() === '') throw new DirectiveError('@wait-file needs a path');
+      await say(`[agent] waiting for ${rest.trim()}`);
+      while (!existsSync(resolve(rest.trim()))) await sleep(50);
+      return undefined;
+    }
     case '@discover': {
       // Work the agent noticed and left for later: reported in the handoff's discoveries.
       const [title = '', prompt = ''] = rest.split(' :: ');
