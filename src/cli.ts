@@ -11,6 +11,7 @@ usage:
   gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--new-run] [--adopt]
   gaffer run --config <file> --objective "<text>" [--out <file>] [--force] [--yes] [--headless] [--json]
   gaffer plan --objective "<text>" [--config <file>] [--out <file>] [--force]
+  gaffer discover [--config <file>] [--plan <file>] [--accept <id> | --reject <id>] [--json]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
   gaffer prompt <unit> [--config <file>] [--plan <file>] [--run <id>]
@@ -33,11 +34,13 @@ options:
                     plan.json in the current folder)
   --force           replace an existing plan file with the plan from --objective
   --yes             gaffer run --objective: run the written plan at once instead of stopping for review
+  --accept <id>     gaffer discover: the waiting proposal joins the plan (runs when the run resumes)
+  --reject <id>     gaffer discover: the waiting proposal is dropped (kept in the record)
 
 exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing, in use,
 clashing or unverified, 7 uncommitted changes, 8 agent not found, 9 check command not found or
 unreadable, 10 units failed or unfinished, 11 state folder or database, 12 another gaffer owns the
-state folder, 13 a branch or the repository was tampered with, 14 no git identity, 130 interrupted,
+state folder, 13 a branch or the repository was tampered with, 14 no git identity, 15 an agent cannot log in, 130 interrupted,
 1 internal error`;
 
 const options = {
@@ -53,6 +56,8 @@ const options = {
   'new-run': { type: 'boolean', default: false },
   adopt: { type: 'boolean', default: false },
   objective: { type: 'string' },
+  accept: { type: 'string' },
+  reject: { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
@@ -94,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/run.js')).runCommand(values);
     case 'plan':
       return (await import('./commands/plan.js')).planCommandFromFlags(values);
+    case 'discover':
+      return (await import('./commands/discover.js')).discoverCommand(values);
     case 'demo':
       return (await import('./commands/run.js')).demoCommand(values);
     case 'status':
@@ -106,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/setup.js')).initCommand(values);
     default:
       throw new UsageError(
-        `unknown command "${command}": use demo, run, plan, status, retry, prompt, clean, doctor or init`,
+        `unknown command "${command}": use demo, run, plan, discover, status, retry, prompt, clean, doctor or init`,
       );
   }
 }

@@ -25,6 +25,10 @@ export interface Flags {
   adopt: boolean;
   /** `gaffer plan` / `gaffer run`: what a planner agent makes a plan for. */
   objective?: string;
+  /** `gaffer discover --accept <id>`: a waiting proposal joins the plan. */
+  accept?: string;
+  /** `gaffer discover --reject <id>`: a waiting proposal is dropped. */
+  reject?: string;
   /** `gaffer plan`: where the plan is written. */
   out?: string;
   /** `gaffer plan`: replace an existing plan file. */
