@@ -1,5 +1,12 @@
 import { toValidUnitId, unitIdProblem } from '../plan/validate.js';
-import { filesKey, proposalKeys, titleKey, type Proposal, type ProposalSource } from './proposal.js';
+import {
+  filesKey,
+  normalizeTitle,
+  proposalKeys,
+  titleKey,
+  type Proposal,
+  type ProposalSource,
+} from './proposal.js';
 
 /**
  * De-duplication of proposals against the plan, earlier proposals and each
@@ -9,10 +16,14 @@ import { filesKey, proposalKeys, titleKey, type Proposal, type ProposalSource } 
  *     many snapshots saw it fail), or
  *   - they touch the same non-empty set of files within one kind of work:
  *     findings of the same check in the same file are one cluster in every
- *     snapshot; a discovery agent's proposal on exactly a plan unit's files
- *     is that unit (both are planned work). Across kinds files say nothing:
- *     a lint cluster and a type cluster in one file are two jobs, and a
- *     failing test beside a finding in its file is another.
+ *     snapshot, whatever their count. For planned work (plan units and the
+ *     discovery agent's proposals, which the planner and the discovery
+ *     agent write alike) and for handoff discoveries, files alone do not
+ *     make work the same ("Validate input" and "Escape output" may both
+ *     touch src/form.ts): their titles must share at least half of their
+ *     words too, not counting the words of the file names. Across kinds
+ *     files say nothing: a lint cluster and a type cluster in one file are
+ *     two jobs, and a failing test beside a finding in its file is another.
  * Everything else is kept: a wrong merge loses work, a missed one costs a
  * click. Keys are strings (see proposal.ts) so earlier proposals compare by
  * what the store kept of them.
@@ -34,9 +45,10 @@ export function dedupe(
   proposals: readonly Proposal[],
   existing: ExistingWork,
 ): { fresh: Proposal[]; duplicates: Duplicate[] } {
-  const seen = new Map<string, { id: string; what: string }>();
+  const seen = new Map<string, Earlier[]>();
   const remember = (keys: readonly string[], id: string, what: string): void => {
-    for (const key of keys) if (!seen.has(key)) seen.set(key, { id, what });
+    const earlier = { id, what, words: titleWords(keys) };
+    for (const key of keys) seen.set(key, [...(seen.get(key) ?? []), earlier]);
   };
   for (const unit of existing.units) remember(unitKeys(unit), unit.id, `plan unit "${unit.id}"`);
   for (const proposal of existing.proposals)
@@ -45,12 +57,21 @@ export function dedupe(
   const fresh: Proposal[] = [];
   const duplicates: Duplicate[] = [];
   for (const proposal of proposals) {
-    const match = proposal.keys.map((key) => ({ key, earlier: seen.get(key) })).find((m) => m.earlier);
+    const words = titleWords(proposal.keys);
+    const match = proposal.keys
+      .map((key) => ({
+        key,
+        earlier: seen
+          .get(key)
+          ?.find((candidate) => !needsSimilarTitle(key) || similar(words, candidate.words)),
+      }))
+      .find((candidate) => candidate.earlier);
     if (match?.earlier) {
+      const also = needsSimilarTitle(match.key) ? ' and a similar title' : '';
       duplicates.push({
         proposal,
         of: match.earlier.id,
-        why: `${describeKey(match.key)} as ${match.earlier.what}`,
+        why: `${describeKey(match.key)}${also} as ${match.earlier.what}`,
       });
       continue;
     }
@@ -58,6 +79,52 @@ export function dedupe(
     remember(proposal.keys, proposal.unitId, `proposal "${proposal.unitId}" of the same batch`);
   }
   return { fresh, duplicates };
+}
+
+interface Earlier {
+  id: string;
+  what: string;
+  words: Set<string>;
+}
+
+/** Files of planned work or of a handoff: the same work only with a similar title. */
+function needsSimilarTitle(key: string): boolean {
+  return key.startsWith('files:work:') || key.startsWith('files:handoff:');
+}
+
+const JOINING_WORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'in',
+  'on',
+  'to',
+  'for',
+  'and',
+  'with',
+  'from',
+  'at',
+  'by',
+]);
+
+/** A title's words, without joining words and those of the files it names (they say where, not what). */
+function titleWords(keys: readonly string[]): Set<string> {
+  const title = keys.find((key) => key.startsWith('title:'))?.slice('title:'.length) ?? '';
+  const files = keys.find((key) => key.startsWith('files:'));
+  const fileWords = new Set(
+    normalizeTitle(files?.slice(files.indexOf(':', 'files:'.length) + 1) ?? '').split(' '),
+  );
+  return new Set(
+    title.split(' ').filter((word) => word !== '' && !fileWords.has(word) && !JOINING_WORDS.has(word)),
+  );
+}
+
+/** At least half of all their words in common. */
+function similar(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const shared = [...a].filter((word) => b.has(word)).length;
+  const all = new Set([...a, ...b]).size;
+  return all > 0 && shared * 2 >= all;
 }
 
 /** A plan unit's keys: its title, and its files as planned work. */
@@ -113,6 +180,8 @@ function baseId(proposal: Proposal): string {
   const prefix = PREFIX[proposal.source];
   const stem = prefix.slice(0, -1);
   let words = proposal.title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../events/types.js';
-import { snapshotDelta } from '../health/delta.js';
+import { snapshotDelta, TEST_PARSERS } from '../health/delta.js';
 import type { Snapshot } from '../store/health.js';
 import { describeLogTail } from './check-log.js';
 import { assignIds } from './dedupe.js';
@@ -108,7 +108,7 @@ function describeFailure(check: CheckResult): string[] {
         capList(
           parsed.failing.map((name) => `- ${name}`),
           MAX_FAILURES_LISTED,
-          'failing',
+          TEST_PARSERS.has(parsed.parser) ? 'failing tests' : 'failing',
         ),
       ),
     );
