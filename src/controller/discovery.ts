@@ -77,13 +77,19 @@ export class Discovery {
     label: string,
   ): void {
     const { config } = this.options;
+    let covered = new Set<string>();
     if (config.fixup !== 'off') {
       const fixup = fixupProposal(snapshot, previous, { round, working: config.branches.working });
-      if (fixup) this.propose([fixup], `the ${label} snapshot`, config.fixup === 'auto');
+      if (fixup) {
+        this.propose([fixup], `the ${label} snapshot`, config.fixup === 'auto');
+        covered = fixupChecks(fixup);
+      }
     }
     if (this.mode === 'off' || !config.discovery.fromHealth || snapshot.passed) return;
+    // The checks a fixup covers are its work: no second unit for the same failures.
+    const rest = { ...snapshot, checks: snapshot.checks.filter((check) => !covered.has(check.name)) };
     this.propose(
-      proposalsFromSnapshot(snapshot, { round, label }),
+      proposalsFromSnapshot(rest, { round, label }),
       `the ${label} snapshot`,
       this.mode === 'auto',
     );
@@ -372,6 +378,12 @@ export class Discovery {
       ['discovery:ran', { runId: this.options.runId, trigger, proposed, duplicates, note }],
     ]);
   }
+}
+
+/** The checks a fixup proposal is about (its `fixup:` key). */
+function fixupChecks(fixup: Proposal): Set<string> {
+  const key = fixup.keys.find((candidate) => candidate.startsWith('fixup:'));
+  return new Set(key === undefined ? [] : key.slice('fixup:'.length).split(','));
 }
 
 function toOpenProposal(row: ProposalRow): OpenProposal {

@@ -302,6 +302,8 @@ export class Mission {
     if (baseline) {
       await this.startGreen(runId, baseline, guard);
       discovery.afterSnapshot(baseline, undefined, null, 'baseline');
+      // A fixup of a red baseline is in the plan before the first attempt starts.
+      await discovery.idle();
     }
 
     const budget = new Budget(config.budget, store, runId);
