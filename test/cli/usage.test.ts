@@ -10,7 +10,7 @@ describe('usage errors', () => {
 
     expectRefusal(result, ExitCode.usage, [
       'unknown command "frobnicate"',
-      'demo, run, plan, status, retry, prompt, clean, doctor or init',
+      'demo, run, plan, discover, status, retry, prompt, clean, doctor or init',
     ]);
     expect(result.stdout).toBe('');
   });
