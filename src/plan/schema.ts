@@ -20,6 +20,8 @@ export const UnitSchema = z.strictObject({
   agent: AgentSchema.optional(),
   /** Replaces the config's checks when verifying this unit's merge. */
   checks: ChecksSchema.optional(),
+  /** Paths (or folders ending in "/", or globs) this unit expects to touch: units that overlap do not run at the same time. */
+  files: z.array(z.string().min(1)).optional(),
 });
 
 export const PlanSchema = z.strictObject({
