@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GafferEvent } from '../../src/events/types.js';
 import type { AgentConfig } from '../../src/config/schema.js';
+import { formatStatus, readStatus, type StatusReport } from '../../src/status.js';
 import { scriptedAgentPath } from '../../src/workers/scripted-agent-path.js';
 import { cleanup, filesOn, makeRepo, runMission, writes } from './mission-fixture.js';
 
@@ -91,6 +92,14 @@ describe('overlap edges: units expected to touch the same files never run at the
           reason: row.reason,
         })),
       ).toEqual([edge]);
+      // gaffer status lists it, in its text and its JSON.
+      const status = readStatus(result.store, result.runId);
+      expect(status?.overlaps.map(({ at, ...shown }) => ({ ...shown, dated: at !== '' }))).toEqual([
+        { unit: 'b', waitedFor: 'a', files: edge.files, reason: edge.reason, dated: true },
+      ]);
+      expect(formatStatus(status as StatusReport)).toContain(
+        `overlap edges (held back, not dependencies)\n  b    waited for a on src/api/routes.ts: ${edge.reason}`,
+      );
       // An edge orders two units for a while; it never becomes a dependency.
       const dependencies = result.store.units.dependencies(result.runId);
       expect(['a', 'b', 'c'].map((id) => dependencies.get(id) ?? [])).toEqual([[], [], []]);
