@@ -47,6 +47,8 @@ export interface StatusReport {
     detail: string;
     commit: string | null;
   }[];
+  /** Overlap edges: a unit held back while another expected to touch the same files ran (never a dependency). */
+  overlaps: { unit: string; waitedFor: string; files: string[]; reason: string; at: string }[];
   health: {
     commit: string;
     label: string;
@@ -123,6 +125,13 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       detail: merge.detail,
       commit: merge.merged_commit ?? merge.candidate,
     })),
+    overlaps: store.overlaps.all(run.id).map((edge) => ({
+      unit: edge.unit_id,
+      waitedFor: edge.other_id,
+      files: parseFiles(edge.files_json),
+      reason: edge.reason,
+      at: edge.at,
+    })),
     health: health
       ? {
           commit: health.commit,
@@ -141,6 +150,15 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       : null,
     green: greenOf(store, run.id, run.config_json),
   };
+}
+
+function parseFiles(json: string): string[] {
+  try {
+    const files: unknown = JSON.parse(json);
+    return Array.isArray(files) ? files.filter((file): file is string => typeof file === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function greenOf(store: Store, runId: number, configJson: string): StatusReport['green'] {
@@ -190,6 +208,13 @@ export function formatStatus(report: StatusReport): string {
         ? ` ${merge.commit.slice(0, 10)}`
         : '';
     out.push(`  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}${detail}`);
+  }
+  if (report.overlaps.length > 0) {
+    out.push('', 'overlap edges (held back, not dependencies)');
+    for (const edge of report.overlaps)
+      out.push(
+        `  ${edge.unit.padEnd(width)} waited for ${edge.waitedFor} on ${oneLine(edge.files.join(', '))}: ${oneLine(edge.reason)}`,
+      );
   }
   out.push('', `green (${report.green.branch})`, `  ${oneLine(report.green.note)}`);
   out.push('', 'health');

@@ -16,6 +16,7 @@ import { describeBudgetReached, type Budget, type BudgetReached } from './budget
 import { BudgetGate } from './budget-gate.js';
 import { InfraBackoff } from './infra-backoff.js';
 import { planNextAttempt, type NextAttempt } from './next-attempt.js';
+import { OverlapGuard } from './overlaps.js';
 import type { EventSpec, Recorder } from './recorder.js';
 import type { UnitLedger } from './unit-ledger.js';
 
@@ -69,9 +70,17 @@ export class WaveScheduler {
   private wakeUp: (() => void) | undefined;
   private readonly backoff: InfraBackoff;
   private readonly budget: BudgetGate;
+  private readonly overlaps: OverlapGuard;
 
   constructor(private readonly options: SchedulerOptions) {
     this.backoff = new InfraBackoff(options.config.retryBackoffMs);
+    this.overlaps = new OverlapGuard({
+      recorder: options.recorder,
+      runId: options.runId,
+      repo: options.repo,
+      hintsOf: (unitId) => this.options.units.get(unitId)?.files,
+      dependenciesOf: (unitId) => options.ledger.dependenciesOf(unitId),
+    });
     this.budget = new BudgetGate(options.budget, options.recorder, options.ledger, options.runId);
     options.signal.addEventListener('abort', () => {
       for (const attempt of this.live.values()) {
@@ -93,10 +102,17 @@ export class WaveScheduler {
     for (;;) {
       const stopping = this.options.signal.aborted;
       const ready = !stopping && !this.paused ? this.readyUnits(round) : [];
+      if (ready.length > 0 && this.overlaps.stale) {
+        // A merge landed: its changed files are read first, then everything is looked at again.
+        await this.overlaps.refresh();
+        continue;
+      }
       if (ready.length > 0 && !this.budget.runSpent(this.live.size)) {
+        const admission = this.overlaps.admission(round, this.occupiedUnits());
         for (const unitId of ready) {
           if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
           if (this.budget.unitSpent(unitId)) continue;
+          if (!admission.admit(unitId)) continue;
           this.track(this.launch(unitId, round));
         }
       }
@@ -149,6 +165,15 @@ export class WaveScheduler {
       })
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+  }
+
+  /** Units whose files a ready unit must not touch at the same time: running, starting, or with a merge in flight. */
+  private occupiedUnits(): string[] {
+    const merging = this.options.ledger
+      .all()
+      .filter((unit) => unit.status === 'merging')
+      .map((unit) => unit.id);
+    return [...new Set([...this.live.keys(), ...this.starting, ...merging])];
   }
 
   /** Pending units whose dependencies are all done and that have not had their attempt this round. */

@@ -5,6 +5,7 @@ import { updateRefs } from '../git/git.js';
 import { checksKey, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import type { Snapshot } from '../store/health.js';
+import { conflictDetail } from './conflict-detail.js';
 import type { BranchGuard } from './branch-guard.js';
 import type { MergeBook, MergeOutcome } from './merge-book.js';
 import type { QueueWorkspace } from './queue-workspace.js';
@@ -228,7 +229,7 @@ export class MergeQueue {
             ? this.book.reject(
                 entry.mergeId,
                 'conflict',
-                `rebase onto ${this.options.branches.working} conflicted in: ${rebased.conflicted.join(', ')}`,
+                conflictDetail(this.options.branches.working, rebased.conflicted),
               )
             : this.book.reject(entry.mergeId, 'infrastructure', `rebase failed: ${rebased.message}`);
         entry.settle(outcome);

@@ -20,7 +20,7 @@ export const UnitSchema = z.strictObject({
   agent: AgentSchema.optional(),
   /** Replaces the config's checks when verifying this unit's merge. */
   checks: ChecksSchema.optional(),
-  /** Repository-relative paths or globs the unit expects to touch (a hint for scheduling and discovery). */
+  /** Paths (or folders ending in "/", or globs) this unit expects to touch: units that overlap do not run at the same time. */
   files: z.array(z.string().min(1)).optional(),
 });
 

@@ -1,5 +1,6 @@
 import { closestMatch } from '../config/format-issues.js';
 import { PlanError } from '../errors.js';
+import { filePatternProblem } from './file-patterns.js';
 import { findDependencyCycles } from './graph.js';
 import type { Plan, Unit } from './schema.js';
 
@@ -20,6 +21,7 @@ export function validatePlan(plan: Plan, source?: string): Plan {
     ...duplicateIdProblems(plan.units),
     ...dependencyProblems(plan.units),
     ...cycleProblems(plan.units),
+    ...fileHintProblems(plan.units),
   ];
   if (problems.length === 0) return plan;
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
@@ -119,6 +121,17 @@ function cycleProblems(units: readonly Unit[]): string[] {
         `dependency cycle: ${[...cycle, cycle[0]].join(' -> ')} (each depends on the next, so none can ever start); ` +
         'remove one of these depends_on entries',
     );
+}
+
+function fileHintProblems(units: readonly Unit[]): string[] {
+  return units.flatMap((unit) =>
+    (unit.files ?? []).flatMap((hint, index) => {
+      const problem = filePatternProblem(hint);
+      return problem === undefined
+        ? []
+        : [`unit ${unit.id} files.${index} ${JSON.stringify(hint)} cannot be a file hint: ${problem}`];
+    }),
+  );
 }
 
 function freeId(candidate: string, taken: ReadonlySet<string>): string {

@@ -111,4 +111,23 @@ describe('unit id helpers', () => {
       expect(unitIdProblem(toValidUnitId(raw))).toBeUndefined();
     }
   });
+
+  it('rejects a file hint with ".." or an absolute path, with the other problems', () => {
+    const candidate = plan([['a'], ['b', ['ghost']]]);
+    candidate.units[0] = { ...candidate.units[0]!, files: ['src/ok.ts', '../outside/x.ts', '/etc/hosts'] };
+    const message = problemsOf(candidate);
+    expect(message).toContain('(3 problems)');
+    expect(message).toContain(
+      'unit a files.1 "../outside/x.ts" cannot be a file hint: it contains ".."; name files inside the repository, relative to its root',
+    );
+    expect(message).toContain(
+      'unit a files.2 "/etc/hosts" cannot be a file hint: it is an absolute path; write it relative to the repository root',
+    );
+  });
+
+  it('accepts file hints inside the repository', () => {
+    const candidate = plan([['a']]);
+    candidate.units[0] = { ...candidate.units[0]!, files: ['src/api/', 'src/**/*.ts', 'README.md'] };
+    expect(validatePlan(candidate)).toBe(candidate);
+  });
 });

@@ -133,12 +133,13 @@ describe('gaffer status text', () => {
         },
       ],
       mergeQueue: [{ id: 1, unit: 'u', status: 'rejected', class: 'red', detail: HOSTILE, commit: null }],
+      overlaps: [{ unit: 'u', waitedFor: 'v', files: ['src/x.ts'], reason: `${HOSTILE}\nsecond`, at: AT }],
       health: null,
       green: { branch: 'gaffer/green', commit: null, note: 'not created yet' },
     };
     const text = formatStatus(report);
     expect(text).not.toMatch(CONTROL);
-    expect(text.split('\n').filter((line) => line.includes('red ok'))).toHaveLength(4);
+    expect(text.split('\n').filter((line) => line.includes('red ok'))).toHaveLength(5);
   });
 });
 
