@@ -207,7 +207,7 @@ describe('formatEvent', () => {
 
 describe('a plan that grows, in headless lines', () => {
   const text = (type: EventName, payload?: object): string =>
-    formatEvent(eventOf(type, { ...samples[type], ...payload } as never));
+    formatEvent(eventOf(type, { ...samples[type], ...payload }));
 
   it('says how a unit joined, after what, and where it came from', () => {
     expect(text('unit:added')).toBe(
