@@ -8,6 +8,7 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { layoutFor } from './layout.js';
 import { MergeQueuePane } from './MergeQueuePane.js';
 import { OutputPane, type OutputTarget } from './OutputPane.js';
+import { ProposalsView } from './ProposalsView.js';
 import { QuitConfirm } from './QuitConfirm.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
@@ -68,6 +69,8 @@ export function Screen() {
   let body: ReactNode;
   if (view.overlay === 'help') {
     body = <HelpOverlay height={middle} width={layout.width} />;
+  } else if (view.overlay === 'proposals') {
+    body = <ProposalsView proposals={view.proposals} height={middle} width={layout.width} />;
   } else if (view.overlay === 'confirm-quit') {
     body = (
       <Box height={middle} flexDirection="column">
@@ -113,7 +116,7 @@ export function Screen() {
       />
       {body}
       <Box flexGrow={1} />
-      <Footer message={view.messages.at(-1)} />
+      <Footer message={view.messages.at(-1)} proposals={view.proposals.waiting} />
     </Box>
   );
 }

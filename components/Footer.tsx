@@ -6,8 +6,18 @@ import type { Message } from './view-model/types.js';
 
 const MARK: Record<Message['kind'], string> = { ok: '✓', refused: '✗', warning: '!', info: '·' };
 
-/** The newest message (a command's answer or a warning), then the keys. */
-export const Footer = memo(function Footer({ message }: { message: Message | undefined }) {
+/**
+ * The newest message (a command's answer, a warning, a plan edit), kept until
+ * the next one; then the proposals waiting, if any (v opens them: the help names
+ * that key, the line has no room for it otherwise), and the keys.
+ */
+export const Footer = memo(function Footer({
+  message,
+  proposals,
+}: {
+  message: Message | undefined;
+  proposals: number;
+}) {
   const { theme } = useUi();
   const color =
     message?.kind === 'ok'
@@ -22,10 +32,18 @@ export const Footer = memo(function Footer({ message }: { message: Message | und
       <Text wrap="truncate-end" color={color}>
         {message ? `${MARK[message.kind]} ${message.text}` : ' '}
       </Text>
-      <Text wrap="truncate-end" dimColor>
-        {KEYS.filter((entry) => entry.key !== '^C')
-          .map((entry) => `${entry.key} ${entry.short}`)
-          .join(' · ')}
+      <Text wrap="truncate-end">
+        {proposals > 0 ? (
+          <Text
+            bold
+            color={theme.accent}
+          >{`${proposals} proposal${proposals === 1 ? '' : 's'}: v to review │ `}</Text>
+        ) : null}
+        <Text dimColor>
+          {KEYS.filter((entry) => entry.key !== '^C' && entry.key !== 'v')
+            .map((entry) => `${entry.key} ${entry.short}`)
+            .join(' · ')}
+        </Text>
       </Text>
     </Box>
   );

@@ -47,6 +47,8 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
         {' · '}
         <Text color={c.blocked > 0 ? theme.warn : undefined}>{`${c.blocked} blocked`}</Text>
         {c.killed > 0 ? <Text color={theme.warn}>{` · ${c.killed} killed`}</Text> : null}
+        {c.removed > 0 ? <Text dimColor>{` · ${c.removed} removed`}</Text> : null}
+        {header.added > 0 ? ` · ${header.added} added` : null}
         {header.spend ? ` · ${header.spend}` : null}
       </Text>
     </Box>

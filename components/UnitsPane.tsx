@@ -1,6 +1,8 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { visibleWindow } from './format.js';
+import { ORIGIN_WORDS } from '../src/report/plan-changes.js';
+import { ORIGIN_MARKS } from './keys.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';
 import { stateColor } from './WorkersPane.js';
@@ -14,16 +16,21 @@ interface Props {
   width: number;
 }
 
-/** Failed, blocked and killed units: what `r` can send back to work (Tab selects here). */
+/**
+ * Failed, blocked and killed units, what `r` can send back to work (Tab selects
+ * here); then removed units, and pending ones that joined during the run (marked
+ * by origin: + discovered, ~ plan edit, ! fixup) or wait on an overlap.
+ */
 export const UnitsPane = memo(function UnitsPane({ units, selected, focused, height, width }: Props) {
   const { theme } = useUi();
   if (height <= 0) return null;
   const rows = height - 1;
   const { start, end } = visibleWindow(units.length, rows, Math.max(0, selected));
+  const onlyRetryable = units.every((unit) => RETRYABLE.has(unit.status));
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
-        title="Units to retry"
+        title={onlyRetryable ? 'Units to retry' : 'Units'}
         focused={focused}
         detail={units.length > rows ? `${start + 1}-${end} of ${units.length}` : undefined}
       />
@@ -37,8 +44,13 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
                 {isSelected ? '›' : ' '}
               </Text>
             </Box>
+            <Box width={2} flexShrink={0}>
+              <Text bold color={theme.accent}>
+                {ORIGIN_MARKS[unit.origin]}
+              </Text>
+            </Box>
             <Box width={18} flexShrink={0}>
-              <Text wrap="truncate-end" bold={isSelected}>
+              <Text wrap="truncate-end" bold={isSelected} dimColor={unit.status === 'removed'}>
                 {unit.id}
               </Text>
             </Box>
@@ -47,7 +59,7 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
             </Box>
             <Box flexGrow={1} flexShrink={1}>
               <Text wrap="truncate-end" dimColor>
-                {unit.reason}
+                {rowDetail(unit)}
               </Text>
             </Box>
           </Box>
@@ -56,3 +68,15 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
     </Box>
   );
 });
+
+const RETRYABLE = new Set<UnitRow['status']>(['failed', 'blocked', 'killed']);
+
+/** What the row says after the status: an overlap wait, how a waiting added unit joined, or the reason. */
+function rowDetail(unit: UnitRow): string {
+  if (unit.waitsFor !== null) return `waits for ${unit.waitsFor} (overlap)`;
+  if (unit.status === 'pending' && unit.origin !== 'plan') {
+    const from = unit.discoveredFrom === null ? '' : ` from ${unit.discoveredFrom}`;
+    return `added by ${ORIGIN_WORDS[unit.origin]}${from}: ${unit.title}`;
+  }
+  return unit.reason;
+}

@@ -12,7 +12,16 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
     short: 'retry',
     long: 'retry the selected failed, blocked or killed unit (its dependents follow)',
   },
-  { key: 'd', short: 'discover', long: 'run discovery now' },
+  {
+    key: 'd',
+    short: 'discover',
+    long: 'run discovery now (what it finds arrives as proposals or new units)',
+  },
+  {
+    key: 'v',
+    short: 'proposals',
+    long: 'review the proposals waiting (discovery.mode confirm): a accepts, x rejects, j/k move, Esc closes',
+  },
   { key: 'p', short: 'pause', long: 'pause or resume scheduling (running attempts go on)' },
   {
     key: 'q',
@@ -22,3 +31,12 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
   { key: '^C', short: 'quit', long: 'same as q; a second Ctrl-C forces the exit' },
   { key: '?', short: 'help', long: 'this help (any key closes it)' },
 ];
+
+/** The proposals view's own keys, as its title names them. */
+export const PROPOSAL_KEYS = 'a accept · x reject · j/k ↑↓ move · d discover · Esc close';
+
+/** The mark before a unit's id that says how it joined the run (a unit of the plan file has none). */
+export const ORIGIN_MARKS = { plan: ' ', edit: '~', discovery: '+', fixup: '!' } as const;
+
+/** The marks, as the help overlay explains them. */
+export const ORIGIN_LEGEND = `Units: ${ORIGIN_MARKS.discovery} discovered · ${ORIGIN_MARKS.edit} added by an edit of the plan file · ${ORIGIN_MARKS.fixup} fixup`;

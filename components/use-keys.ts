@@ -10,6 +10,9 @@ import { useUi } from './use-ui.js';
  *
  * q and the first Ctrl-C ask for confirmation while attempts run (y quits,
  * n or Esc goes back); a second Ctrl-C forces the exit.
+ *
+ * v opens the proposals view, which has keys of its own (a accept, x reject,
+ * j/k and the arrows move, Esc or v closes); d runs discovery there too.
  */
 export function useKeys(): void {
   const { store, control, onForceQuit } = useUi();
@@ -47,6 +50,25 @@ export function useKeys(): void {
     show(act(unitId));
   };
 
+  const onProposal = (verb: string, act: (proposalId: number) => CommandResult): void => {
+    const proposal = store.selectedProposal();
+    if (proposal === undefined) {
+      store.showMessage(`no proposal waits to ${verb}: d runs discovery`, 'refused');
+      return;
+    }
+    show(act(proposal.id));
+  };
+
+  const proposalsKey = (input: string, key: Key): void => {
+    if (key.escape || input === 'v') store.setOverlay('none');
+    else if (key.upArrow || input === 'k') store.moveProposal(-1);
+    else if (key.downArrow || input === 'j') store.moveProposal(1);
+    else if (input === 'a') onProposal('accept', (id) => control.accept(id));
+    else if (input === 'x') onProposal('reject', (id) => control.reject(id));
+    else if (input === 'd') show(control.discover());
+    else if (input === 'q') requestQuit();
+  };
+
   useInput((input: string, key: Key) => {
     if (key.ctrl && input === 'c') {
       interrupts.current += 1;
@@ -67,12 +89,17 @@ export function useKeys(): void {
       store.setOverlay('none');
       return;
     }
+    if (overlay === 'proposals') {
+      proposalsKey(input, key);
+      return;
+    }
     if (key.upArrow) store.moveSelection(-1);
     else if (key.downArrow) store.moveSelection(1);
     else if (key.tab || key.leftArrow || key.rightArrow) store.cycleFocus();
     else if (input === 'k') onSelected('kill', (unitId) => control.kill(unitId));
     else if (input === 'r') onSelected('retry', (unitId) => control.retry(unitId));
     else if (input === 'd') show(control.discover());
+    else if (input === 'v') store.openProposals(control.proposals());
     else if (input === 'p') show(control.setPaused(!control.isPaused()));
     else if (input === 'q') requestQuit();
     else if (input === '?') store.setOverlay('help');

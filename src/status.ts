@@ -1,5 +1,7 @@
 import { greenNote } from './report/green-state.js';
 import { formatSpend, NO_SPEND } from './report/cost.js';
+import { ORIGIN_WORDS } from './report/plan-changes.js';
+import type { ProposalSource, ProposalStatus, UnitOrigin } from './events/types.js';
 import type { Spend } from './store/attempts.js';
 import type { Store } from './store/store.js';
 import { terminalSafe, toTerminalText } from './util/terminal-text.js';
@@ -24,6 +26,10 @@ export interface StatusReport {
     reason: string;
     strikes: number;
     dependsOn: string[];
+    /** How it joined the run: the plan file at the start, a live edit, discovery, a fixup. */
+    origin: UnitOrigin;
+    /** Where a discovered unit came from; null otherwise. */
+    discoveredFrom: string | null;
     /** What the unit's attempts used. */
     spend: Spend;
     attempts: {
@@ -38,6 +44,17 @@ export interface StatusReport {
       /** What this attempt used (written when it ends). */
       usage: Spend;
     }[];
+  }[];
+  /** What discovery proposed in this run, oldest first, and what became of each. */
+  proposals: {
+    id: number;
+    unit: string;
+    title: string;
+    status: ProposalStatus;
+    source: ProposalSource;
+    from: string;
+    /** Why it was decided as it was ('' while it waits). */
+    reason: string;
   }[];
   mergeQueue: {
     id: number;
@@ -97,6 +114,8 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       reason: unit.reason,
       strikes: unit.strikes,
       dependsOn: deps.get(unit.id) ?? [],
+      origin: unit.origin,
+      discoveredFrom: unit.discovered_from,
       spend: spendByUnit.get(unit.id) ?? NO_SPEND,
       attempts: attempts
         .filter((attempt) => attempt.unit_id === unit.id)
@@ -116,6 +135,15 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
             costUsd: attempt.cost_usd,
           },
         })),
+    })),
+    proposals: store.proposals.all(run.id).map((proposal) => ({
+      id: proposal.id,
+      unit: proposal.unit_id,
+      title: proposal.title,
+      status: proposal.status,
+      source: proposal.source,
+      from: proposal.discovered_from,
+      reason: proposal.reason,
     })),
     mergeQueue: store.merges.forRun(run.id).map((merge) => ({
       id: merge.id,
@@ -192,10 +220,23 @@ export function formatStatus(report: StatusReport): string {
     out.push(
       `  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${spent ? `[${spent}] ` : ''}${oneLine(unit.reason)}`,
     );
+    if (unit.origin !== 'plan')
+      out.push(
+        `  ${''.padEnd(width)}    added by ${ORIGIN_WORDS[unit.origin]}${unit.discoveredFrom ? ` from ${oneLine(unit.discoveredFrom)}` : ''}`,
+      );
     for (const attempt of unit.attempts) {
       const used = formatSpend(attempt.usage);
       out.push(
         `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: ${oneLine(attempt.reason)}`,
+      );
+    }
+  }
+  if (report.proposals.length > 0) {
+    out.push('', 'proposals');
+    const unitWidth = Math.max(...report.proposals.map((proposal) => proposal.unit.length));
+    for (const proposal of report.proposals) {
+      out.push(
+        `  #${proposal.id} ${proposal.unit.padEnd(unitWidth)}  ${proposal.status.padEnd(9)} ${proposal.source.padEnd(8)}from ${oneLine(proposal.from)}${proposal.reason ? `: ${oneLine(proposal.reason)}` : ''}`,
       );
     }
   }

@@ -13,22 +13,27 @@ import type { GafferEvent, GafferEvents, UnitStatus, Usage as Spend } from '../.
 import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
 import { screenText } from './screen-text.js';
-import type { HealthView, MergeRow, MissionInfo, RoundRow, UnitCounts, UnitRow, WorkerRow } from './types.js';
+import type {
+  HealthView,
+  MergeRow,
+  MissionInfo,
+  ProposalRow,
+  RoundRow,
+  UnitCounts,
+  UnitRow,
+  WorkerRow,
+} from './types.js';
 
-export type Section = 'header' | 'rounds' | 'workers' | 'attention' | 'merges' | 'health' | 'messages';
+export type Section =
+  'header' | 'rounds' | 'workers' | 'attention' | 'merges' | 'health' | 'messages' | 'proposals';
 
 /** Bounds: the screen never shows more, and memory never holds more. */
 export const MAX_ROUNDS_KEPT = 50;
 export const MAX_ENDED_MERGES_KEPT = 20;
+/** Waiting proposals kept for the list; more are counted (the controller holds them all). */
+export const MAX_PROPOSALS_KEPT = 200;
 
-interface UnitState {
-  id: string;
-  title: string;
-  status: UnitStatus;
-  attempts: number;
-  logPath: string | null;
-  reason: string;
-}
+type UnitState = UnitRow;
 
 interface SlotState {
   unitId: string | null;
@@ -68,6 +73,10 @@ export class MissionState {
   private readonly rounds: RoundRow[] = [];
   private readonly merges = new Map<number, MergeRow>();
   private readonly health = new HealthState();
+  /** Waiting proposals by id, oldest first. */
+  private readonly proposals = new Map<number, ProposalRow>();
+  /** Waiting proposals beyond MAX_PROPOSALS_KEPT: counted, not listed. */
+  private proposalsNotKept = 0;
   /** What ended attempts used, those before this screen included. */
   private endedSpend: Spend;
 
@@ -81,14 +90,12 @@ export class MissionState {
     this.endedSpend = info.spent ?? NO_SPEND;
     for (const unit of info.units) {
       this.units.set(unit.id, {
-        id: unit.id,
-        title: screenText(unit.title, 200),
-        status: unit.status ?? 'pending',
-        attempts: 0,
-        logPath: null,
-        reason: '',
+        ...newUnit(unit.id, unit.title, unit.status ?? 'pending'),
+        origin: unit.origin ?? 'plan',
+        discoveredFrom: unit.discoveredFrom ?? null,
       });
     }
+    this.takeProposals(info.proposals ?? []);
     for (let slot = 0; slot < (info.concurrency ?? 0); slot += 1) this.slots.push(emptySlot());
   }
 
@@ -225,21 +232,41 @@ export class MissionState {
         const p = event.payload;
         if (this.units.has(p.unitId)) return NONE;
         this.units.set(p.unitId, {
-          id: p.unitId,
-          title: screenText(p.title, 200),
-          status: 'pending',
-          attempts: 0,
-          logPath: null,
-          reason: '',
+          ...newUnit(p.unitId, p.title, 'pending'),
+          origin: p.origin,
+          discoveredFrom: p.discoveredFrom === null ? null : screenText(p.discoveredFrom, 200),
         });
         return HEADER_WORKERS_ATTENTION;
       }
+      case 'unit:overlap': {
+        const unit = this.units.get(event.payload.unitId);
+        if (unit?.status !== 'pending' || unit.waitsFor === event.payload.waitsFor) return NONE;
+        unit.waitsFor = screenText(event.payload.waitsFor, 100);
+        return ATTENTION;
+      }
+      case 'discovery:proposed': {
+        const p = event.payload;
+        return this.takeProposals([
+          {
+            id: p.proposalId,
+            unitId: p.unitId,
+            title: p.title,
+            source: p.source,
+            discoveredFrom: p.discoveredFrom,
+          },
+        ]);
+      }
+      case 'discovery:decided': {
+        const id = event.payload.proposalId;
+        if (this.proposals.delete(id)) return PROPOSALS;
+        // Not listed: one of those counted beyond the bound (or decided before this screen).
+        if (this.proposalsNotKept === 0) return NONE;
+        this.proposalsNotKept -= 1;
+        return PROPOSALS;
+      }
       case 'plan:edited':
       case 'plan:edit-rejected':
-      case 'discovery:proposed':
-      case 'discovery:decided':
       case 'discovery:ran':
-      case 'unit:overlap':
       case 'repo:tampered':
       case 'budget:reached':
       case 'supervisor:warning':
@@ -255,10 +282,12 @@ export class MissionState {
   private applyUnitState(p: GafferEvents['unit:state']): readonly Section[] {
     let unit = this.units.get(p.unitId);
     if (!unit) {
-      unit = { id: p.unitId, title: p.unitId, status: p.to, attempts: 0, logPath: null, reason: '' };
+      unit = newUnit(p.unitId, p.unitId, p.to);
       this.units.set(p.unitId, unit);
     }
     unit.status = p.to;
+    // An overlap holds a unit back only until it starts (or leaves pending any other way).
+    if (p.to !== 'pending') unit.waitsFor = null;
     unit.reason = screenText(p.reason, 200);
     return HEADER_WORKERS_ATTENTION;
   }
@@ -358,6 +387,39 @@ export class MissionState {
     return countByStatus(this.units.values());
   }
 
+  /** Units that joined while the run went on. */
+  added(): number {
+    let added = 0;
+    for (const unit of this.units.values()) if (unit.origin !== 'plan') added += 1;
+    return added;
+  }
+
+  /** Adds waiting proposals not yet known (events, or the controller's list when the view opens). */
+  takeProposals(rows: readonly ProposalRow[]): readonly Section[] {
+    let changed = false;
+    for (const row of rows) {
+      if (this.proposals.has(row.id)) continue;
+      changed = true;
+      if (this.proposals.size >= MAX_PROPOSALS_KEPT) {
+        this.proposalsNotKept += 1;
+        continue;
+      }
+      this.proposals.set(row.id, {
+        id: row.id,
+        unitId: screenText(row.unitId, 100),
+        title: screenText(row.title, 200),
+        source: row.source,
+        discoveredFrom: screenText(row.discoveredFrom, 200),
+      });
+    }
+    return changed ? PROPOSALS : NONE;
+  }
+
+  buildProposals(): { rows: ProposalRow[]; waiting: number } {
+    const rows = [...this.proposals.values()];
+    return { rows, waiting: rows.length + this.proposalsNotKept };
+  }
+
   buildRounds(): RoundRow[] {
     return this.rounds.map((row) => ({ ...row }));
   }
@@ -392,10 +454,7 @@ export class MissionState {
 
   buildAttention(): UnitRow[] {
     const rows: UnitRow[] = [];
-    for (const unit of this.units.values()) {
-      if (unit.status === 'failed' || unit.status === 'blocked' || unit.status === 'killed')
-        rows.push({ ...unit });
-    }
+    for (const unit of this.units.values()) if (wantsAttention(unit)) rows.push({ ...unit });
     return rows;
   }
 
@@ -409,6 +468,41 @@ export class MissionState {
 
   buildHealth(): HealthView {
     return this.health.build();
+  }
+}
+
+function newUnit(id: string, title: string, status: UnitStatus): UnitState {
+  return {
+    id,
+    title: screenText(title, 200),
+    status,
+    attempts: 0,
+    logPath: null,
+    reason: '',
+    origin: 'plan',
+    discoveredFrom: null,
+    waitsFor: null,
+  };
+}
+
+/** Retryable units, removed ones, and pending ones that joined during the run or wait on an overlap. */
+function wantsAttention(unit: UnitState): boolean {
+  switch (unit.status) {
+    case 'failed':
+    case 'blocked':
+    case 'killed':
+    case 'removed':
+      return true;
+    case 'pending':
+      return unit.origin !== 'plan' || unit.waitsFor !== null;
+    case 'running':
+    case 'merging':
+    case 'done':
+      return false;
+    default: {
+      const unreachable: never = unit.status;
+      return unreachable;
+    }
   }
 }
 
@@ -434,6 +528,8 @@ const WORKERS = WORKERS_ONLY;
 const HEADER: readonly Section[] = ['header'];
 const ROUNDS: readonly Section[] = ['rounds'];
 const MERGES: readonly Section[] = ['merges'];
+const ATTENTION: readonly Section[] = ['attention'];
+const PROPOSALS: readonly Section[] = ['proposals'];
 const HEADER_ROUNDS: readonly Section[] = ['header', 'rounds'];
 const HEADER_WORKERS: readonly Section[] = ['header', 'workers'];
 const HEALTH_ROUNDS: readonly Section[] = ['health', 'rounds'];

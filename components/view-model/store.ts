@@ -16,9 +16,19 @@
  */
 import type { EventBus } from '../../src/events/bus.js';
 import type { GafferEvent } from '../../src/events/types.js';
+import { editRejectionText, ORIGIN_WORDS, planEditText } from '../../src/report/plan-changes.js';
 import { MissionState, WORKERS_ONLY, type Section } from './mission-state.js';
 import { screenText } from './screen-text.js';
-import type { Message, MissionInfo, Overlay, Pane, Selection, ViewSnapshot } from './types.js';
+import type {
+  Message,
+  MissionInfo,
+  Overlay,
+  Pane,
+  ProposalRow,
+  ProposalsView,
+  Selection,
+  ViewSnapshot,
+} from './types.js';
 
 export const DEFAULT_COALESCE_MS = 50;
 /**
@@ -54,6 +64,8 @@ export class ViewModelStore {
   private nextMessageId = 1;
   private pane: Pane = 'workers';
   private index = { workers: 0, units: 0 };
+  /** The proposals view's selection: by id, so it follows its proposal when others are decided. */
+  private proposalSelected: { id: number | null; index: number } = { id: null, index: 0 };
   private overlay: Overlay = 'none';
   private stopping = false;
   private disposed = false;
@@ -72,6 +84,7 @@ export class ViewModelStore {
       attention,
       merges: this.state.buildMerges(),
       health: this.state.buildHealth(),
+      proposals: this.buildProposals(),
       messages: [],
       selection: { pane: 'workers', index: 0, unitId: workers[0]?.unitId ?? null },
       overlay: 'none',
@@ -114,6 +127,7 @@ export class ViewModelStore {
       );
     else if (event.type === 'run:ended')
       this.pushMessage(`run ${event.payload.status}: ${event.payload.reason}`, 'info');
+    else this.pushPlanMessage(event);
     if (sections.length === 0 && !this.dirty.messages) return;
     for (const section of sections) this.dirty[section] = true;
     this.schedule();
@@ -146,6 +160,29 @@ export class ViewModelStore {
   cycleFocus(): void {
     this.pane = this.pane === 'workers' ? 'units' : 'workers';
     this.act();
+  }
+
+  /** Moves the proposals view's selection, wrapping. */
+  moveProposal(delta: number): void {
+    const { rows, selected } = this.snapshot.proposals;
+    if (rows.length === 0) return;
+    const index = (((selected + delta) % rows.length) + rows.length) % rows.length;
+    this.proposalSelected = { id: rows[index]?.id ?? null, index };
+    this.dirty.proposals = true;
+    this.act();
+  }
+
+  /** Opens the proposals view, first taking any waiting proposal the controller has and the screen missed. */
+  openProposals(known: readonly ProposalRow[]): void {
+    if (this.state.takeProposals(known).length > 0) this.dirty.proposals = true;
+    this.overlay = 'proposals';
+    this.act();
+  }
+
+  /** The proposal the view has selected, if any. */
+  selectedProposal(): ProposalRow | undefined {
+    const { rows, selected } = this.snapshot.proposals;
+    return rows[selected];
   }
 
   setOverlay(overlay: Overlay): void {
@@ -187,6 +224,36 @@ export class ViewModelStore {
     this.dirty.messages = true;
   }
 
+  /** Plan edits, added units and discovery passes: said on the message line, where they stay until the next. */
+  private pushPlanMessage(event: GafferEvent): void {
+    switch (event.type) {
+      case 'plan:edited': {
+        const p = event.payload;
+        this.pushMessage(`plan edited: ${planEditText(p)}`, p.refused.length > 0 ? 'refused' : 'ok');
+        return;
+      }
+      case 'plan:edit-rejected':
+        this.pushMessage(`plan ${editRejectionText(event.payload)}`, 'warning');
+        return;
+      case 'unit:added': {
+        const p = event.payload;
+        const from = p.discoveredFrom === null ? '' : ` (from ${p.discoveredFrom})`;
+        this.pushMessage(`${p.unitId} added by ${ORIGIN_WORDS[p.origin]}: ${p.title}${from}`, 'info');
+        return;
+      }
+      case 'discovery:ran': {
+        const p = event.payload;
+        this.pushMessage(
+          `discovery (${p.trigger}): ${p.proposed} proposed, ${p.duplicates} duplicate${p.duplicates === 1 ? '' : 's'}${p.note ? `; ${p.note}` : ''}`,
+          'info',
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
   private schedule(): void {
     if (this.timer !== undefined) return;
     this.timer = setTimeout(() => {
@@ -214,12 +281,22 @@ export class ViewModelStore {
       attention,
       merges: d.merges ? this.state.buildMerges() : previous.merges,
       health: d.health ? this.state.buildHealth() : previous.health,
+      proposals: d.proposals ? this.buildProposals() : previous.proposals,
       messages: d.messages ? this.messages : previous.messages,
       selection: this.buildSelection(workers, attention, previous.selection),
       overlay: this.overlay,
     };
     this.dirty = clean();
     for (const listener of [...this.listeners]) listener();
+  }
+
+  private buildProposals(): ProposalsView {
+    const { rows, waiting } = this.state.buildProposals();
+    // A decided proposal leaves: the selection moves to the one now in its place.
+    const kept = rows.findIndex((row) => row.id === this.proposalSelected.id);
+    const index = kept !== -1 ? kept : Math.min(this.proposalSelected.index, Math.max(0, rows.length - 1));
+    this.proposalSelected = { id: rows[index]?.id ?? null, index };
+    return { rows, waiting, selected: index };
   }
 
   private buildSelection(
@@ -246,6 +323,7 @@ export class ViewModelStore {
       startedAt: s.startedAt,
       endedAt: s.endedAt,
       counts: s.counts(),
+      added: s.added(),
       greenCommit: s.greenCommit,
       greenHeld: s.greenHeld,
       paused: s.paused,
@@ -266,6 +344,7 @@ function clean(): Dirty {
     merges: false,
     health: false,
     messages: false,
+    proposals: false,
     ui: false,
   };
 }

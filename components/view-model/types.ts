@@ -11,8 +11,10 @@ import type {
   Usage as Spend,
   AttemptOutcome,
   MergeStatus,
+  ProposalSource,
   RejectClass,
   RunStatus,
+  UnitOrigin,
   UnitStatus,
 } from '../../src/events/types.js';
 
@@ -21,7 +23,17 @@ export interface MissionInfo {
   runId: number;
   planName: string;
   maxRounds: number;
-  units: readonly { id: string; title: string; dependsOn: readonly string[]; status?: UnitStatus }[];
+  units: readonly {
+    id: string;
+    title: string;
+    dependsOn: readonly string[];
+    status?: UnitStatus;
+    /** How it joined the run (default: the plan file); a resumed run's added units keep their mark. */
+    origin?: UnitOrigin;
+    discoveredFrom?: string | null;
+  }[];
+  /** Proposals already waiting for the operator (a resumed run). */
+  proposals?: readonly ProposalRow[];
   logDir: string;
   /** Slots to show from the start; without it the Workers pane grows as attempts start. */
   concurrency?: number;
@@ -32,7 +44,7 @@ export interface MissionInfo {
 }
 
 export type Pane = 'workers' | 'units';
-export type Overlay = 'none' | 'help' | 'confirm-quit';
+export type Overlay = 'none' | 'help' | 'confirm-quit' | 'proposals';
 
 export interface UnitCounts {
   pending: number;
@@ -42,6 +54,8 @@ export interface UnitCounts {
   failed: number;
   blocked: number;
   killed: number;
+  /** Dropped by a live edit of the plan file: settled, never pending. */
+  removed: number;
 }
 
 export interface HeaderView {
@@ -54,6 +68,8 @@ export interface HeaderView {
   /** Epoch ms of run:ended; elapsed time stops there. */
   endedAt: number | null;
   counts: UnitCounts;
+  /** Units that joined while the run went on (plan edits, discovery, fixups). */
+  added: number;
   greenCommit: string | null;
   /** Why green is not where working is, in words; null when it follows working. */
   greenHeld: string | null;
@@ -112,6 +128,28 @@ export interface UnitRow {
   logPath: string | null;
   /** Why it stopped (the last transition's reason). */
   reason: string;
+  /** How it joined the run: the plan file, a live edit, discovery, a fixup. */
+  origin: UnitOrigin;
+  discoveredFrom: string | null;
+  /** A running unit it waits for because both are expected to touch the same files; null once it starts. */
+  waitsFor: string | null;
+}
+
+/** A discovered unit waiting for the operator; its prompt is read from the controller when shown. */
+export interface ProposalRow {
+  id: number;
+  unitId: string;
+  title: string;
+  source: ProposalSource;
+  discoveredFrom: string;
+}
+
+export interface ProposalsView {
+  /** The waiting proposals kept, oldest first (bounded; `waiting` counts them all). */
+  rows: readonly ProposalRow[];
+  waiting: number;
+  /** The row the proposals view has selected. */
+  selected: number;
 }
 
 export interface MergeRow {
@@ -181,8 +219,13 @@ export interface ViewSnapshot {
   header: HeaderView;
   rounds: readonly RoundRow[];
   workers: readonly WorkerRow[];
-  /** Failed, blocked and killed units: the ones `r` can send back. */
+  /**
+   * Units that want the operator's eye: failed, blocked and killed (the ones `r`
+   * can send back), removed ones, and pending ones that joined during the run
+   * or wait on an overlap.
+   */
   attention: readonly UnitRow[];
+  proposals: ProposalsView;
   merges: readonly MergeRow[];
   health: HealthView;
   messages: readonly Message[];

@@ -1,7 +1,8 @@
 import type { EventBus } from '../events/bus.js';
-import type { GafferEvent, UnitOrigin } from '../events/types.js';
+import type { GafferEvent } from '../events/types.js';
 import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
 import { formatSpend } from './cost.js';
+import { editRejectionText, ORIGIN_WORDS, planEditText } from './plan-changes.js';
 
 export interface HeadlessOptions {
   json: boolean;
@@ -157,25 +158,10 @@ export function formatEvent(event: GafferEvent): string {
       const deps = p.dependsOn.length === 0 ? '' : `, after ${p.dependsOn.join(', ')}`;
       return line('plan', p.unitId, `added by ${ORIGIN_WORDS[p.origin]}: ${p.title}${deps}${from}`);
     }
-    case 'plan:edited': {
-      const p = event.payload;
-      const parts = [
-        p.added.length > 0 ? `added ${p.added.join(', ')}` : '',
-        p.updated.length > 0
-          ? `updated ${p.updated.map((unit) => `${unit.id} (${unit.fields.join(', ')})`).join(', ')}`
-          : '',
-        p.removed.length > 0 ? `removed ${p.removed.join(', ')}` : '',
-        p.objectiveChanged ? 'objective changed' : '',
-        ...p.refused.map((refusal) => `not taken: ${refusal}`),
-      ].filter((part) => part !== '');
-      return line('plan', p.path, `edited: ${parts.length > 0 ? parts.join('; ') : 'nothing changed'}`);
-    }
+    case 'plan:edited':
+      return line('plan', event.payload.path, `edited: ${planEditText(event.payload)}`);
     case 'plan:edit-rejected':
-      return line(
-        'plan',
-        event.payload.path,
-        `edit ignored, the running plan stays as it was: ${firstLine(toTerminalText(event.payload.error, { multiline: true }))}`,
-      );
+      return line('plan', event.payload.path, editRejectionText(event.payload));
     case 'discovery:proposed': {
       const p = event.payload;
       return line('discover', p.unitId, `proposed #${p.proposalId}: ${p.title} (from ${p.discoveredFrom})`);
@@ -225,10 +211,3 @@ function firstLine(text: string): string {
   const lines = text.split(/\r\n|\r|\n/).filter((part) => part.trim() !== '');
   return lines.length <= 1 ? (lines[0] ?? '') : `${lines[0]} (+${lines.length - 1} lines)`;
 }
-
-const ORIGIN_WORDS: Record<UnitOrigin, string> = {
-  plan: 'the plan',
-  edit: 'an edit of the plan file',
-  discovery: 'discovery',
-  fixup: 'a fixup',
-};

@@ -205,6 +205,60 @@ describe('formatEvent', () => {
   });
 });
 
+describe('a plan that grows, in headless lines', () => {
+  const text = (type: EventName, payload?: object): string =>
+    formatEvent(eventOf(type, { ...samples[type], ...payload }));
+
+  it('says how a unit joined, after what, and where it came from', () => {
+    expect(text('unit:added')).toBe(
+      `07:08:09.123 plan    ${'fix-math-adds'.padEnd(20)} added by discovery: Fix failing test math > adds, after parser (from check "tests" on cccccccccc (round 1))`,
+    );
+    expect(text('unit:added', { origin: 'edit', discoveredFrom: null, dependsOn: [] })).toMatch(
+      /added by an edit of the plan file: Fix failing test math > adds$/,
+    );
+  });
+
+  it('lists what an edit changed and what it did not take', () => {
+    expect(text('plan:edited')).toContain(
+      'edited: added docs; updated lexer (prompt); removed old; not taken: unit parser is running: its new prompt is ignored',
+    );
+    expect(
+      text('plan:edited', { added: [], updated: [], removed: [], refused: [], objectiveChanged: false }),
+    ).toMatch(/edited: nothing changed$/);
+  });
+
+  it('a rejected edit: the running plan stays, the first line, and where every line can be read', () => {
+    expect(text('plan:edit-rejected')).toMatch(
+      /plan +\/tmp\/repo\/plan\.json +edit ignored, the running plan stays as it was: dependency cycle: a -> b -> a$/,
+    );
+    const long = text('plan:edit-rejected', {
+      error: 'the plan is invalid:\n  units[1].id: bad id\n\n  dependency cycle: a -> b -> a',
+    });
+    expect(long).not.toMatch(/[\r\n]/);
+    expect(long).toContain(
+      'the running plan stays as it was: the plan is invalid: (+2 lines: `gaffer doctor --plan /tmp/repo/plan.json` lists every problem)',
+    );
+  });
+
+  it('proposals, decisions and discovery passes carry their ids and sources', () => {
+    expect(text('discovery:proposed')).toContain(
+      'proposed #3: Fix failing test math > adds (from check "tests" on cccccccccc (round 1))',
+    );
+    expect(text('discovery:decided')).toContain('#3 accepted by the operator: joined the plan');
+    expect(
+      text('discovery:decided', {
+        by: 'auto',
+        decision: 'duplicate',
+        reason: 'already in the plan as fix-1',
+      }),
+    ).toContain('#3 duplicate: already in the plan as fix-1');
+    expect(text('discovery:ran')).toMatch(/discover -\s+the d key: 1 proposed, 2 duplicate\(s\)$/);
+    expect(text('unit:overlap')).toContain(
+      'waits for parser: both are expected to touch the same file (src/parse.ts)',
+    );
+  });
+});
+
 describe('attachHeadlessReporter', () => {
   it('prints one parseable JSON object per event with its type, skipping worker output and running usage', () => {
     const bus = new EventBus();

@@ -95,7 +95,7 @@ describe('headless output', () => {
 });
 
 describe('gaffer status text', () => {
-  it('keeps one line per unit, attempt and merge, with no control byte', () => {
+  it('keeps one line per unit, attempt, proposal and merge, with no control byte', () => {
     const report: StatusReport = {
       run: {
         id: 1,
@@ -116,6 +116,8 @@ describe('gaffer status text', () => {
           reason: `${HOSTILE}\nsecond`,
           strikes: 1,
           dependsOn: [],
+          origin: 'discovery',
+          discoveredFrom: `${HOSTILE}\nsecond`,
           spend: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null },
           attempts: [
             {
@@ -132,6 +134,17 @@ describe('gaffer status text', () => {
           ],
         },
       ],
+      proposals: [
+        {
+          id: 1,
+          unit: 'u',
+          title: HOSTILE,
+          status: 'rejected',
+          source: 'agent',
+          from: HOSTILE,
+          reason: `${HOSTILE}\nsecond`,
+        },
+      ],
       mergeQueue: [{ id: 1, unit: 'u', status: 'rejected', class: 'red', detail: HOSTILE, commit: null }],
       overlaps: [{ unit: 'u', waitedFor: 'v', files: ['src/x.ts'], reason: `${HOSTILE}\nsecond`, at: AT }],
       health: null,
@@ -139,7 +152,8 @@ describe('gaffer status text', () => {
     };
     const text = formatStatus(report);
     expect(text).not.toMatch(CONTROL);
-    expect(text.split('\n').filter((line) => line.includes('red ok'))).toHaveLength(5);
+    // The plan, the unit's reason and origin, its attempt, the proposal (from and reason, one line), the merge, the overlap.
+    expect(text.split('\n').filter((line) => line.includes('red ok'))).toHaveLength(7);
   });
 });
 
