@@ -6,6 +6,7 @@ import { proposalsFromSnapshot } from '../discovery/from-health.js';
 import { fixupProposal } from '../discovery/fixup.js';
 import type { Proposal } from '../discovery/proposal.js';
 import { errorMessage } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
 import type { ProposalDecision } from '../events/types.js';
 import { UnitSchema, type Unit } from '../plan/schema.js';
 import { askDiscoveryAgent } from '../planning/discovery-agent.js';
@@ -93,6 +94,16 @@ export class Discovery {
       `the ${label} snapshot`,
       this.mode === 'auto',
     );
+  }
+
+  /** Reads the discoveries of each attempt that hands off a valid handoff; returns the unsubscribe. */
+  watchHandoffs(bus: EventBus): () => void {
+    const { recorder, runId } = this.options;
+    return bus.on('attempt:ended', (event) => {
+      if (event.runId !== runId || event.handoff !== 'valid') return;
+      const row = recorder.store.attempts.find(runId, event.unitId, event.attempt);
+      this.afterHandoff(event.unitId, event.attempt, row?.handoff_json ?? null);
+    });
   }
 
   /** An attempt handed off: the discoveries it reported. */

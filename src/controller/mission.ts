@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { GafferError, PreflightError, errorMessage } from '../errors.js';
-import type { RunStatus, UnitStatus } from '../events/types.js';
+import type { ProposalSource, RunStatus, UnitOrigin, UnitStatus } from '../events/types.js';
 import { branchTip } from '../git/git.js';
 import { RepoGuard } from '../git/repo-guard.js';
 import { describeSource } from '../git/source-repo.js';
@@ -31,13 +31,11 @@ import { LiveMissionControl } from './operator.js';
 import { reconcile, sweep } from './reconcile.js';
 import { Recorder, type EventSpec } from './recorder.js';
 import { Rounds } from './rounds.js';
-import { latestOfPlan, openRun } from './run-setup.js';
+import { latestOfPlan, openRun, unitsAtStart } from './run-setup.js';
 import { UnitLedger } from './unit-ledger.js';
 import { WaveScheduler } from './wave-scheduler.js';
 import { Discovery } from './discovery.js';
-import { PlanBook } from './plan-book.js';
-import { planEdit } from '../plan/edit.js';
-import { watchPlan, type PlanWatcher } from '../plan/watch.js';
+import { PlanBook, watchPlanEdits } from './plan-book.js';
 
 export interface MissionOptions {
   config: Config;
@@ -61,7 +59,16 @@ export interface MissionInfo {
   runId: number;
   planName: string;
   maxRounds: number;
-  units: { id: string; title: string; dependsOn: string[]; status: UnitStatus }[];
+  units: {
+    id: string;
+    title: string;
+    dependsOn: string[];
+    status: UnitStatus;
+    origin: UnitOrigin;
+    discoveredFrom: string | null;
+  }[];
+  /** Proposals waiting for the operator (a resumed run's). */
+  proposals: { id: number; unitId: string; title: string; source: ProposalSource; discoveredFrom: string }[];
   logDir: string;
   /** What the run's attempts used before this start (a resumed run). */
   spent: Spend;
@@ -148,7 +155,7 @@ export class Mission {
       planName: plan.name,
       maxRounds,
       // A resumed run's units start from where they were (those discovery added too), not from pending.
-      units: runUnits(store, runId),
+      ...unitsAtStart(store, runId),
       logDir: logDirFor(this.options.stateDir, runId),
       spent: store.attempts.runSpend(runId),
     });
@@ -292,11 +299,7 @@ export class Mission {
       workingTip: () => guard.recorded('working'),
       onAdded: () => scheduler?.wake(),
     });
-    const offHandoffs = this.options.bus.on('attempt:ended', (event) => {
-      if (event.runId !== runId || event.handoff !== 'valid') return;
-      const row = store.attempts.find(runId, event.unitId, event.attempt);
-      discovery.afterHandoff(event.unitId, event.attempt, row?.handoff_json ?? null);
-    });
+    const offHandoffs = discovery.watchHandoffs(this.options.bus);
     const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
     let lastSnapshot = baseline;
     if (baseline) {
@@ -334,7 +337,14 @@ export class Mission {
       latestSnapshot: () => lastSnapshot,
       stop: () => this.requestStop('operator'),
     });
-    const watcher = this.watchPlanFile(runId, planBook, () => scheduler?.wake());
+    const watcher =
+      this.options.planPath === undefined
+        ? undefined
+        : watchPlanEdits(planBook, {
+            planPath: this.options.planPath,
+            planName: plan.name,
+            wake: () => scheduler?.wake(),
+          });
     const resumeAt = rounds.resumePoint();
     round = resumeAt.round;
     try {
@@ -477,47 +487,6 @@ export class Mission {
     };
   }
 
-  /**
-   * Watches the plan file while the run goes on: a saved edit is judged
-   * against the units as they are now and taken (in part, said) or ignored.
-   */
-  private watchPlanFile(runId: number, book: PlanBook, wake: () => void): PlanWatcher | undefined {
-    const planPath = this.options.planPath;
-    if (planPath === undefined) return undefined;
-    const { plan } = this.options;
-    return watchPlan(planPath, {
-      onChange: (change) => {
-        try {
-          if (!change.ok) {
-            this.recorder.record([['plan:edit-rejected', { runId, path: planPath, error: change.error }]]);
-            return;
-          }
-          const edit = planEdit(
-            book.liveUnits(),
-            book.removedIds(),
-            change.plan,
-            { name: plan.name, objective: book.objective },
-            planPath,
-          );
-          if (edit.ok && edit.unchanged && edit.refused.length === 0) return;
-          book.applyEdit(edit, planPath, change.plan);
-          wake();
-        } catch (error) {
-          if (this.recorder.failure) return;
-          this.recorder.record([
-            [
-              'supervisor:warning',
-              {
-                runId,
-                message: redact(`the edit of ${planPath} could not be taken: ${errorMessage(error)}`),
-              },
-            ],
-          ]);
-        }
-      },
-    });
-  }
-
   private countRound(stats: { done: number; failed: number; merged: number; rejected: number }): () => void {
     const { bus } = this.options;
     const offs = [
@@ -572,18 +541,4 @@ export class CheckUnusableError extends PreflightError {
 /** Units that can still run or land: a run with none is done with its rounds. */
 function hasWorkLeft(ledger: UnitLedger): boolean {
   return ledger.all().some((unit) => unit.status === 'pending' || unit.status === 'merging');
-}
-
-/** The run's units as the screen first shows them: where each one is, those added while running too. */
-function runUnits(store: Store, runId: number): MissionInfo['units'] {
-  const dependencies = store.units.dependencies(runId);
-  return store.units
-    .all(runId)
-    .filter((row) => row.status !== 'removed')
-    .map((row) => ({
-      id: row.id,
-      title: row.title,
-      dependsOn: dependencies.get(row.id) ?? [],
-      status: row.status,
-    }));
 }

@@ -1,5 +1,7 @@
 import type { UnitOrigin } from '../events/types.js';
-import type { LiveUnit, PlanEdit } from '../plan/edit.js';
+import { errorMessage } from '../errors.js';
+import { planEdit, type LiveUnit, type PlanEdit } from '../plan/edit.js';
+import { watchPlan, type PlanWatcher } from '../plan/watch.js';
 import type { Plan, Unit } from '../plan/schema.js';
 import { UnitSchema } from '../plan/schema.js';
 import { redact } from '../util/redact.js';
@@ -99,9 +101,7 @@ export class PlanBook {
   applyEdit(edit: PlanEdit, filePath: string, filePlan: Plan): void {
     const { runId } = this;
     if (!edit.ok) {
-      this.recorder.record([
-        ['plan:edit-rejected', { runId, path: filePath, error: edit.error ?? 'the edit is invalid' }],
-      ]);
+      this.rejectEdit(filePath, edit.error ?? 'the edit is invalid');
       return;
     }
     const store = this.recorder.store;
@@ -146,6 +146,17 @@ export class PlanBook {
     }
     if (edit.objectiveChanged) this.objectiveText = filePlan.objective;
     this.settleBlocking([...edit.added.map((unit) => unit.id), ...edit.updated.map(({ id }) => id)]);
+  }
+
+  /** The plan file could not be read as a plan: the running plan stays as it was. */
+  rejectEdit(filePath: string, error: string): void {
+    this.recorder.record([['plan:edit-rejected', { runId: this.runId, path: filePath, error }]]);
+  }
+
+  /** A warning about the plan, unless the store itself failed (then the run is stopping anyway). */
+  warn(message: string): void {
+    if (this.recorder.failure) return;
+    this.recorder.record([['supervisor:warning', { runId: this.runId, message: redact(message) }]]);
   }
 
   private additions(
@@ -204,4 +215,38 @@ export class PlanBook {
       },
     );
   }
+}
+
+/**
+ * Watches the plan file while the run goes on: each saved version is judged
+ * against the units as they are at that moment and taken (in part, said) or
+ * ignored as a whole (said). Returns the watcher to close at the run's end.
+ */
+export function watchPlanEdits(
+  book: PlanBook,
+  options: { planPath: string; planName: string; wake: () => void },
+): PlanWatcher {
+  const { planPath } = options;
+  return watchPlan(planPath, {
+    onChange: (change) => {
+      try {
+        if (!change.ok) {
+          book.rejectEdit(planPath, change.error);
+          return;
+        }
+        const edit = planEdit(
+          book.liveUnits(),
+          book.removedIds(),
+          change.plan,
+          { name: options.planName, objective: book.objective },
+          planPath,
+        );
+        if (edit.ok && edit.unchanged && edit.refused.length === 0) return;
+        book.applyEdit(edit, planPath, change.plan);
+        options.wake();
+      } catch (error) {
+        book.warn(`the edit of ${planPath} could not be taken: ${errorMessage(error)}`);
+      }
+    },
+  });
 }

@@ -4,6 +4,7 @@ import { redact } from '../util/redact.js';
 import type { Store } from '../store/store.js';
 import type { RunRow } from '../store/runs.js';
 import { grantRounds } from './rounds.js';
+import type { MissionInfo } from './mission.js';
 
 export function planHash(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 16);
@@ -83,4 +84,33 @@ export function createRun(store: Store, input: NewRun): number {
 /** A unit's spec as stored (redacted): two runs' units are the same unit when id and spec match. */
 export function unitSpecJson(unit: Plan['units'][number]): string {
   return redact(JSON.stringify(unit));
+}
+
+/**
+ * The run's units and waiting proposals as a screen first shows them: where
+ * each unit is (a resumed run's too), those added while running with their
+ * origin, removed ones left out.
+ */
+export function unitsAtStart(store: Store, runId: number): Pick<MissionInfo, 'units' | 'proposals'> {
+  const dependencies = store.units.dependencies(runId);
+  return {
+    units: store.units
+      .all(runId)
+      .filter((row) => row.status !== 'removed')
+      .map((row) => ({
+        id: row.id,
+        title: row.title,
+        dependsOn: dependencies.get(row.id) ?? [],
+        status: row.status,
+        origin: row.origin,
+        discoveredFrom: row.discovered_from,
+      })),
+    proposals: store.proposals.open(runId).map((row) => ({
+      id: row.id,
+      unitId: row.unit_id,
+      title: row.title,
+      source: row.source,
+      discoveredFrom: row.discovered_from,
+    })),
+  };
 }
