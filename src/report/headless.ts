@@ -164,12 +164,12 @@ export function formatEvent(event: GafferEvent): string {
       return line('plan', event.payload.path, editRejectionText(event.payload));
     case 'discovery:proposed': {
       const p = event.payload;
-      return line('discover', p.unitId, `proposed #${p.proposalId}: ${p.title} (from ${p.discoveredFrom})`);
+      return line('found', p.unitId, `proposed #${p.proposalId}: ${p.title} (from ${p.discoveredFrom})`);
     }
     case 'discovery:decided': {
       const p = event.payload;
       return line(
-        'discover',
+        'found',
         p.unitId,
         `#${p.proposalId} ${p.decision}${p.by === 'operator' ? ' by the operator' : ''}: ${p.reason}`,
       );
@@ -177,7 +177,7 @@ export function formatEvent(event: GafferEvent): string {
     case 'discovery:ran': {
       const p = event.payload;
       return line(
-        'discover',
+        'found',
         '-',
         `${p.trigger}: ${p.proposed} proposed, ${p.duplicates} duplicate(s)${p.note ? `; ${p.note}` : ''}`,
       );

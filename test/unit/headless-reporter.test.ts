@@ -252,7 +252,7 @@ describe('a plan that grows, in headless lines', () => {
         reason: 'already in the plan as fix-1',
       }),
     ).toContain('#3 duplicate: already in the plan as fix-1');
-    expect(text('discovery:ran')).toMatch(/discover -\s+the d key: 1 proposed, 2 duplicate\(s\)$/);
+    expect(text('discovery:ran')).toMatch(/found   -\s+the d key: 1 proposed, 2 duplicate\(s\)$/);
     expect(text('unit:overlap')).toContain(
       'waits for parser: both are expected to touch the same file (src/parse.ts)',
     );
