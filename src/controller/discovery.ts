@@ -156,7 +156,7 @@ export class Discovery {
       );
     }
     return done(
-      `discovery runs (${sources.join(' and ')})${this.mode === 'confirm' ? ': proposals wait for you (p reviews them)' : ''}`,
+      `discovery runs (${sources.join(' and ')})${this.mode === 'confirm' ? ': proposals wait for you (v reviews them)' : ''}`,
     );
   }
 
@@ -309,25 +309,17 @@ export class Discovery {
       title: redact(proposal.title),
       discoveredFrom: redact(proposal.discoveredFrom),
     };
-    const proposedEvent = (): EventSpec => [
-      'discovery:proposed',
-      {
-        runId,
-        proposalId: id,
-        unitId: stored.unitId,
-        title: stored.title,
-        source: stored.source,
-        discoveredFrom: stored.discoveredFrom,
-      },
-    ];
     // The id is known only once the row is written: the events are made after it.
     recorder.recordMade(() => {
       id = recorder.store.proposals.insert(runId, { ...stored, round }, status, reason);
-      const events: EventSpec[] = [proposedEvent()];
+      const { unitId, title, source, discoveredFrom } = stored;
+      const events: EventSpec[] = [
+        ['discovery:proposed', { runId, proposalId: id, unitId, title, source, discoveredFrom }],
+      ];
       if (status !== 'proposed') {
         events.push([
           'discovery:decided',
-          { runId, proposalId: id, unitId: stored.unitId, decision: status, by: 'auto', reason },
+          { runId, proposalId: id, unitId, decision: status, by: 'auto', reason },
         ]);
       }
       return events;
