@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { Discovery } from '../controller/discovery.js';
 import { PlanBook } from '../controller/plan-book.js';
+import { reopenRun } from '../controller/operator.js';
 import { Recorder } from '../controller/recorder.js';
 import { Rounds } from '../controller/rounds.js';
 import { UnitLedger } from '../controller/unit-ledger.js';
@@ -66,7 +67,11 @@ export async function discoverCommand(flags: Flags): Promise<number> {
       if (accept !== undefined || reject !== undefined) {
         const answer = accept !== undefined ? discovery.accept(accept) : discovery.reject(reject ?? 0);
         if (!answer.ok) throw new UsageError(answer.message);
-        if (accept !== undefined) reopenRun(store, recorder, run.id, rounds, answer.message);
+        // An accepted unit must run: a finished run becomes resumable, with a round for it.
+        if (accept !== undefined) {
+          const reason = `${answer.message}: run \`gaffer run\` to continue`;
+          recorder.record([], () => reopenRun(store, rounds, run, reason));
+        }
         if (!flags.json) printLine(answer.message);
         return ExitCode.ok;
       }
@@ -95,17 +100,6 @@ export async function discoverCommand(flags: Flags): Promise<number> {
     store.close();
     lock.release();
   }
-}
-
-/** An accepted unit must run: a finished run becomes resumable, with a round for it. */
-function reopenRun(store: Store, recorder: Recorder, runId: number, rounds: Rounds, why: string): void {
-  const run = store.runs.get(runId);
-  if (!run) return;
-  recorder.record([], () => {
-    rounds.ensureAfter(rounds.last);
-    if (run.status !== 'running' && run.status !== 'interrupted')
-      store.runs.move(runId, run.status, 'interrupted', `${why}: run \`gaffer run\` to continue`);
-  });
 }
 
 function proposalNumber(value: string | undefined, flag: string): number | undefined {

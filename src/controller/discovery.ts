@@ -3,7 +3,7 @@ import { dedupe, assignIds } from '../discovery/dedupe.js';
 import { proposalFromAgent } from '../discovery/from-agent.js';
 import { proposalsFromHandoff } from '../discovery/from-handoff.js';
 import { proposalsFromSnapshot } from '../discovery/from-health.js';
-import { fixupProposal } from '../discovery/fixup.js';
+import { fixupChecks, fixupProposal } from '../discovery/fixup.js';
 import type { Proposal } from '../discovery/proposal.js';
 import { errorMessage } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -381,12 +381,6 @@ export class Discovery {
       ['discovery:ran', { runId: this.options.runId, trigger, proposed, duplicates, note }],
     ]);
   }
-}
-
-/** The checks a fixup proposal is about (its `fixup:` key). */
-function fixupChecks(fixup: Proposal): Set<string> {
-  const key = fixup.keys.find((candidate) => candidate.startsWith('fixup:'));
-  return new Set(key === undefined ? [] : key.slice('fixup:'.length).split(','));
 }
 
 function toOpenProposal(row: ProposalRow): OpenProposal {

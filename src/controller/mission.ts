@@ -286,33 +286,8 @@ export class Mission {
 
     const workingTip = await this.ensureWorkingBranch(runId, guard);
     await workspace.ensure(repo, workingTip);
-    let round = 0;
-    const discovery = new Discovery({
-      recorder: this.recorder,
-      runId,
-      book: planBook,
-      config,
-      repo,
-      stateDir,
-      signal,
-      round: () => (round === 0 ? null : round),
-      workingTip: () => guard.recorded('working'),
-      onAdded: () => scheduler?.wake(),
-    });
-    const offHandoffs = discovery.watchHandoffs(this.options.bus);
-    const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
-    let lastSnapshot = baseline;
-    if (baseline) {
-      await this.startGreen(runId, baseline, guard);
-      discovery.afterSnapshot(baseline, undefined, null, 'baseline');
-      // A fixup of a red baseline is in the plan before the first attempt starts.
-      await discovery.idle();
-    }
-
     const budget = new Budget(config.budget, store, runId);
-    // eslint-disable-next-line prefer-const -- discovery, made earlier, wakes it once it exists
-    let scheduler: WaveScheduler | undefined;
-    scheduler = new WaveScheduler({
+    const scheduler = new WaveScheduler({
       recorder: this.recorder,
       ledger,
       queue,
@@ -327,6 +302,29 @@ export class Mission {
       budget,
       onAgentConfigError: (message) => this.stopForAgentAuth(message),
     });
+    let round = 0;
+    const discovery = new Discovery({
+      recorder: this.recorder,
+      runId,
+      book: planBook,
+      config,
+      repo,
+      stateDir,
+      signal,
+      round: () => (round === 0 ? null : round),
+      workingTip: () => guard.recorded('working'),
+      onAdded: () => scheduler.wake(),
+    });
+    const offHandoffs = discovery.watchHandoffs(this.options.bus);
+    const baseline = await this.snapshot(runId, null, 'baseline', workingTip, workspace, logDir);
+    let lastSnapshot = baseline;
+    if (baseline) {
+      await this.startGreen(runId, baseline, guard);
+      discovery.afterSnapshot(baseline, undefined, null, 'baseline');
+      // A fixup of a red baseline is in the plan before the first attempt starts.
+      await discovery.idle();
+    }
+
     this.control.bind({
       recorder: this.recorder,
       ledger,
@@ -343,7 +341,7 @@ export class Mission {
         : watchPlanEdits(planBook, {
             planPath: this.options.planPath,
             planName: plan.name,
-            wake: () => scheduler?.wake(),
+            wake: () => scheduler.wake(),
           });
     const resumeAt = rounds.resumePoint();
     round = resumeAt.round;

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
+import type { RunRow } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import type { CommandResult, LiveOutput, MissionControl, OpenProposal } from './control.js';
 import { Recorder } from './recorder.js';
@@ -168,16 +169,21 @@ export function retryUnit(
   const rounds = new Rounds(recorder, run.id);
   const reason = `unit ${unitId} retried by the operator: run \`gaffer run\` to continue`;
   // One transaction: the unit, the units it unblocks and the run's new budget commit together.
-  ledger.retry(unitId, {
-    write: () => {
-      rounds.ensureAfter(rounds.last);
-      if (run.status !== 'running' && run.status !== 'interrupted')
-        store.runs.move(run.id, run.status, 'interrupted', reason);
-    },
-  });
+  ledger.retry(unitId, { write: () => reopenRun(store, rounds, run, reason) });
   const unblocked = ledger
     .all()
     .filter((row) => blockedBefore.has(row.id) && row.status === 'pending')
     .map((row) => row.id);
   return { runId: run.id, unblocked };
+}
+
+/**
+ * Work was given to a run while no supervisor runs (a retry, an accepted
+ * proposal): it gets a round after its last, and a finished run becomes
+ * resumable. A write, for the caller's transaction.
+ */
+export function reopenRun(store: Store, rounds: Rounds, run: RunRow, reason: string): void {
+  rounds.ensureAfter(rounds.last);
+  if (run.status !== 'running' && run.status !== 'interrupted')
+    store.runs.move(run.id, run.status, 'interrupted', reason);
 }

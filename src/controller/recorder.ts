@@ -36,20 +36,10 @@ export class Recorder {
   }
 
   record(events: readonly EventSpec[], write?: () => void): void {
-    if (this.failed) throw this.failed;
-    const made: GafferEvent[] = events.map(([type, payload]) => makeEvent(type, payload));
-    try {
-      this.store.assertIntact();
-      this.store.transaction(() => {
-        write?.();
-        for (const event of made) this.store.events.append(event);
-      });
-    } catch (error) {
-      const failure = stateFailure(error, this.store.file);
-      if (failure) this.fail(failure);
-      throw failure ?? error;
-    }
-    for (const event of made) this.bus.publish(event);
+    this.recordMade(() => {
+      write?.();
+      return events;
+    });
   }
 
   /** Like record, for events that name what the write made (a new row's id): both in one transaction. */

@@ -7,6 +7,9 @@ import { describeFindingLine, failureOf } from './from-health.js';
 import { capList, indent, proposalKeys, shortCommit, titleKey, type Proposal } from './proposal.js';
 
 /** Failing tests or findings named per check in a fixup's prompt. */
+/** A fixup's key names the checks it is about: no second proposal for the same failures. */
+const FIXUP_KEY = 'fixup:';
+
 export const MAX_FAILURES_LISTED = 20;
 
 export interface FixupContext {
@@ -82,7 +85,7 @@ export function fixupProposal(
         discoveredFrom: previous
           ? `regression on ${at}: ${listed} passed on ${shortCommit(previous.commit)} and fail now`
           : `red baseline on ${at}: ${listed} fail`,
-        keys: proposalKeys(titleKey(title), `fixup:${[...names].sort().join(',')}`),
+        keys: proposalKeys(titleKey(title), `${FIXUP_KEY}${[...names].sort().join(',')}`),
       },
     ],
     new Set(),
@@ -115,4 +118,10 @@ function describeFailure(check: CheckResult): string[] {
   }
   lines.push(...describeLogTail(check));
   return lines;
+}
+
+/** The checks a fixup proposal is about (read from its key, where fixupProposal put them). */
+export function fixupChecks(fixup: Proposal): Set<string> {
+  const key = fixup.keys.find((candidate) => candidate.startsWith(FIXUP_KEY));
+  return new Set(key === undefined ? [] : key.slice(FIXUP_KEY.length).split(','));
 }
