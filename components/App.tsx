@@ -9,11 +9,12 @@ import { layoutFor } from './layout.js';
 import { MergeQueuePane } from './MergeQueuePane.js';
 import { OutputPane, type OutputTarget } from './OutputPane.js';
 import { ProposalsView } from './ProposalsView.js';
-import { QuitConfirm } from './QuitConfirm.js';
+import { KillConfirm, QuitConfirm } from './QuitConfirm.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
 import { UiContext, type UiServices } from './ui-context.js';
 import { UnitsPane } from './UnitsPane.js';
+import { UnitsView } from './UnitsView.js';
 import { useKeys } from './use-keys.js';
 import { useNow } from './use-now.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -71,6 +72,14 @@ export function Screen() {
     body = <HelpOverlay height={middle} width={layout.width} />;
   } else if (view.overlay === 'proposals') {
     body = <ProposalsView proposals={view.proposals} height={middle} width={layout.width} />;
+  } else if (view.overlay === 'units') {
+    body = <UnitsView units={view.units} height={middle} width={layout.width} />;
+  } else if (view.overlay === 'confirm-kill' && view.killConfirm !== null) {
+    body = (
+      <Box height={middle} flexDirection="column">
+        <KillConfirm confirm={view.killConfirm} width={layout.width} />
+      </Box>
+    );
   } else if (view.overlay === 'confirm-quit') {
     body = (
       <Box height={middle} flexDirection="column">

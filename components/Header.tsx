@@ -39,6 +39,7 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
       </Box>
       <Text wrap="truncate-end">
         {`${c.pending} pending · `}
+        {header.retrying > 0 ? <Text color={theme.warn}>{`${header.retrying} retrying · `}</Text> : null}
         <Text color={c.running > 0 ? theme.accent : undefined}>{`${c.running} running`}</Text>
         {` · ${c.merging} merging · `}
         <Text color={c.done > 0 ? theme.ok : undefined}>{`${c.done} done`}</Text>

@@ -30,7 +30,7 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
   // A column for cost only once an agent reported usage (the scripted and plain command agents do not).
   const spendWidth = workers.some((worker) => worker.spend !== '') ? SPEND_WIDTH : 0;
   // The fixed columns: marker and slot, unit, title, attempt, state, elapsed, spend; the newest line takes the rest.
-  const lastLineWidth = width - (4 + 16 + (showTitle ? 23 : 0) + 7 + 8 + 7 + spendWidth);
+  const lastLineWidth = width - (4 + 16 + (showTitle ? 23 : 0) + 1 + ATTEMPT_WIDTH + 8 + 7 + spendWidth);
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
@@ -42,13 +42,7 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
       {workers.slice(start, end).map((worker, offset) => {
         const index = start + offset;
         const isSelected = index === selected;
-        // k of max while strikes count; a retried unit starts afresh, so a higher k is shown plainly.
-        const attempt =
-          worker.unitId === null
-            ? ''
-            : maxAttempts && worker.attempt <= maxAttempts
-              ? `${worker.attempt}/${maxAttempts}`
-              : `#${worker.attempt}`;
+        const attempt = worker.unitId === null ? '' : attemptText(worker, maxAttempts);
         const elapsed =
           worker.unitId === null ? '' : formatDuration((worker.endedAt ?? now) - worker.startedAt);
         return (
@@ -70,7 +64,7 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
                 </Text>
               </Box>
             ) : null}
-            <Box width={6} flexShrink={0} marginLeft={1}>
+            <Box width={ATTEMPT_WIDTH} flexShrink={0} marginLeft={1}>
               <Text wrap="truncate-end">{attempt}</Text>
             </Box>
             <Box width={8} flexShrink={0}>
@@ -94,8 +88,20 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
   );
 });
 
+/**
+ * The attempt's number, and the strikes before it of the most allowed once
+ * there are any: `#3 1✗/3`. Attempts that cost no strike (a kill, an
+ * operator's retry, a resume) never make it look like the last chance.
+ */
+export function attemptText(worker: Pick<WorkerRow, 'attempt' | 'strikes'>, maxAttempts: number | null): string {
+  if (worker.strikes === 0 || maxAttempts === null) return `#${worker.attempt}`;
+  return `#${worker.attempt} ${worker.strikes}✗/${maxAttempts}`;
+}
+
 /** `$12.34 123.4k tok` and a space. */
 const SPEND_WIDTH = 18;
+/** `#12 2✗/3` and a space. */
+const ATTEMPT_WIDTH = 10;
 
 export function stateColor(state: string, theme: Theme): string | undefined {
   switch (state) {

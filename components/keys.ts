@@ -5,7 +5,7 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
   {
     key: 'k',
     short: 'kill',
-    long: 'kill the selected attempt: its whole process group ends, no strike, the unit waits for r',
+    long: 'kill the selected attempt (asks first, y kills): its whole process group ends, no strike, the unit waits for r',
   },
   {
     key: 'r',
@@ -22,6 +22,11 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
     short: 'proposals',
     long: 'review the proposals waiting (discovery.mode confirm): a accepts, x rejects, j/k move, Esc closes',
   },
+  {
+    key: 'u',
+    short: 'units',
+    long: 'every unit: state, what it waits on, attempts and cost; s sorts, / filters, j/k move, Esc closes',
+  },
   { key: 'p', short: 'pause', long: 'pause or resume scheduling (running attempts go on)' },
   {
     key: 'q',
@@ -31,6 +36,9 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
   { key: '^C', short: 'quit', long: 'same as q; a second Ctrl-C forces the exit' },
   { key: '?', short: 'help', long: 'this help (any key closes it)' },
 ];
+
+/** The Units view's own keys, as its title names them. */
+export const UNITS_VIEW_KEYS = 'j/k move · s sort · / filter · r retry · K kill · Esc close';
 
 /** The proposals view's own keys, as its title names them. */
 export const PROPOSAL_KEYS = 'a accept · x reject · j/k ↑↓ move · d discover · Esc close';

@@ -2,6 +2,7 @@ import { useInput, type Key } from 'ink';
 import { useRef } from 'react';
 import type { CommandResult } from '../src/controller/control.js';
 import { useUi } from './use-ui.js';
+import { SORT_WORDS } from './view-model/units-view.js';
 
 /**
  * The keys. Each one acts through the view model (selection, overlays) or
@@ -13,6 +14,9 @@ import { useUi } from './use-ui.js';
  *
  * v opens the proposals view, which has keys of its own (a accept, x reject,
  * j/k and the arrows move, Esc or v closes); d runs discovery there too.
+ * u opens the Units view (j/k move, s sorts, / filters, r retries, K kills).
+ * k (and K in the Units view) asks before it kills: y kills, any other key keeps it.
+ * Every key gets an answer: one that does nothing here says so.
  */
 export function useKeys(): void {
   const { store, control, onForceQuit } = useUi();
@@ -50,6 +54,57 @@ export function useKeys(): void {
     show(act(unitId));
   };
 
+  /** A kill asks first; a unit with no running attempt gets the controller's own refusal. */
+  const askKill = (unitId: string): void => {
+    const running = control.running().find((entry) => entry.unitId === unitId);
+    if (running === undefined) show(control.kill(unitId));
+    else store.askKill({ unitId, attempt: running.attempt });
+  };
+
+  const confirmKill = (input: string): void => {
+    const asked = store.takeKill();
+    if (asked === null) return;
+    if (input === 'y' || input === 'Y') show(control.kill(asked.unitId));
+    else store.showMessage(`kill cancelled: ${asked.unitId}'s attempt ${asked.attempt} goes on`, 'info');
+  };
+
+  const unknown = (input: string, key: Key, where: string): void => {
+    const name = keyName(input, key);
+    store.showMessage(`${name} does nothing ${where}: ? lists the keys`, 'info');
+  };
+
+  const unitsKey = (input: string, key: Key): void => {
+    const view = store.getSnapshot().units;
+    if (view.typing) {
+      if (key.escape) store.endFilter(false);
+      else if (key.return) store.endFilter(true);
+      else if (key.backspace || key.delete) store.eraseFilter();
+      else if (input !== '' && !key.ctrl && !key.meta) store.typeFilter(input);
+      return;
+    }
+    const selected = (): string | null => store.selectedUnit()?.id ?? null;
+    const onUnit = (verb: string, act: (unitId: string) => void): void => {
+      const unitId = selected();
+      if (unitId === null) store.showMessage(`no unit to ${verb}: the list is empty`, 'refused');
+      else act(unitId);
+    };
+    if (key.escape && view.filter !== '') store.endFilter(false);
+    else if (key.escape || input === 'u') store.setOverlay('none');
+    else if (key.upArrow || input === 'k') store.moveUnit(-1);
+    else if (key.downArrow || input === 'j') store.moveUnit(1);
+    else if (key.pageUp) store.moveUnit(-10);
+    else if (key.pageDown) store.moveUnit(10);
+    else if (key.home || input === 'g') store.moveUnit(-Infinity);
+    else if (key.end || input === 'G') store.moveUnit(Infinity);
+    else if (input === 's') store.showMessage(`units sorted by ${SORT_WORDS[store.cycleSort()]}`, 'info');
+    else if (input === '/') store.startFilter();
+    else if (input === 'r') onUnit('retry', (unitId) => show(control.retry(unitId)));
+    else if (input === 'K') onUnit('kill', askKill);
+    else if (input === 'q') requestQuit();
+    else if (input === '?') store.setOverlay('help');
+    else unknown(input, key, 'in the Units view');
+  };
+
   const onProposal = (verb: string, act: (proposalId: number) => CommandResult): void => {
     const proposal = store.selectedProposal();
     if (proposal === undefined) {
@@ -67,6 +122,7 @@ export function useKeys(): void {
     else if (input === 'x') onProposal('reject', (id) => control.reject(id));
     else if (input === 'd') show(control.discover());
     else if (input === 'q') requestQuit();
+    else unknown(input, key, 'in the proposals view');
   };
 
   useInput((input: string, key: Key) => {
@@ -80,9 +136,18 @@ export function useKeys(): void {
     if (overlay === 'confirm-quit') {
       if (input === 'y' || input === 'Y') quitNow();
       else if (input === 'n' || input === 'N' || input === 'q' || key.escape) {
-        store.setOverlay('none');
+        store.setOverlay(store.dialogReturn());
         interrupts.current = 0;
-      }
+        store.showMessage('quit cancelled: the mission goes on', 'info');
+      } else store.showMessage('y quits, n or Esc goes back', 'info');
+      return;
+    }
+    if (overlay === 'confirm-kill') {
+      confirmKill(input);
+      return;
+    }
+    if (overlay === 'units') {
+      unitsKey(input, key);
       return;
     }
     if (overlay === 'help') {
@@ -96,12 +161,31 @@ export function useKeys(): void {
     if (key.upArrow) store.moveSelection(-1);
     else if (key.downArrow) store.moveSelection(1);
     else if (key.tab || key.leftArrow || key.rightArrow) store.cycleFocus();
-    else if (input === 'k') onSelected('kill', (unitId) => control.kill(unitId));
-    else if (input === 'r') onSelected('retry', (unitId) => control.retry(unitId));
+    else if (input === 'k') {
+      const { unitId } = store.getSnapshot().selection;
+      if (unitId === null) onSelected('kill', (id) => control.kill(id));
+      else askKill(unitId);
+    } else if (input === 'r') onSelected('retry', (unitId) => control.retry(unitId));
+    else if (input === 'u') store.openUnits();
     else if (input === 'd') show(control.discover());
     else if (input === 'v') store.openProposals(control.proposals());
     else if (input === 'p') show(control.setPaused(!control.isPaused()));
     else if (input === 'q') requestQuit();
     else if (input === '?') store.setOverlay('help');
+    else unknown(input, key, 'here');
   });
+}
+
+/** A key as the message line names it. */
+function keyName(input: string, key: Key): string {
+  if (key.return) return 'Enter';
+  if (key.escape) return 'Esc';
+  if (key.pageUp) return 'PgUp';
+  if (key.pageDown) return 'PgDn';
+  if (key.home) return 'Home';
+  if (key.end) return 'End';
+  if (key.backspace || key.delete) return 'Backspace';
+  if (key.ctrl) return `Ctrl-${input.toUpperCase()}`;
+  if (input === ' ') return 'Space';
+  return `"${input}"`;
 }

@@ -14,6 +14,7 @@ import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
 import { screenText } from './screen-text.js';
 import type {
+  AttemptMark,
   HealthView,
   MergeRow,
   MissionInfo,
@@ -32,18 +33,29 @@ export const MAX_ROUNDS_KEPT = 50;
 export const MAX_ENDED_MERGES_KEPT = 20;
 /** Waiting proposals kept for the list; more are counted (the controller holds them all). */
 export const MAX_PROPOSALS_KEPT = 200;
+/** Ended attempts listed per unit; older ones are counted in `attempts` only. */
+export const MAX_ATTEMPT_MARKS = 8;
 
-type UnitState = UnitRow;
+/** A unit as the reducer keeps it: the row's fields, its marks as a growing list and its usage unformatted. */
+interface UnitState extends Omit<UnitRow, 'marks' | 'spend' | 'costUsd'> {
+  marks: AttemptMark[];
+  usage: Spend | null;
+  /** How its latest attempt ended; null before one ended (or after an operator's retry). */
+  lastOutcome: AttemptMark['outcome'] | null;
+}
 
 interface SlotState {
   unitId: string | null;
   attempt: number;
+  strikes: number;
   running: boolean;
   outcome: WorkerRow['outcome'];
   startedAt: number;
   endedAt: number | null;
   /** The newest line as it came (sanitized only when a snapshot is built). */
   rawLine: string;
+  /** How the attempt ended, in words, once it ended: what the row shows instead of its last line. */
+  endLine: string;
   lines: number;
   logPath: string | null;
   /** The attempt's usage so far (its total once it ended); null until its agent reports some. */
@@ -79,6 +91,8 @@ export class MissionState {
   private proposalsNotKept = 0;
   /** What ended attempts used, those before this screen included. */
   private endedSpend: Spend;
+  /** Set once a run:started was seen: a resumed run's own start keeps the run's first start time. */
+  private started = false;
 
   constructor(info: MissionInfo, now: number) {
     // Plan files are often written by agents: names and titles are screen text like their output.
@@ -90,13 +104,32 @@ export class MissionState {
     this.endedSpend = info.spent ?? NO_SPEND;
     for (const unit of info.units) {
       this.units.set(unit.id, {
-        ...newUnit(unit.id, unit.title, unit.status ?? 'pending'),
+        ...newUnit(unit.id, unit.title, unit.status ?? 'pending', this.units.size),
+        dependsOn: unit.dependsOn,
         origin: unit.origin ?? 'plan',
         discoveredFrom: unit.discoveredFrom ?? null,
       });
     }
     this.takeProposals(info.proposals ?? []);
     for (let slot = 0; slot < (info.concurrency ?? 0); slot += 1) this.slots.push(emptySlot());
+    if (info.history && info.history.length > 0) this.replayHistory(info.history, info);
+  }
+
+  /**
+   * A resumed run: its earlier rounds, attempts, merges, health and green
+   * branch, from its recorded events. The units' statuses are the database's
+   * (info.units), which the history ends in anyway; what was spent is
+   * info.spent. Nothing runs at a resume, so no slot is left running.
+   */
+  private replayHistory(history: readonly GafferEvent[], info: MissionInfo): void {
+    for (const event of history) this.apply(event);
+    for (const slot of this.slots) slot.running = false;
+    this.slotOf.clear();
+    for (const unit of info.units) {
+      const state = this.units.get(unit.id);
+      if (state && unit.status !== undefined) state.status = unit.status;
+    }
+    this.endedSpend = info.spent ?? NO_SPEND;
   }
 
   /** Reduces one event; returns the sections it changed (empty: nothing visible changed). */
@@ -115,7 +148,11 @@ export class MissionState {
         this.runId = p.runId;
         this.planName = screenText(p.planName, 200);
         this.maxRounds = p.maxRounds;
-        this.startedAt = Date.parse(event.at);
+        // A resumed run's elapsed time counts from its first start (its history's run:started).
+        if (!(p.resumed && this.started)) this.startedAt = Date.parse(event.at);
+        this.started = true;
+        this.ended = null;
+        this.endedAt = null;
         return HEADER;
       }
       case 'run:ended':
@@ -125,6 +162,8 @@ export class MissionState {
       case 'round:started':
         this.round = event.payload.round;
         if (this.round > this.maxRounds) this.maxRounds = this.round;
+        // A resumed run starts its interrupted round again: one row per round.
+        if (this.roundRow(event.payload.round)) return HEADER;
         this.rounds.push({
           round: event.payload.round,
           done: 0,
@@ -143,7 +182,8 @@ export class MissionState {
         const p = event.payload;
         const row = this.roundRow(p.round);
         if (!row) return NONE;
-        Object.assign(row, { done: p.done, failed: p.failed, merged: p.merged, rejected: p.rejected });
+        // The round's own counts confirm the live ones; its failed counts units, the row counts attempts.
+        Object.assign(row, { done: p.done, merged: p.merged, rejected: p.rejected });
         row.durationMs = Math.max(0, Date.parse(event.at) - row.startedAt);
         return ROUNDS;
       }
@@ -155,15 +195,18 @@ export class MissionState {
         const p = event.payload;
         const index = this.slotOf.get(p.unitId);
         const slot = index === undefined ? undefined : this.slots[index];
-        if (!slot || slot.attempt !== p.attempt) return NONE;
+        const usage = slot && slot.attempt === p.attempt ? (p.usage ?? slot.usage) : p.usage;
+        this.markAttempt(p, usage);
+        if (!slot || slot.attempt !== p.attempt) return HEADER_ROUNDS_ATTENTION;
         this.slotOf.delete(p.unitId);
         slot.running = false;
         slot.outcome = p.outcome;
         slot.endedAt = Date.parse(event.at);
+        slot.endLine = `${OUTCOME_WORDS[p.outcome]}${p.reason ? `: ${p.reason}` : ''}`;
         // Old event logs have no usage: what was seen live stands.
-        slot.usage = p.usage ?? slot.usage;
+        slot.usage = usage;
         this.endedSpend = addSpend(this.endedSpend, slot.usage);
-        return HEADER_WORKERS;
+        return HEADER_WORKERS_ROUNDS_ATTENTION;
       }
       case 'attempt:usage': {
         const p = event.payload;
@@ -193,6 +236,7 @@ export class MissionState {
         return this.updateMerge(event.payload.mergeId, event.payload.unitId, { state: 'verifying' });
       case 'merge:merged': {
         const p = event.payload;
+        this.countInRound('merged');
         const changed = this.updateMerge(p.mergeId, p.unitId, { state: 'merged', commit: p.commit });
         // The verified candidate is now the working branch: its snapshot is the working branch's health.
         if (this.health.landed(p.commit)) return [...changed, 'health'];
@@ -200,11 +244,15 @@ export class MissionState {
       }
       case 'merge:rejected': {
         const p = event.payload;
-        return this.updateMerge(p.mergeId, p.unitId, {
-          state: 'rejected',
-          rejectClass: p.class,
-          detail: screenText(p.detail, 200),
-        });
+        this.countInRound('rejected');
+        return [
+          ...this.updateMerge(p.mergeId, p.unitId, {
+            state: 'rejected',
+            rejectClass: p.class,
+            detail: screenText(p.detail, 200),
+          }),
+          'rounds',
+        ];
       }
       case 'merge:flaky': {
         const p = event.payload;
@@ -232,7 +280,8 @@ export class MissionState {
         const p = event.payload;
         if (this.units.has(p.unitId)) return NONE;
         this.units.set(p.unitId, {
-          ...newUnit(p.unitId, p.title, 'pending'),
+          ...newUnit(p.unitId, p.title, 'pending', this.units.size),
+          dependsOn: p.dependsOn,
           origin: p.origin,
           discoveredFrom: p.discoveredFrom === null ? null : screenText(p.discoveredFrom, 200),
         });
@@ -282,14 +331,20 @@ export class MissionState {
   private applyUnitState(p: GafferEvents['unit:state']): readonly Section[] {
     let unit = this.units.get(p.unitId);
     if (!unit) {
-      unit = newUnit(p.unitId, p.unitId, p.to);
+      unit = newUnit(p.unitId, p.unitId, p.to, this.units.size);
       this.units.set(p.unitId, unit);
     }
     unit.status = p.to;
+    if (p.to === 'done') this.countInRound('done');
+    // Sent back by the operator: its failures are behind it (the strikes are cleared too).
+    if (p.to === 'pending' && (p.from === 'failed' || p.from === 'blocked' || p.from === 'killed')) {
+      unit.lastOutcome = null;
+      unit.strikes = 0;
+    }
     // An overlap holds a unit back only until it starts (or leaves pending any other way).
     if (p.to !== 'pending') unit.waitsFor = null;
     unit.reason = screenText(p.reason, 200);
-    return HEADER_WORKERS_ATTENTION;
+    return HEADER_WORKERS_ROUNDS_ATTENTION;
   }
 
   private applyAttemptStarted(p: GafferEvents['attempt:started'], at: number): readonly Section[] {
@@ -297,11 +352,9 @@ export class MissionState {
     if (unit) {
       unit.attempts = Math.max(unit.attempts, p.attempt);
       unit.logPath = p.logPath;
+      if (p.strikes !== undefined) unit.strikes = p.strikes;
     }
-    // The slot that last ran this unit, else the first free one, else a new one.
-    let index = this.slots.findIndex((slot) => slot.unitId === p.unitId && !slot.running);
-    if (index === -1) index = this.slots.findIndex((slot) => slot.unitId === null);
-    if (index === -1) index = this.slots.findIndex((slot) => !slot.running);
+    let index = this.slotFor(p.unitId);
     if (index === -1) index = this.slots.push(emptySlot()) - 1;
     const previous = this.slotOf.get(p.unitId);
     if (previous !== undefined && previous !== index) {
@@ -311,11 +364,13 @@ export class MissionState {
     this.slots[index] = {
       unitId: p.unitId,
       attempt: p.attempt,
+      strikes: unit?.strikes ?? 0,
       running: true,
       outcome: null,
       startedAt: at,
       endedAt: null,
       rawLine: '',
+      endLine: '',
       lines: 0,
       logPath: p.logPath,
       usage: null,
@@ -332,6 +387,48 @@ export class MissionState {
       if (row) Object.assign(row, taken);
     }
     return HEALTH_ROUNDS;
+  }
+
+  /**
+   * Where a starting attempt goes: the slot that last ran its unit, else one
+   * never used, else the slot whose last attempt went best and longest ago. A
+   * failed attempt's row stays in view while any other slot can be taken.
+   */
+  private slotFor(unitId: string): number {
+    const own = this.slots.findIndex((slot) => slot.unitId === unitId && !slot.running);
+    if (own !== -1) return own;
+    const unused = this.slots.findIndex((slot) => slot.unitId === null);
+    if (unused !== -1) return unused;
+    let best = -1;
+    let bestRank = Infinity;
+    this.slots.forEach((slot, index) => {
+      if (slot.running) return;
+      const failed = slot.outcome !== null && slot.outcome !== 'handed-off';
+      const rank = (failed ? 1e15 : 0) + (slot.endedAt ?? 0);
+      if (rank < bestRank) {
+        best = index;
+        bestRank = rank;
+      }
+    });
+    return best;
+  }
+
+  /** An ended attempt: in its unit's marks, and a failure in its round's count. */
+  private markAttempt(p: GafferEvents['attempt:ended'], usage: Spend | null): void {
+    const unit = this.units.get(p.unitId);
+    if (unit) {
+      unit.marks.push({ attempt: p.attempt, outcome: p.outcome, spend: formatSpend(usage) });
+      if (unit.marks.length > MAX_ATTEMPT_MARKS) unit.marks.shift();
+      unit.usage = usage ? addSpend(unit.usage ?? NO_SPEND, usage) : unit.usage;
+      unit.lastOutcome = p.outcome;
+    }
+    if (FAILED_OUTCOMES.has(p.outcome)) this.countInRound('failed');
+  }
+
+  /** Counted as it happens in the round under way (the round's end confirms done, merged and rejected). */
+  private countInRound(field: 'done' | 'failed' | 'merged' | 'rejected'): void {
+    const row = this.rounds.at(-1);
+    if (row && row.round === this.round && row.durationMs === null) row[field] += 1;
   }
 
   private runningSlot(unitId: string, attempt: number): SlotState | undefined {
@@ -387,6 +484,13 @@ export class MissionState {
     return countByStatus(this.units.values());
   }
 
+  /** Units waiting to run again after a failed attempt. */
+  retrying(): number {
+    let retrying = 0;
+    for (const unit of this.units.values()) if (isRetrying(unit)) retrying += 1;
+    return retrying;
+  }
+
   /** Units that joined while the run went on. */
   added(): number {
     let added = 0;
@@ -432,12 +536,13 @@ export class MissionState {
         unitId: slot.unitId,
         title: unit?.title ?? '',
         attempt: slot.attempt,
+        strikes: slot.strikes,
         state: slot.running ? 'running' : (unit?.status ?? 'idle'),
         outcome: slot.outcome,
         running: slot.running,
         startedAt: slot.startedAt,
         endedAt: slot.endedAt,
-        lastLine: screenText(slot.rawLine, 300),
+        lastLine: screenText(slot.running || slot.endLine === '' ? slot.rawLine : slot.endLine, 300),
         lines: slot.lines,
         logPath: slot.logPath,
         spend: formatSpend(slot.usage),
@@ -454,8 +559,13 @@ export class MissionState {
 
   buildAttention(): UnitRow[] {
     const rows: UnitRow[] = [];
-    for (const unit of this.units.values()) if (wantsAttention(unit)) rows.push({ ...unit });
+    for (const unit of this.units.values()) if (wantsAttention(unit)) rows.push(unitRow(unit));
     return rows;
+  }
+
+  /** Every unit of the run, in plan order (the Units view sorts and filters them). */
+  buildUnits(): UnitRow[] {
+    return [...this.units.values()].map(unitRow);
   }
 
   buildMerges(): MergeRow[] {
@@ -471,12 +581,18 @@ export class MissionState {
   }
 }
 
-function newUnit(id: string, title: string, status: UnitStatus): UnitState {
+function newUnit(id: string, title: string, status: UnitStatus, order: number): UnitState {
   return {
     id,
     title: screenText(title, 200),
     status,
     attempts: 0,
+    strikes: 0,
+    order,
+    dependsOn: [],
+    marks: [],
+    usage: null,
+    lastOutcome: null,
     logPath: null,
     reason: '',
     origin: 'plan',
@@ -485,7 +601,34 @@ function newUnit(id: string, title: string, status: UnitStatus): UnitState {
   };
 }
 
-/** Retryable units, removed ones, and pending ones that joined during the run or wait on an overlap. */
+function unitRow(unit: UnitState): UnitRow {
+  const { usage, lastOutcome: _lastOutcome, ...row } = unit;
+  return { ...row, marks: [...unit.marks], spend: formatSpend(usage), costUsd: usage?.costUsd ?? 0 };
+}
+
+/** Outcomes that count as a failed attempt (a kill is the operator's, a hand-off is a success). */
+const FAILED_OUTCOMES = new Set<AttemptMark['outcome']>(['failed', 'timed-out', 'error', 'reaped']);
+
+/** How an ended attempt is said on its worker's row. */
+const OUTCOME_WORDS: Record<AttemptMark['outcome'], string> = {
+  running: 'running',
+  'handed-off': 'handed off',
+  failed: 'failed',
+  'timed-out': 'timed out',
+  killed: 'killed',
+  reaped: 'reaped',
+  error: 'error',
+};
+
+/** Pending again after a failed attempt, with attempts left. */
+function isRetrying(unit: UnitState): boolean {
+  return unit.status === 'pending' && unit.lastOutcome !== null && FAILED_OUTCOMES.has(unit.lastOutcome);
+}
+
+/**
+ * Retryable units, removed ones, pending ones that failed an attempt and run
+ * again, and pending ones that joined during the run or wait on an overlap.
+ */
 function wantsAttention(unit: UnitState): boolean {
   switch (unit.status) {
     case 'failed':
@@ -494,7 +637,7 @@ function wantsAttention(unit: UnitState): boolean {
     case 'removed':
       return true;
     case 'pending':
-      return unit.origin !== 'plan' || unit.waitsFor !== null;
+      return unit.origin !== 'plan' || unit.waitsFor !== null || isRetrying(unit);
     case 'running':
     case 'merging':
     case 'done':
@@ -510,11 +653,13 @@ function emptySlot(): SlotState {
   return {
     unitId: null,
     attempt: 0,
+    strikes: 0,
     running: false,
     outcome: null,
     startedAt: 0,
     endedAt: null,
     rawLine: '',
+    endLine: '',
     lines: 0,
     logPath: null,
     usage: null,
@@ -535,3 +680,5 @@ const HEADER_WORKERS: readonly Section[] = ['header', 'workers'];
 const HEALTH_ROUNDS: readonly Section[] = ['health', 'rounds'];
 const WORKERS_ATTENTION: readonly Section[] = ['workers', 'attention'];
 const HEADER_WORKERS_ATTENTION: readonly Section[] = ['header', 'workers', 'attention'];
+const HEADER_ROUNDS_ATTENTION: readonly Section[] = ['header', 'rounds', 'attention'];
+const HEADER_WORKERS_ROUNDS_ATTENTION: readonly Section[] = ['header', 'workers', 'rounds', 'attention'];

@@ -20,6 +20,7 @@ import { editRejectionText, ORIGIN_WORDS, planEditText } from '../../src/report/
 import { MissionState, WORKERS_ONLY, type Section } from './mission-state.js';
 import { screenText } from './screen-text.js';
 import type {
+  KillConfirm,
   Message,
   MissionInfo,
   Overlay,
@@ -27,8 +28,12 @@ import type {
   ProposalRow,
   ProposalsView,
   Selection,
+  UnitRow,
+  UnitSort,
+  UnitsView,
   ViewSnapshot,
 } from './types.js';
+import { sortUnits, UNIT_SORTS, unitMatches } from './units-view.js';
 
 export const DEFAULT_COALESCE_MS = 50;
 /**
@@ -47,7 +52,7 @@ export interface ViewModelOptions {
   now?: () => number;
 }
 
-type Dirty = Record<Section | 'ui', boolean>;
+type Dirty = Record<Section | 'units' | 'ui', boolean>;
 
 export class ViewModelStore {
   private readonly state: MissionState;
@@ -67,6 +72,14 @@ export class ViewModelStore {
   /** The proposals view's selection: by id, so it follows its proposal when others are decided. */
   private proposalSelected: { id: number | null; index: number } = { id: null, index: 0 };
   private overlay: Overlay = 'none';
+  /** The Units view's order, filter and selection (by id, so it stays on its unit as rows move). */
+  private unitsSort: UnitSort = 'plan';
+  private unitsFilter = '';
+  private unitsTyping = false;
+  private unitsSelected: { id: string | null; index: number } = { id: null, index: 0 };
+  private killConfirm: KillConfirm | null = null;
+  /** The unit the Workers selection is on: it follows the unit, not the slot, when slots change hands. */
+  private followed: string | null = null;
   private stopping = false;
   private disposed = false;
 
@@ -85,10 +98,13 @@ export class ViewModelStore {
       merges: this.state.buildMerges(),
       health: this.state.buildHealth(),
       proposals: this.buildProposals(),
+      units: this.buildUnitsView(),
+      killConfirm: null,
       messages: [],
       selection: { pane: 'workers', index: 0, unitId: workers[0]?.unitId ?? null },
       overlay: 'none',
     };
+    this.followed = workers[0]?.unitId ?? null;
   }
 
   /** For useSyncExternalStore: stable function identities. */
@@ -154,12 +170,100 @@ export class ViewModelStore {
     if (size === 0) return;
     const current = this.index[this.pane];
     this.index[this.pane] = (((current + delta) % size) + size) % size;
+    this.followed = this.snapshot.workers[this.index.workers]?.unitId ?? null;
     this.act();
   }
 
   cycleFocus(): void {
     this.pane = this.pane === 'workers' ? 'units' : 'workers';
+    this.followed = this.snapshot.workers[this.index.workers]?.unitId ?? null;
     this.act();
+  }
+
+  // The Units view (`u`).
+
+  openUnits(): void {
+    this.overlay = 'units';
+    this.dirty.units = true;
+    this.act();
+  }
+
+  /** Moves the Units view's selection: by `delta` rows, or to the first (-Infinity) or last (Infinity). */
+  moveUnit(delta: number): void {
+    const { rows, selected } = this.snapshot.units;
+    if (rows.length === 0) return;
+    const index = Number.isFinite(delta)
+      ? (((selected + delta) % rows.length) + rows.length) % rows.length
+      : delta < 0
+        ? 0
+        : rows.length - 1;
+    this.unitsSelected = { id: rows[index]?.id ?? null, index };
+    this.dirty.units = true;
+    this.act();
+  }
+
+  /** The next order (plan → state → attempts → cost → id); says which. */
+  cycleSort(): UnitSort {
+    this.unitsSort = UNIT_SORTS[(UNIT_SORTS.indexOf(this.unitsSort) + 1) % UNIT_SORTS.length] ?? 'plan';
+    this.dirty.units = true;
+    this.act();
+    return this.unitsSort;
+  }
+
+  /** `/`: the keys type into the filter until Enter (keeps it) or Esc (clears it). */
+  startFilter(): void {
+    this.unitsTyping = true;
+    this.dirty.units = true;
+    this.act();
+  }
+
+  typeFilter(text: string): void {
+    this.unitsFilter = (this.unitsFilter + text).slice(0, 80);
+    this.dirty.units = true;
+    this.act();
+  }
+
+  eraseFilter(): void {
+    this.unitsFilter = this.unitsFilter.slice(0, -1);
+    this.dirty.units = true;
+    this.act();
+  }
+
+  endFilter(keep: boolean): void {
+    this.unitsTyping = false;
+    if (!keep) this.unitsFilter = '';
+    this.dirty.units = true;
+    this.act();
+  }
+
+  /** The unit the Units view has selected, if any. */
+  selectedUnit(): UnitRow | undefined {
+    const { rows, selected } = this.snapshot.units;
+    return rows[selected];
+  }
+
+  // A kill waits for the operator's y.
+
+  askKill(confirm: KillConfirm): void {
+    this.killConfirm = confirm;
+    this.setOverlay('confirm-kill');
+  }
+
+  /** The kill the dialog asked about, once: the dialog closes (back to the view it came from). */
+  takeKill(): KillConfirm | null {
+    const confirm = this.killConfirm;
+    this.killConfirm = null;
+    this.overlay = this.returnTo;
+    this.act();
+    return confirm;
+  }
+
+  /** Where a dialog goes back to: the Units view when it was open, else the panes. */
+  private returnTo: Overlay = 'none';
+
+  /** The view a dialog (quit, kill) goes back to when the operator says no. */
+  dialogReturn(): Overlay {
+    return this.returnTo;
   }
 
   /** Moves the proposals view's selection, wrapping. */
@@ -187,6 +291,9 @@ export class ViewModelStore {
 
   setOverlay(overlay: Overlay): void {
     if (this.overlay === overlay) return;
+    // A dialog opened over the Units view goes back to it.
+    if (overlay === 'confirm-kill' || overlay === 'confirm-quit')
+      this.returnTo = this.overlay === 'units' ? 'units' : 'none';
     this.overlay = overlay;
     this.act();
   }
@@ -273,6 +380,8 @@ export class ViewModelStore {
     const previous = this.snapshot;
     const workers = d.workers ? this.state.buildWorkers() : previous.workers;
     const attention = d.attention ? this.state.buildAttention() : previous.attention;
+    // The view's rows come from the units' rows: they change together (and with the view's own keys).
+    const units = d.attention || d.units ? this.buildUnitsView() : previous.units;
     this.snapshot = {
       version: previous.version + 1,
       header: d.header ? this.buildHeader() : previous.header,
@@ -282,6 +391,8 @@ export class ViewModelStore {
       merges: d.merges ? this.state.buildMerges() : previous.merges,
       health: d.health ? this.state.buildHealth() : previous.health,
       proposals: d.proposals ? this.buildProposals() : previous.proposals,
+      units,
+      killConfirm: this.killConfirm,
       messages: d.messages ? this.messages : previous.messages,
       selection: this.buildSelection(workers, attention, previous.selection),
       overlay: this.overlay,
@@ -299,11 +410,60 @@ export class ViewModelStore {
     return { rows, waiting, selected: index };
   }
 
+  private buildUnitsView(): UnitsView {
+    const all = this.state.buildUnits();
+    const needle = this.unitsFilter.toLowerCase();
+    const rows = sortUnits(
+      needle === '' ? all : all.filter((unit) => unitMatches(unit, needle)),
+      this.unitsSort,
+    );
+    const kept = rows.findIndex((row) => row.id === this.unitsSelected.id);
+    const index = kept !== -1 ? kept : Math.min(this.unitsSelected.index, Math.max(0, rows.length - 1));
+    this.unitsSelected = { id: rows[index]?.id ?? null, index };
+    return {
+      rows,
+      total: all.length,
+      sort: this.unitsSort,
+      filter: this.unitsFilter,
+      typing: this.unitsTyping,
+      selected: index,
+    };
+  }
+
+  /**
+   * The Workers selection stays on its unit: when the unit's slot goes to
+   * another unit (a kill, then a new attempt there), the selection moves to
+   * the slot that runs it now, or to the Units pane where it waits.
+   */
+  private followUnit(workers: ViewSnapshot['workers'], attention: ViewSnapshot['attention']): void {
+    const followed = this.followed;
+    if (this.pane !== 'workers') return;
+    if (followed === null) {
+      this.followed = workers[this.index.workers]?.unitId ?? null;
+      return;
+    }
+    if (workers[this.index.workers]?.unitId === followed) return;
+    const slot = workers.findIndex((worker) => worker.unitId === followed);
+    if (slot !== -1) {
+      this.index.workers = slot;
+      return;
+    }
+    const waiting = attention.findIndex((unit) => unit.id === followed);
+    if (waiting !== -1) {
+      this.pane = 'units';
+      this.index.units = waiting;
+      return;
+    }
+    // Gone from both (done and its slot reused): the selection stays on the slot.
+    this.followed = workers[this.index.workers]?.unitId ?? null;
+  }
+
   private buildSelection(
     workers: ViewSnapshot['workers'],
     attention: ViewSnapshot['attention'],
     previous: Selection,
   ): Selection {
+    this.followUnit(workers, attention);
     const rows = this.pane === 'workers' ? workers.length : attention.length;
     const index = rows === 0 ? 0 : Math.min(this.index[this.pane], rows - 1);
     this.index[this.pane] = index;
@@ -330,6 +490,7 @@ export class ViewModelStore {
       ended: s.ended,
       stopping: this.stopping,
       maxAttempts: s.maxAttempts ?? null,
+      retrying: s.retrying(),
       spend: s.spend(),
     };
   }
@@ -345,6 +506,7 @@ function clean(): Dirty {
     health: false,
     messages: false,
     proposals: false,
+    units: false,
     ui: false,
   };
 }

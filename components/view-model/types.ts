@@ -8,6 +8,7 @@
  * last line. The Output pane reads the controller's ring buffer at render time.
  */
 import type {
+  GafferEvent,
   Usage as Spend,
   AttemptOutcome,
   MergeStatus,
@@ -41,10 +42,37 @@ export interface MissionInfo {
   maxAttempts?: number;
   /** What the run's attempts used before this screen (a resumed run). */
   spent?: Spend;
+  /**
+   * A resumed run's recorded events, oldest first: the screen starts from its
+   * earlier rounds, merges, health and green branch, not from nothing.
+   */
+  history?: readonly GafferEvent[];
 }
 
 export type Pane = 'workers' | 'units';
-export type Overlay = 'none' | 'help' | 'confirm-quit' | 'proposals';
+export type Overlay = 'none' | 'help' | 'confirm-quit' | 'confirm-kill' | 'proposals' | 'units';
+
+/** How the Units view orders its rows: `s` cycles through them. */
+export type UnitSort = 'plan' | 'state' | 'attempts' | 'cost' | 'id';
+
+/** Every unit of the run, sorted and filtered as the operator asked (the `u` view). */
+export interface UnitsView {
+  rows: readonly UnitRow[];
+  /** Units in the run, before the filter. */
+  total: number;
+  sort: UnitSort;
+  /** Matched against id, title, state and reason, case-insensitively; '' shows all. */
+  filter: string;
+  /** `/` was pressed: keys type into the filter until Enter or Esc. */
+  typing: boolean;
+  selected: number;
+}
+
+/** A kill waiting for the operator's y. */
+export interface KillConfirm {
+  unitId: string;
+  attempt: number;
+}
 
 export interface UnitCounts {
   pending: number;
@@ -79,13 +107,17 @@ export interface HeaderView {
   /** The operator asked to quit and the mission is winding down. */
   stopping: boolean;
   maxAttempts: number | null;
+  /** Units waiting to run again after a failed attempt (attempts left): pending, but not new. */
+  retrying: number;
   /** What the run has used so far, running attempts included: `$0.42 12.3k tok`; '' when nothing was reported. */
   spend: string;
 }
 
 export interface RoundRow {
   round: number;
+  /** Counted live as the round goes (the round's end confirms them). */
   done: number;
+  /** Attempts that failed in the round, those with attempts left included (they run again). */
   failed: number;
   merged: number;
   rejected: number;
@@ -104,6 +136,8 @@ export interface WorkerRow {
   unitId: string | null;
   title: string;
   attempt: number;
+  /** Attempts of the unit that cost a strike before this one (an operator's retry clears them). */
+  strikes: number;
   /** running while its attempt runs; afterwards the unit's status (merging, done, killed, …). */
   state: UnitStatus | 'idle';
   /** How the last attempt in the slot ended, once it ended. */
@@ -111,7 +145,7 @@ export interface WorkerRow {
   running: boolean;
   startedAt: number;
   endedAt: number | null;
-  /** The newest output line, control characters removed, cut to a screen line. */
+  /** The newest output line while it runs; once it ended, how it ended (control characters removed). */
   lastLine: string;
   /** Output lines seen from this attempt. */
   lines: number;
@@ -120,11 +154,30 @@ export interface WorkerRow {
   spend: string;
 }
 
+/** One ended attempt of a unit, as the Units view lists it. */
+export interface AttemptMark {
+  attempt: number;
+  outcome: AttemptOutcome;
+  /** `$0.42 12.3k tok`; '' when its agent reported nothing. */
+  spend: string;
+}
+
 export interface UnitRow {
   id: string;
   title: string;
   status: UnitStatus;
   attempts: number;
+  /** Attempts that cost a strike (an operator's retry clears them). */
+  strikes: number;
+  /** Its plan order: the Units view's default sort. */
+  order: number;
+  dependsOn: readonly string[];
+  /** The newest ended attempts, oldest first (bounded: MAX_ATTEMPT_MARKS). */
+  marks: readonly AttemptMark[];
+  /** What its attempts used, `$0.42 12.3k tok`; '' when nothing was reported. */
+  spend: string;
+  /** Its cost in US dollars so far (for sorting); 0 when none was reported. */
+  costUsd: number;
   logPath: string | null;
   /** Why it stopped (the last transition's reason). */
   reason: string;
@@ -226,6 +279,9 @@ export interface ViewSnapshot {
    */
   attention: readonly UnitRow[];
   proposals: ProposalsView;
+  units: UnitsView;
+  /** Set while the confirm-kill overlay asks. */
+  killConfirm: KillConfirm | null;
   merges: readonly MergeRow[];
   health: HealthView;
   messages: readonly Message[];

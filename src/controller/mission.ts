@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { GafferError, PreflightError, errorMessage } from '../errors.js';
-import type { ProposalSource, RunStatus, UnitOrigin, UnitStatus } from '../events/types.js';
+import type { GafferEvent, ProposalSource, RunStatus, UnitOrigin, UnitStatus } from '../events/types.js';
 import { branchTip } from '../git/git.js';
 import { RepoGuard } from '../git/repo-guard.js';
 import { describeSource } from '../git/source-repo.js';
@@ -72,6 +72,8 @@ export interface MissionInfo {
   logDir: string;
   /** What the run's attempts used before this start (a resumed run). */
   spent: Spend;
+  /** A resumed run's events so far, oldest first; absent for a new run. */
+  history?: GafferEvent[];
 }
 
 export interface MissionResult {
@@ -158,6 +160,7 @@ export class Mission {
       ...unitsAtStart(store, runId),
       logDir: logDirFor(this.options.stateDir, runId),
       spent: store.attempts.runSpend(runId),
+      ...(opened.resumed ? { history: store.events.eventsOf(runId) } : {}),
     });
     this.recorder.record([
       [

@@ -274,6 +274,7 @@ export class WaveScheduler {
             logPath,
             startMode: next.startMode,
             startReason: next.startReason,
+            strikes: ledger.get(unitId).strikes,
           },
         ],
       ],

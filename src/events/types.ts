@@ -96,6 +96,8 @@ export interface GafferEvents {
     startMode?: 'warm' | 'cold';
     /** Why it starts warm or cold, in words. */
     startReason?: string;
+    /** The unit's attempts that cost a strike before this one (absent in older logs). */
+    strikes?: number;
   };
   'attempt:ended': {
     runId: number;

@@ -32,6 +32,16 @@ export class EventLogTable {
     return this.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as EventRow[];
   }
 
+  /**
+   * A run's events as they were published, oldest first. The types are the
+   * log's own (written by append), so each row is taken as the event it was.
+   */
+  eventsOf(runId: number): GafferEvent[] {
+    return this.forRun(runId).map(
+      (row) => ({ type: row.type, at: row.at, payload: JSON.parse(row.payload) as unknown }) as GafferEvent,
+    );
+  }
+
   /** The newest events of these types in a run, newest first. */
   latestOfTypes(runId: number, types: readonly string[], limit = 1): EventRow[] {
     const marks = types.map(() => '?').join(', ');

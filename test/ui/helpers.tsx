@@ -110,7 +110,7 @@ export function ev<K extends EventName>(type: K, payload: GafferEvents[K], at?: 
 }
 
 /** A unit's attempt starting, as the controller reports it. */
-export function started(unitId: string, attempt = 1): GafferEvent[] {
+export function started(unitId: string, attempt = 1, strikes?: number): GafferEvent[] {
   return [
     ev('unit:state', {
       runId: 1,
@@ -127,9 +127,11 @@ export function started(unitId: string, attempt = 1): GafferEvent[] {
       branch: `gaffer/${unitId}-${attempt}`,
       baseCommit: 'a'.repeat(40),
       logPath: `/tmp/state/logs/run-1/${unitId}-attempt-${attempt}.log`,
+      ...(strikes === undefined ? {} : { strikes }),
     }),
   ];
 }
+
 
 export function output(unitId: string, line: string, attempt = 1): GafferEvent {
   return ev('worker:output', { runId: 1, unitId, attempt, line });

@@ -59,18 +59,30 @@ describe('selection', () => {
 });
 
 describe('commands', () => {
-  it('k kills the selected attempt and shows the answer', async () => {
+  it('k asks first; y kills the selected attempt and shows the answer', async () => {
     ui = await busyMission();
     ui.control.answers.kill = { ok: true, message: 'attempt 1 of parser is ending' };
     await ui.press('k');
+    expect(ui.control.calls).toEqual([]);
+    expect(ui.lastFrame()).toContain('Kill attempt 1 of parser?');
+    await ui.press('y');
     expect(ui.control.calls).toEqual([{ command: 'kill', arg: 'parser' }]);
     expect(footerMessage(ui)).toBe('✓ attempt 1 of parser is ending');
+    expect(ui.lastFrame()).not.toContain('Kill attempt');
+  });
+
+  it('k then any other key keeps the attempt running and says so', async () => {
+    ui = await busyMission();
+    await ui.press('k', 'n');
+    expect(ui.control.calls).toEqual([]);
+    expect(footerMessage(ui)).toBe("· kill cancelled: parser's attempt 1 goes on");
+    expect(ui.lastFrame()).not.toContain('Kill attempt');
   });
 
   it('k shows a refusal as such', async () => {
     ui = await busyMission();
     ui.control.answers.kill = { ok: false, message: 'parser has no running attempt to kill' };
-    await ui.press('k');
+    await ui.press('k', 'y');
     expect(footerMessage(ui)).toBe('✗ parser has no running attempt to kill');
   });
 
@@ -190,7 +202,7 @@ describe('under a flood', () => {
     for (let i = 0; i < 5000; i += 1) {
       ui.store.apply(ev('worker:output', { runId: 1, unitId: 'parser', attempt: 1, line: `noise ${i}` }));
     }
-    await ui.press('k');
+    await ui.press('k', 'y');
     expect(ui.control.calls).toEqual([{ command: 'kill', arg: 'parser' }]);
     expect(footerMessage(ui)).toBe('✓ attempt of parser is ending');
     expect(ui.lastFrame()).toContain('noise 4999');

@@ -98,16 +98,16 @@ describe('Header', () => {
 });
 
 describe('Workers', () => {
-  it('has a row per slot: unit, title, attempt k of max, state, elapsed, the newest line cut to the width', async () => {
+  it('has a row per slot: unit, title, attempt and strikes, state, elapsed, the newest line cut to the width', async () => {
     ui = await renderWithProviders({ info: missionInfo({ concurrency: 3 }) });
-    await ui.feed(started('parser', 2));
+    await ui.feed(started('parser', 2, 1));
     vi.setSystemTime(T0 + 5000);
     await ui.feed(output('parser', `compiling ${'z'.repeat(300)}`, 2));
     vi.advanceTimersByTime(1000);
     await ui.feed();
     const [title, slot1, slot2, slot3] = paneLines(ui, 'Workers', 4);
     expect(title).toContain('1/3 busy');
-    expect(slot1).toMatch(/^› +1 parser +Add the parser +2\/3 +running +[34]s +compiling zzz/);
+    expect(slot1).toMatch(/^› +1 parser +Add the parser +#2 1✗\/3 +running +[34]s +compiling zzz/);
     expect(slot1?.length).toBe(100);
     expect(slot2).toMatch(/^ +2 \(idle\) +idle/);
     expect(slot3).toMatch(/^ +3 \(idle\)/);
@@ -212,12 +212,14 @@ describe('Rounds', () => {
     await ui.feed(
       snapshot('baseline', null, 1),
       ev('round:started', { runId: 1, round: 1 }),
+      started('lexer'),
+      ended('lexer', 1, 'failed'),
       snapshot('round', 1, 2),
-      ev('round:ended', { runId: 1, round: 1, done: 3, failed: 1, merged: 3, rejected: 2 }),
+      ev('round:ended', { runId: 1, round: 1, done: 3, failed: 0, merged: 3, rejected: 2 }),
       ev('round:started', { runId: 1, round: 2 }),
     );
     const [, round1, round2] = paneLines(ui, 'Rounds', 3);
-    expect(round1).toMatch(/^ 1 3✓ 1✗ 3m 2r 2\/2 \+1 2s/);
+    expect(round1).toMatch(/^ 1 3✓ 1✗ 3m 2r 2\/2 \+1 5s/);
     expect(round2).toMatch(/^ 2 0✓ 0✗ 0m 0r +0s…/);
   });
 });
@@ -359,7 +361,7 @@ describe('Footer', () => {
     await ui.feed(ev('supervisor:warning', { runId: 1, message: 'gaffer/working fails its own checks' }));
     const lines = ui.lines();
     expect(lines.at(-1)).toBe(
-      '↑↓ select · Tab pane · k kill · r retry · d discover · p pause · q quit · ? help',
+      '↑↓ select · k kill · r retry · d discover · u units · p pause · q quit · ? help',
     );
     expect(lines.at(-2)).toBe('! gaffer/working fails its own checks');
   });
