@@ -93,7 +93,10 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
  * there are any: `#3 1✗/3`. Attempts that cost no strike (a kill, an
  * operator's retry, a resume) never make it look like the last chance.
  */
-export function attemptText(worker: Pick<WorkerRow, 'attempt' | 'strikes'>, maxAttempts: number | null): string {
+export function attemptText(
+  worker: Pick<WorkerRow, 'attempt' | 'strikes'>,
+  maxAttempts: number | null,
+): string {
   if (worker.strikes === 0 || maxAttempts === null) return `#${worker.attempt}`;
   return `#${worker.attempt} ${worker.strikes}✗/${maxAttempts}`;
 }
