@@ -132,7 +132,6 @@ export function started(unitId: string, attempt = 1, strikes?: number): GafferEv
   ];
 }
 
-
 export function output(unitId: string, line: string, attempt = 1): GafferEvent {
   return ev('worker:output', { runId: 1, unitId, attempt, line });
 }
