@@ -272,12 +272,13 @@ export interface StatusFormat {
 
 export function formatStatus(report: StatusReport, format: StatusFormat = {}): string {
   const wrapWidth = format.width ?? DEFAULT_STATUS_WIDTH;
-  const wrap = (prefix: string, text: string): string[] => wrapHanging(prefix, text, wrapWidth);
+  const wrap: Wrap = (prefix, text, hang) => wrapHanging(prefix, text, wrapWidth, hang);
   const { run } = report;
   const out = [
     ...wrap(
       `run #${run.id} of plan "${oneLine(run.plan)}": ${run.status}${run.reason ? ' — ' : ''}`,
       run.reason,
+      2,
     ),
     `  started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
     `  spent ${formatSpend(run.spend) || 'nothing reported by the agents'}`,
@@ -305,8 +306,18 @@ export function formatStatus(report: StatusReport, format: StatusFormat = {}): s
         ...wrap(
           `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: `,
           attempt.reason,
+          width + 8,
         ),
       );
+      const rejection = rejectionOf(report, attempt.merge);
+      if (rejection)
+        out.push(
+          ...wrap(
+            `  ${''.padEnd(width)}      merge #${rejection.id} rejected (${rejection.class}): `,
+            verdictOf(rejection.detail),
+            width + 8,
+          ),
+        );
     }
   }
   if (report.proposals.length > 0) {
@@ -322,7 +333,7 @@ export function formatStatus(report: StatusReport, format: StatusFormat = {}): s
   if (report.mergeQueue.length === 0) out.push('  (empty)');
   for (const merge of report.mergeQueue) {
     const line = `  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}`;
-    if (merge.class) out.push(...wrap(`${line} (${merge.class}): `, merge.detail));
+    if (merge.class) out.push(...wrap(`${line} (${merge.class}): `, verdictOf(merge.detail), width + 6));
     else out.push(`${line}${merge.commit ? ` ${merge.commit.slice(0, 10)}` : ''}`);
   }
   if (report.overlaps.length > 0) {
@@ -336,21 +347,52 @@ export function formatStatus(report: StatusReport, format: StatusFormat = {}): s
   out.push('', 'health');
   if (!report.health) out.push('  no snapshot yet (no checks configured, or none has run)');
   else {
-    out.push(...snapshotLines(report.health, wrap));
-    out.push(...regressionAttributionLines(report));
     const baseline = report.baseline;
-    if (baseline && baseline.commit !== report.health.commit) out.push(...snapshotLines(baseline, wrap));
+    const atBaseline = baseline !== null && baseline.commit === report.health.commit;
+    out.push(...snapshotLines(report.health, workingSnapshotName(report.health, atBaseline), wrap));
+    out.push(...regressionAttributionLines(report));
+    if (baseline && !atBaseline) out.push(...snapshotLines(baseline, "the run's baseline", wrap));
   }
   return out.join('\n');
 }
 
-type Wrap = (prefix: string, text: string) => string[];
+/** The queue's verdict on an attempt's work, when it rejected it: why a unit took another try. */
+function rejectionOf(
+  report: StatusReport,
+  merge: StatusReport['units'][number]['attempts'][number]['merge'],
+): { id: number; class: string; detail: string } | undefined {
+  if (!merge || merge.status !== 'rejected') return undefined;
+  const request = report.mergeQueue.find((entry) => entry.id === merge.id);
+  return request && { id: request.id, class: request.class ?? 'rejected', detail: request.detail };
+}
+
+type Wrap = (prefix: string, text: string, hang?: number) => string[];
+
+/** Where a rejection's detail quotes a check's output (src/merge/verdict.ts): `check "x" (exit 1), its last lines:`. */
+const QUOTED_OUTPUT = /^(check "[^"]*"[^\n]*), its last lines:$/;
+
+/**
+ * A rejection's detail with every verdict line whole, and each quoted block
+ * of check output (up to 40 raw lines, stack traces and all) named by its
+ * size: word-wrapping raw output helps no one, and `--json` carries it whole.
+ */
+function verdictOf(detail: string): string {
+  return detail
+    .split('\n\n')
+    .map((block) => {
+      const [header = '', ...quoted] = block.split('\n');
+      const match = QUOTED_OUTPUT.exec(header);
+      return match
+        ? `${match[1]}: its last ${quoted.length} line(s) of output are in \`gaffer status --json\` (mergeQueue[].detail)`
+        : block;
+    })
+    .join('\n');
+}
 
 /** A snapshot's heading, then one line per check with its verdict, its counts and what fails by name. */
-function snapshotLines(snapshot: StatusSnapshot, wrap: Wrap): string[] {
-  const what = snapshot.label === 'baseline' && snapshot.round === null ? 'baseline' : snapshot.label;
+function snapshotLines(snapshot: StatusSnapshot, what: string, wrap: Wrap): string[] {
   const lines = [
-    `  ${what}${snapshot.round === null ? '' : ` of round ${snapshot.round}`} at ${snapshot.commit.slice(0, 10)}: ${snapshot.passed ? 'all checks pass' : 'failing'}`,
+    `  ${what} at ${snapshot.commit.slice(0, 10)}: ${snapshot.passed ? 'all checks pass' : 'failing'}`,
   ];
   for (const check of snapshot.checks) {
     const verdict = check.passed
@@ -375,6 +417,12 @@ function snapshotLines(snapshot: StatusSnapshot, wrap: Wrap): string[] {
     }
   }
   return lines;
+}
+
+/** Which snapshot of the working branch this is: a round's end, the run's baseline, or a merge's target. */
+function workingSnapshotName(snapshot: StatusSnapshot, atBaseline: boolean): string {
+  if (snapshot.label === 'round') return `working branch, end of round ${snapshot.round ?? '?'},`;
+  return atBaseline ? "working branch, the run's baseline," : 'working branch, checked as a merge target,';
 }
 
 /** What a check's parser counted: tests for a test runner, findings for a linter, type checker or scanner. */

@@ -32,12 +32,12 @@ const MIN_TEXT_CELLS = 20;
 /**
  * `prefix` followed by `text`, in as many lines as `width` needs. The text
  * keeps its own line breaks; every line after the first starts under the
- * text's first character (or further left when the prefix is so wide that
- * fewer than 20 cells would be left). A word wider than a line is split.
+ * text's first character, or `hangCells` from the left when given (and
+ * further left when fewer than 20 cells would be left). A word wider than a line is split.
  * Control sequences are stripped on the way, so agents' text is safe here.
  */
-export function wrapHanging(prefix: string, text: string, width: number): string[] {
-  const hang = ' '.repeat(Math.max(0, Math.min(textCells(prefix), width - MIN_TEXT_CELLS)));
+export function wrapHanging(prefix: string, text: string, width: number, hangCells?: number): string[] {
+  const hang = ' '.repeat(Math.max(0, Math.min(hangCells ?? textCells(prefix), width - MIN_TEXT_CELLS)));
   const paragraphs = toTerminalText(text, { multiline: true }).replace(/\t/g, ' ').split('\n');
   const lines: string[] = [];
   let current = prefix;
