@@ -280,8 +280,12 @@ export function formatStatus(report: StatusReport, format: StatusFormat = {}): s
       run.reason,
       2,
     ),
-    `  started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
-    `  spent ${formatSpend(run.spend) || 'nothing reported by the agents'}`,
+    ...wrap(
+      '  ',
+      `started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
+      4,
+    ),
+    ...wrap('  spent ', formatSpend(run.spend) || 'nothing reported by the agents'),
     '',
     'units',
   ];
