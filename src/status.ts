@@ -1,10 +1,14 @@
 import { greenNote } from './report/green-state.js';
 import { formatSpend, NO_SPEND } from './report/cost.js';
 import { ORIGIN_WORDS } from './report/plan-changes.js';
-import type { ProposalSource, ProposalStatus, UnitOrigin } from './events/types.js';
+import type { CheckResult, ProposalSource, ProposalStatus, UnitOrigin } from './events/types.js';
 import type { Spend } from './store/attempts.js';
+import type { StoredSnapshot } from './store/health.js';
+import type { MergeRow } from './store/merges.js';
 import type { Store } from './store/store.js';
 import { terminalSafe, toTerminalText } from './util/terminal-text.js';
+import { TEST_PARSERS } from './health/delta.js';
+import { wrapHanging } from './report/wrap-text.js';
 
 export interface StatusReport {
   run: {
@@ -43,6 +47,8 @@ export interface StatusReport {
       log: string;
       /** What this attempt used (written when it ends). */
       usage: Spend;
+      /** What the merge queue did with its work (the newest request), null when it never reached the queue. */
+      merge: { id: number; status: string; class: string | null } | null;
     }[];
   }[];
   /** What discovery proposed in this run, oldest first, and what became of each. */
@@ -66,17 +72,43 @@ export interface StatusReport {
   }[];
   /** Overlap edges: a unit held back while another expected to touch the same files ran (never a dependency). */
   overlaps: { unit: string; waitedFor: string; files: string[]; reason: string; at: string }[];
-  health: {
-    commit: string;
-    label: string;
-    round: number | null;
-    passed: boolean;
-    takenAt: string;
-    checks: { name: string; passed: boolean; exitCode: number | null; unreadable?: boolean; note?: string }[];
-  } | null;
+  /** The newest snapshot of the working branch (a round's end, a merge target or the baseline). */
+  health: StatusSnapshot | null;
+  /** The run's first baseline: the working branch before any of its units landed. */
+  baseline: StatusSnapshot | null;
   /** Where green is (as gaffer last put it), or exactly why it is not there yet. */
   green: { branch: string; commit: string | null; note: string };
 }
+
+/** A health snapshot as status shows it: each check's verdict and what its parser counted. */
+export interface StatusSnapshot {
+  commit: string;
+  label: string;
+  round: number | null;
+  passed: boolean;
+  takenAt: string;
+  checks: StatusCheck[];
+}
+
+export interface StatusCheck {
+  name: string;
+  passed: boolean;
+  exitCode: number | null;
+  unreadable?: boolean;
+  note?: string;
+  /** Whether it decides merges and green. */
+  gate: boolean;
+  flaky?: boolean;
+  /** The parser that read its output, what it counted, and the failing tests or findings by name. */
+  parser?: string;
+  counts?: { passed: number; failed: number; errors: number; warnings: number; skipped: number };
+  /** The first FAILING_SHOWN names; failingCount says how many there are. */
+  failing?: string[];
+  failingCount?: number;
+}
+
+/** How many failing tests or findings a check shows by name; the rest are counted. */
+export const FAILING_SHOWN = 10;
 
 /**
  * What `gaffer status` shows: read from the state database alone, no supervisor needed.
@@ -93,7 +125,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
   if (!run) return undefined;
   const deps = store.units.dependencies(run.id);
   const attempts = store.attempts.forRun(run.id);
-  const health = store.health.latest(run.id);
+  const merges = store.merges.forRun(run.id);
   const spendByUnit = store.attempts.spendByUnit(run.id);
   return {
     run: {
@@ -134,6 +166,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
             cachedTokens: attempt.cached_tokens,
             costUsd: attempt.cost_usd,
           },
+          merge: mergeOf(merges.filter((merge) => merge.attempt_id === attempt.id).at(-1)),
         })),
     })),
     proposals: store.proposals.all(run.id).map((proposal) => ({
@@ -145,7 +178,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       from: proposal.discovered_from,
       reason: proposal.reason,
     })),
-    mergeQueue: store.merges.forRun(run.id).map((merge) => ({
+    mergeQueue: merges.map((merge) => ({
       id: merge.id,
       unit: merge.unit_id,
       status: merge.status,
@@ -160,23 +193,47 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
       reason: edge.reason,
       at: edge.at,
     })),
-    health: health
-      ? {
-          commit: health.commit,
-          label: health.label,
-          round: health.round,
-          passed: health.passed,
-          takenAt: health.takenAt,
-          checks: health.checks.map((check) => ({
-            name: check.name,
-            passed: check.passed,
-            exitCode: check.exitCode,
-            ...(check.unreadable ? { unreadable: true } : {}),
-            ...(check.note ? { note: check.note } : {}),
-          })),
-        }
-      : null,
+    health: snapshotOf(store.health.latestOfWorking(run.id)),
+    baseline: snapshotOf(store.health.firstBaseline(run.id)),
     green: greenOf(store, run.id, run.config_json),
+  };
+}
+
+function mergeOf(merge: MergeRow | undefined): StatusReport['units'][number]['attempts'][number]['merge'] {
+  return merge ? { id: merge.id, status: merge.status, class: merge.reject_class } : null;
+}
+
+function snapshotOf(snapshot: StoredSnapshot | undefined): StatusSnapshot | null {
+  if (!snapshot) return null;
+  return {
+    commit: snapshot.commit,
+    label: snapshot.label,
+    round: snapshot.round,
+    passed: snapshot.passed,
+    takenAt: snapshot.takenAt,
+    checks: snapshot.checks.map(checkOf),
+  };
+}
+
+function checkOf(check: CheckResult): StatusCheck {
+  const parsed = check.parsed;
+  return {
+    name: check.name,
+    passed: check.passed,
+    exitCode: check.exitCode,
+    ...(check.unreadable ? { unreadable: true } : {}),
+    ...(check.note ? { note: check.note } : {}),
+    // Snapshots stored before gates existed have none: every check gated then.
+    gate: check.gate ?? true,
+    ...(check.flaky ? { flaky: true } : {}),
+    ...(parsed && parsed.parser !== 'exit-code' && parsed.recognized
+      ? {
+          parser: parsed.parser,
+          counts: parsed.counts,
+          failing: parsed.failing.slice(0, FAILING_SHOWN),
+          failingCount: parsed.failing.length,
+        }
+      : {}),
   };
 }
 
@@ -202,15 +259,33 @@ function greenOf(store: Store, runId: number, configJson: string): StatusReport[
   return { branch, commit, note: greenNote(store, runId, commit) };
 }
 
-/** One line of a reason or detail: the layout is one line per unit, attempt and merge. */
+/** One line of a short field (plan name, origin, proposal and overlap fields): those stay one line each. */
 const oneLine = (text: string): string => toTerminalText(text);
 
-export function formatStatus(report: StatusReport): string {
+/** The width status wraps to when stdout is no terminal and COLUMNS says nothing. */
+export const DEFAULT_STATUS_WIDTH = 100;
+
+export interface StatusFormat {
+  /** Terminal columns to wrap reasons and details to. */
+  width?: number;
+}
+
+export function formatStatus(report: StatusReport, format: StatusFormat = {}): string {
+  const wrapWidth = format.width ?? DEFAULT_STATUS_WIDTH;
+  const wrap: Wrap = (prefix, text, hang) => wrapHanging(prefix, text, wrapWidth, hang);
   const { run } = report;
   const out = [
-    `run #${run.id} of plan "${oneLine(run.plan)}": ${run.status}${run.reason ? ` — ${oneLine(run.reason)}` : ''}`,
-    `  started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
-    `  spent ${formatSpend(run.spend) || 'nothing reported by the agents'}`,
+    ...wrap(
+      `run #${run.id} of plan "${oneLine(run.plan)}": ${run.status}${run.reason ? ' — ' : ''}`,
+      run.reason,
+      2,
+    ),
+    ...wrap(
+      '  ',
+      `started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}; round ${run.rounds} of ${run.maxRounds}`,
+      4,
+    ),
+    ...wrap('  spent ', formatSpend(run.spend) || 'nothing reported by the agents'),
     '',
     'units',
   ];
@@ -218,17 +293,35 @@ export function formatStatus(report: StatusReport): string {
   for (const unit of report.units) {
     const spent = formatSpend(unit.spend);
     out.push(
-      `  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${spent ? `[${spent}] ` : ''}${oneLine(unit.reason)}`,
+      ...wrap(
+        `  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${spent ? `[${spent}] ` : ''}`,
+        unit.reason,
+      ),
     );
     if (unit.origin !== 'plan')
       out.push(
         `  ${''.padEnd(width)}    added by ${ORIGIN_WORDS[unit.origin]}${unit.discoveredFrom ? ` from ${oneLine(unit.discoveredFrom)}` : ''}`,
       );
+    if (unit.attempts.length > 0)
+      out.push(...wrap(`  ${''.padEnd(width)}    attempts: `, unit.attempts.map(attemptVerdict).join(' · ')));
     for (const attempt of unit.attempts) {
       const used = formatSpend(attempt.usage);
       out.push(
-        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: ${oneLine(attempt.reason)}`,
+        ...wrap(
+          `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: `,
+          attempt.reason,
+          width + 8,
+        ),
       );
+      const rejection = rejectionOf(report, attempt.merge);
+      if (rejection)
+        out.push(
+          ...wrap(
+            `  ${''.padEnd(width)}      merge #${rejection.id} rejected (${rejection.class}): `,
+            verdictOf(rejection.detail),
+            width + 8,
+          ),
+        );
     }
   }
   if (report.proposals.length > 0) {
@@ -243,12 +336,9 @@ export function formatStatus(report: StatusReport): string {
   out.push('', 'merge queue');
   if (report.mergeQueue.length === 0) out.push('  (empty)');
   for (const merge of report.mergeQueue) {
-    const detail = merge.class
-      ? ` (${merge.class}): ${oneLine(merge.detail.split('\n')[0] ?? '')}`
-      : merge.commit
-        ? ` ${merge.commit.slice(0, 10)}`
-        : '';
-    out.push(`  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}${detail}`);
+    const line = `  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}`;
+    if (merge.class) out.push(...wrap(`${line} (${merge.class}): `, verdictOf(merge.detail), width + 6));
+    else out.push(`${line}${merge.commit ? ` ${merge.commit.slice(0, 10)}` : ''}`);
   }
   if (report.overlaps.length > 0) {
     out.push('', 'overlap edges (held back, not dependencies)');
@@ -257,22 +347,150 @@ export function formatStatus(report: StatusReport): string {
         `  ${edge.unit.padEnd(width)} waited for ${edge.waitedFor} on ${oneLine(edge.files.join(', '))}: ${oneLine(edge.reason)}`,
       );
   }
-  out.push('', `green (${report.green.branch})`, `  ${oneLine(report.green.note)}`);
+  out.push('', `green (${report.green.branch})`, ...wrap('  ', report.green.note));
   out.push('', 'health');
   if (!report.health) out.push('  no snapshot yet (no checks configured, or none has run)');
   else {
-    const health = report.health;
-    out.push(
-      `  ${health.label}${health.round === null ? '' : ` of round ${health.round}`} at ${health.commit.slice(0, 10)}: ${health.passed ? 'all checks pass' : 'failing'}`,
-    );
-    for (const check of health.checks) {
-      const verdict = check.passed
-        ? 'pass'
-        : check.unreadable
-          ? 'UNREADABLE (not verified)'
-          : `FAIL (exit ${check.exitCode ?? 'none'})`;
-      out.push(`    ${check.name}: ${verdict}${check.note ? `: ${oneLine(check.note)}` : ''}`);
-    }
+    const baseline = report.baseline;
+    const atBaseline = baseline !== null && baseline.commit === report.health.commit;
+    out.push(...snapshotLines(report.health, workingSnapshotName(report.health, atBaseline), wrap));
+    out.push(...regressionAttributionLines(report));
+    if (baseline && !atBaseline) out.push(...snapshotLines(baseline, "the run's baseline", wrap));
   }
   return out.join('\n');
 }
+
+/** The queue's verdict on an attempt's work, when it rejected it: why a unit took another try. */
+function rejectionOf(
+  report: StatusReport,
+  merge: StatusReport['units'][number]['attempts'][number]['merge'],
+): { id: number; class: string; detail: string } | undefined {
+  if (!merge || merge.status !== 'rejected') return undefined;
+  const request = report.mergeQueue.find((entry) => entry.id === merge.id);
+  return request && { id: request.id, class: request.class ?? 'rejected', detail: request.detail };
+}
+
+type Wrap = (prefix: string, text: string, hang?: number) => string[];
+
+/** Where a rejection's detail quotes a check's output (src/merge/verdict.ts): `check "x" (exit 1), its last lines:`. */
+const QUOTED_OUTPUT = /^(check "[^"]*"[^\n]*), its last lines:$/;
+
+/**
+ * A rejection's detail with every verdict line whole, and each quoted block
+ * of check output (up to 40 raw lines, stack traces and all) named by its
+ * size: word-wrapping raw output helps no one, and `--json` carries it whole.
+ */
+function verdictOf(detail: string): string {
+  return detail
+    .split('\n\n')
+    .map((block) => {
+      const [header = '', ...quoted] = block.split('\n');
+      const match = QUOTED_OUTPUT.exec(header);
+      return match
+        ? `${match[1]}: its last ${quoted.length} line(s) of output are in \`gaffer status --json\` (mergeQueue[].detail)`
+        : block;
+    })
+    .join('\n');
+}
+
+/** A snapshot's heading, then one line per check with its verdict, its counts and what fails by name. */
+function snapshotLines(snapshot: StatusSnapshot, what: string, wrap: Wrap): string[] {
+  const lines = [
+    `  ${what} at ${snapshot.commit.slice(0, 10)}: ${snapshot.passed ? 'all checks pass' : 'failing'}`,
+  ];
+  for (const check of snapshot.checks) {
+    const verdict = check.passed
+      ? 'pass'
+      : check.unreadable
+        ? 'UNREADABLE (not verified)'
+        : `FAIL (exit ${check.exitCode ?? 'none'})`;
+    const traits = [check.gate ? '' : 'not gating', check.flaky ? 'flaky' : ''].filter(Boolean).join(', ');
+    const counted = countsText(check);
+    lines.push(
+      ...wrap(
+        `    ${check.name}: ${verdict}${traits ? ` [${traits}]` : ''}${counted ? `, ${counted}` : ''}${check.note ? ': ' : ''}`,
+        check.note ?? '',
+      ),
+    );
+    if (check.failing && check.failing.length > 0) {
+      const more = (check.failingCount ?? check.failing.length) - check.failing.length;
+      const label = TEST_PARSERS.has(check.parser ?? '') ? 'failing' : 'findings';
+      lines.push(
+        ...wrap(`      ${label}: `, `${check.failing.join(', ')}${more > 0 ? `, and ${more} more` : ''}`),
+      );
+    }
+  }
+  return lines;
+}
+
+/** Which snapshot of the working branch this is: a round's end, the run's baseline, or a merge's target. */
+function workingSnapshotName(snapshot: StatusSnapshot, atBaseline: boolean): string {
+  if (snapshot.label === 'round') return `working branch, end of round ${snapshot.round ?? '?'},`;
+  return atBaseline ? "working branch, the run's baseline," : 'working branch, checked as a merge target,';
+}
+
+/** What a check's parser counted: tests for a test runner, findings for a linter, type checker or scanner. */
+function countsText(check: StatusCheck): string {
+  const counts = check.counts;
+  if (!counts || !check.parser) return '';
+  const parts = TEST_PARSERS.has(check.parser)
+    ? [
+        `${counts.passed} passed`,
+        `${counts.failed} failed`,
+        ...(counts.errors ? [`${counts.errors} errors`] : []),
+      ]
+    : [`${counts.errors} errors`, `${counts.warnings} warnings`];
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
+  return `${check.parser}: ${parts.join(', ')}`;
+}
+
+/**
+ * Where a regression is attributed to the unit whose merge first showed it
+ * ("regression first seen with unit X's merge"). The attribution is computed
+ * in src/report/ by another part of gaffer; until it lands this adds no line.
+ */
+function regressionAttributionLines(_report: StatusReport): string[] {
+  return [];
+}
+
+/**
+ * What became of one attempt, as a word or two: its merge verdict when its
+ * work reached the queue, else how it ended (a reaped, killed or errored
+ * attempt cost no strike, and says so).
+ */
+function attemptVerdict(attempt: StatusReport['units'][number]['attempts'][number]): string {
+  const merge = attempt.merge;
+  if (merge) {
+    if (merge.status === 'merged') return `#${attempt.number} merged`;
+    if (merge.status === 'rejected')
+      return `#${attempt.number} rejected${merge.class ? ` (${merge.class})` : ''}`;
+    return `#${attempt.number} in the merge queue (${merge.status})`;
+  }
+  const noStrike =
+    attempt.outcome === 'killed' || attempt.outcome === 'reaped' || attempt.outcome === 'error';
+  return `#${attempt.number} ${attempt.outcome}${noStrike ? ' (no strike)' : ''}`;
+}
+
+/**
+ * The width `gaffer status` wraps to: the terminal's, else COLUMNS (so
+ * `COLUMNS=80 gaffer status | less` wraps for the pager), else 100. A
+ * COLUMNS that is no positive number is ignored with a warning.
+ */
+export function statusWidth(
+  stdout: { isTTY?: boolean; columns?: number },
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+): number {
+  if (stdout.isTTY && stdout.columns && stdout.columns > 0) return stdout.columns;
+  const columns = env.COLUMNS;
+  if (columns === undefined || columns === '') return DEFAULT_STATUS_WIDTH;
+  const parsed = Number(columns);
+  if (Number.isInteger(parsed) && parsed > 0) return Math.max(MIN_STATUS_WIDTH, parsed);
+  warn(
+    `ignoring COLUMNS="${oneLine(columns)}": it is not a positive whole number of columns; wrapping to ${DEFAULT_STATUS_WIDTH} (set COLUMNS=120, say, or unset it)`,
+  );
+  return DEFAULT_STATUS_WIDTH;
+}
+
+/** Narrower than this, hanging indents leave no room for words: status wraps to this at least. */
+const MIN_STATUS_WIDTH = 40;

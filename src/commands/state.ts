@@ -8,7 +8,7 @@ import { ExitCode, StateError, UsageError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import { attachHeadlessReporter } from '../report/headless.js';
 import { databasePath, prepareStateDir, SupervisorLock } from '../state-dir.js';
-import { formatStatus, readStatus } from '../status.js';
+import { formatStatus, readStatus, statusWidth } from '../status.js';
 import { Store } from '../store/store.js';
 import { configPathOf, printLine, stateDirOf, type Flags } from './common.js';
 
@@ -62,7 +62,13 @@ export function statusCommand(flags: Flags): number {
       process.stdout.write(flags.json ? 'null\n' : `no runs recorded in ${stateDir} yet\n`);
       return ExitCode.ok;
     }
-    printLine(flags.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+    if (flags.json) printLine(JSON.stringify(report, null, 2));
+    else {
+      const width = statusWidth(process.stdout, process.env, (message) =>
+        process.stderr.write(`gaffer: ${message}\n`),
+      );
+      printLine(formatStatus(report, { width }));
+    }
     return ExitCode.ok;
   } finally {
     store.close();

@@ -62,11 +62,37 @@ export class HealthTable {
     return row && { ...toSnapshot(row), label: row.label, round: row.round, takenAt: row.taken_at };
   }
 
+  /**
+   * The newest snapshot of the working branch: the run's baseline, a round's
+   * end, or a merge target (stored as 'baseline'); never a candidate's.
+   */
+  latestOfWorking(runId: number): StoredSnapshot | undefined {
+    const row = this.prepare(
+      `SELECT * FROM health_snapshots WHERE run_id = ? AND label IN ('baseline', 'round') ORDER BY id DESC LIMIT 1`,
+    ).get(runId) as SnapshotRow | undefined;
+    return row && toStoredSnapshot(row);
+  }
+
+  /** The run's first baseline: the working branch before any of its units landed. */
+  firstBaseline(runId: number): StoredSnapshot | undefined {
+    const row = this.prepare(
+      `SELECT * FROM health_snapshots WHERE run_id = ? AND label = 'baseline' ORDER BY id LIMIT 1`,
+    ).get(runId) as SnapshotRow | undefined;
+    return row && toStoredSnapshot(row);
+  }
+
   forRun(runId: number): SnapshotRow[] {
     return this.prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id').all(
       runId,
     ) as SnapshotRow[];
   }
+}
+
+/** A snapshot as stored for a run: what it is of (label, round) and when it was taken. */
+export type StoredSnapshot = Snapshot & { id: number; label: string; round: number | null; takenAt: string };
+
+function toStoredSnapshot(row: SnapshotRow): StoredSnapshot {
+  return { ...toSnapshot(row), id: row.id, label: row.label, round: row.round, takenAt: row.taken_at };
 }
 
 function toSnapshot(row: SnapshotRow): Snapshot {

@@ -130,6 +130,7 @@ describe('gaffer status text', () => {
               usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null },
               reason: `${HOSTILE}\nsecond`,
               log: '/r/u-1.log',
+              merge: null,
             },
           ],
         },
@@ -148,6 +149,7 @@ describe('gaffer status text', () => {
       mergeQueue: [{ id: 1, unit: 'u', status: 'rejected', class: 'red', detail: HOSTILE, commit: null }],
       overlaps: [{ unit: 'u', waitedFor: 'v', files: ['src/x.ts'], reason: `${HOSTILE}\nsecond`, at: AT }],
       health: null,
+      baseline: null,
       green: { branch: 'gaffer/green', commit: null, note: 'not created yet' },
     };
     const text = formatStatus(report);

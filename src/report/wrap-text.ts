@@ -1,0 +1,96 @@
+/**
+ * Wrapping for `gaffer status`: a reason is what an operator reads to learn
+ * why a unit failed, so it is shown whole, broken at spaces to the terminal's
+ * width, its continuation lines hung under the first line's text. Widths are
+ * terminal cells, not code points: CJK and emoji take two.
+ */
+import { toTerminalText } from '../util/terminal-text.js';
+
+// Zero-width: combining marks, joiners, variation selectors. Two cells: emoji and East Asian wide forms.
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufe00-\ufe0f]$/u;
+const DOUBLE_WIDTH =
+  /^[\p{Emoji_Presentation}\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]$/u;
+
+function charCells(char: string): number {
+  const code = char.codePointAt(0) ?? 0;
+  if (code < 0x7f) return 1;
+  if (ZERO_WIDTH.test(char)) return 0;
+  return DOUBLE_WIDTH.test(char) ? 2 : 1;
+}
+
+/** Terminal cells `text` takes (exact for ASCII, close to what terminals do otherwise). */
+export function textCells(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  let cells = 0;
+  for (const char of text) cells += charCells(char);
+  return cells;
+}
+
+/** The narrowest room left for text after a hanging indent: below it the indent shrinks. */
+const MIN_TEXT_CELLS = 20;
+
+/**
+ * `prefix` followed by `text`, in as many lines as `width` needs. The text
+ * keeps its own line breaks; every line after the first starts under the
+ * text's first character, or `hangCells` from the left when given (and
+ * further left when fewer than 20 cells would be left). A word wider than a line is split.
+ * Control sequences are stripped on the way, so agents' text is safe here.
+ */
+export function wrapHanging(prefix: string, text: string, width: number, hangCells?: number): string[] {
+  const hang = ' '.repeat(Math.max(0, Math.min(hangCells ?? textCells(prefix), width - MIN_TEXT_CELLS)));
+  const paragraphs = toTerminalText(text, { multiline: true }).replace(/\t/g, ' ').split('\n');
+  const lines: string[] = [];
+  let current = prefix;
+  let used = textCells(prefix);
+  let lineHasWord = false;
+  const newLine = (): void => {
+    lines.push(current.trimEnd());
+    current = hang;
+    used = hang.length;
+    lineHasWord = false;
+  };
+  paragraphs.forEach((paragraph, index) => {
+    if (index > 0) newLine();
+    for (const word of paragraph.split(' ').filter((part) => part !== '')) {
+      const cells = textCells(word);
+      const gap = lineHasWord ? 1 : 0;
+      if (used + gap + cells <= width) {
+        current += `${gap ? ' ' : ''}${word}`;
+        used += gap + cells;
+        lineHasWord = true;
+        continue;
+      }
+      // A prefix wider than the hang: the word goes under it rather than being split.
+      if (lineHasWord || (used > hang.length && cells <= width - hang.length)) newLine();
+      for (const piece of splitToCells(word, Math.max(1, width - used), Math.max(1, width - hang.length))) {
+        if (lineHasWord) newLine();
+        current += piece;
+        used += textCells(piece);
+        lineHasWord = true;
+      }
+    }
+  });
+  lines.push(current.trimEnd());
+  return lines;
+}
+
+/** `word` in pieces: the first fits `first` cells, the rest `rest` cells each. */
+function splitToCells(word: string, first: number, rest: number): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let cells = 0;
+  let room = first;
+  for (const char of word) {
+    const w = charCells(char);
+    if (cells + w > room && piece !== '') {
+      pieces.push(piece);
+      piece = '';
+      cells = 0;
+      room = rest;
+    }
+    piece += char;
+    cells += w;
+  }
+  if (piece !== '') pieces.push(piece);
+  return pieces;
+}
