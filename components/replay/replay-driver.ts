@@ -84,7 +84,7 @@ export class ReplayDriver implements ReplayService {
   }
 
   togglePause(): void {
-    if (this.status.atEnd && this.paused) {
+    if (this.position >= this.events.length) {
       // Space at the end plays it again from the start.
       this.seekTo(0);
       this.paused = false;
