@@ -10,6 +10,7 @@ import { MergeQueuePane } from './MergeQueuePane.js';
 import { OutputPane, type OutputTarget } from './OutputPane.js';
 import { ProposalsView } from './ProposalsView.js';
 import { KillConfirm, QuitConfirm } from './QuitConfirm.js';
+import type { ReplayService } from './replay/replay-service.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
 import { UiContext, type UiServices } from './ui-context.js';
@@ -29,13 +30,21 @@ export interface AppProps {
   control: MissionControl;
   theme?: Theme;
   onForceQuit?: () => void;
+  /** `gaffer replay`: see components/replay. */
+  replay?: ReplayService;
 }
 
 /** The one provider: the view model and the controller's commands, built by the CLI, handed down here. */
-export function App({ store, control, theme, onForceQuit }: AppProps) {
+export function App({ store, control, theme, onForceQuit, replay }: AppProps) {
   const services = useMemo<UiServices>(
-    () => ({ store, control, theme: theme ?? themeFor(process.env), onForceQuit: onForceQuit ?? (() => {}) }),
-    [store, control, theme, onForceQuit],
+    () => ({
+      store,
+      control,
+      theme: theme ?? themeFor(process.env),
+      onForceQuit: onForceQuit ?? (() => {}),
+      replay,
+    }),
+    [store, control, theme, onForceQuit, replay],
   );
   return (
     <UiContext.Provider value={services}>

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { KEYS } from './keys.js';
+import { ReplayLine } from './replay/ReplayLine.js';
 import { useUi } from './use-ui.js';
 import type { Message } from './view-model/types.js';
 
@@ -18,7 +19,7 @@ export const Footer = memo(function Footer({
   message: Message | undefined;
   proposals: number;
 }) {
-  const { theme } = useUi();
+  const { theme, replay } = useUi();
   const color =
     message?.kind === 'ok'
       ? theme.ok
@@ -39,11 +40,15 @@ export const Footer = memo(function Footer({
             color={theme.accent}
           >{`${proposals} proposal${proposals === 1 ? '' : 's'}: v to review │ `}</Text>
         ) : null}
-        <Text dimColor>
-          {KEYS.filter((entry) => !FOOTER_LEAVES_OUT.has(entry.key))
-            .map((entry) => `${entry.key} ${entry.short}`)
-            .join(' · ')}
-        </Text>
+        {replay ? (
+          <ReplayLine replay={replay} />
+        ) : (
+          <Text dimColor>
+            {KEYS.filter((entry) => !FOOTER_LEAVES_OUT.has(entry.key))
+              .map((entry) => `${entry.key} ${entry.short}`)
+              .join(' · ')}
+          </Text>
+        )}
       </Text>
     </Box>
   );

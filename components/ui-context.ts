@@ -1,5 +1,6 @@
 import { createContext } from 'react';
 import type { MissionControl } from '../src/controller/control.js';
+import type { ReplayService } from './replay/replay-service.js';
 import type { Theme } from './theme.js';
 import type { ViewModelStore } from './view-model/store.js';
 
@@ -14,6 +15,8 @@ export interface UiServices {
   theme: Theme;
   /** A second Ctrl-C: the CLI ends the process at once. */
   onForceQuit: () => void;
+  /** `gaffer replay`: the keys drive the playback; absent on a live run. */
+  replay?: ReplayService;
 }
 
 export const UiContext = createContext<UiServices | null>(null);

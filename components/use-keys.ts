@@ -1,6 +1,7 @@
 import { useInput, type Key } from 'ink';
 import { useRef } from 'react';
 import type { CommandResult } from '../src/controller/control.js';
+import { useReplayKeys } from './use-replay-keys.js';
 import { useUi } from './use-ui.js';
 import { SORT_WORDS } from './view-model/units-view.js';
 
@@ -21,6 +22,7 @@ import { SORT_WORDS } from './view-model/units-view.js';
 export function useKeys(): void {
   const { store, control, onForceQuit } = useUi();
   const interrupts = useRef(0);
+  const replayKey = useReplayKeys();
 
   const show = (result: CommandResult): void =>
     store.showMessage(result.message, result.ok ? 'ok' : 'refused');
@@ -126,6 +128,8 @@ export function useKeys(): void {
   };
 
   useInput((input: string, key: Key) => {
+    // `gaffer replay`: its keys first (and the command keys answer that it is read-only).
+    if (replayKey?.(input, key)) return;
     if (key.ctrl && input === 'c') {
       interrupts.current += 1;
       if (interrupts.current >= 2) onForceQuit();

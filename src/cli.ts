@@ -13,6 +13,7 @@ usage:
   gaffer plan --objective "<text>" [--config <file>] [--out <file>] [--force]
   gaffer discover [--config <file>] [--plan <file>] [--accept <id> | --reject <id>] [--json]
   gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
+  gaffer replay [--config <file> | --state <folder>] [--run <id>] [--speed <x>] [--headless] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
   gaffer prompt <unit> [--config <file>] [--plan <file>] [--run <id>]
   gaffer clean [--config <file>]
@@ -36,6 +37,8 @@ options:
   --yes             gaffer run --objective: run the written plan at once instead of stopping for review
   --accept <id>     gaffer discover: the waiting proposal joins the plan (runs when the run resumes)
   --reject <id>     gaffer discover: the waiting proposal is dropped (kept in the record)
+  --speed <x>       gaffer replay: the recorded pace times x (default 10; no pause between two events
+                    lasts over 1 s); without a terminal the events print at once
 
 exit codes: 0 ok, 2 usage, 3 config, 4 plan, 5 not a git repository, 6 branch missing, in use,
 clashing or unverified, 7 uncommitted changes, 8 agent not found, 9 check command not found or
@@ -59,6 +62,7 @@ const options = {
   accept: { type: 'string' },
   reject: { type: 'string' },
   out: { type: 'string' },
+  speed: { type: 'string' },
   force: { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -105,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/run.js')).demoCommand(values);
     case 'status':
       return (await import('./commands/state.js')).statusCommand(values);
+    case 'replay':
+      return (await import('./commands/replay.js')).replayCommand(values);
     case 'clean':
       return (await import('./commands/state.js')).cleanCommand(values);
     case 'doctor':
@@ -113,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/setup.js')).initCommand(values);
     default:
       throw new UsageError(
-        `unknown command "${command}": use demo, run, plan, discover, status, retry, prompt, clean, doctor or init`,
+        `unknown command "${command}": use demo, run, plan, discover, status, replay, retry, prompt, clean, doctor or init`,
       );
   }
 }

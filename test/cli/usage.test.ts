@@ -10,7 +10,7 @@ describe('usage errors', () => {
 
     expectRefusal(result, ExitCode.usage, [
       'unknown command "frobnicate"',
-      'demo, run, plan, discover, status, retry, prompt, clean, doctor or init',
+      'demo, run, plan, discover, status, replay, retry, prompt, clean, doctor or init',
     ]);
     expect(result.stdout).toBe('');
   });
@@ -49,6 +49,9 @@ describe('usage errors', () => {
 
     expect(result.exitCode).toBe(ExitCode.ok);
     expect(result.stdout).toContain('gaffer run --config <file>');
+    expect(result.stdout).toContain(
+      'gaffer replay [--config <file> | --state <folder>] [--run <id>] [--speed <x>]',
+    );
     expect(result.stderr).toBe('');
   });
 
