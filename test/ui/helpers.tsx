@@ -13,9 +13,13 @@ import type { MissionInfo } from '../../components/view-model/types.js';
 import type {
   CommandResult,
   LiveOutput,
+  LogView,
+  LogViewRequest,
   MissionControl,
   OpenProposal,
 } from '../../src/controller/control.js';
+import type { AttemptOutcome } from '../../src/machines/attempt.js';
+import { readLogWindow } from '../../src/workers/log-window.js';
 import type { EventName, GafferEvent, GafferEvents } from '../../src/events/types.js';
 
 export type Call = {
@@ -29,6 +33,8 @@ export class RecordingControl implements MissionControl {
   paused = false;
   live: { unitId: string; attempt: number; startedAt: number }[] = [];
   outputs = new Map<string, LiveOutput>();
+  /** Each unit's attempts, newest last: logWindow reads their (real) files as the controller does. */
+  logs = new Map<string, { attempt: number; outcome: AttemptOutcome; logPath: string }[]>();
   open: OpenProposal[] = [];
   answers: Partial<Record<Call['command'], CommandResult>> = {};
 
@@ -71,6 +77,12 @@ export class RecordingControl implements MissionControl {
   }
   output(unitId: string): LiveOutput | undefined {
     return this.outputs.get(unitId);
+  }
+  logWindow(unitId: string, request: LogViewRequest = {}): LogView | undefined {
+    const { attempt, ...position } = request;
+    const attempts = this.logs.get(unitId) ?? [];
+    const row = attempt === undefined ? attempts.at(-1) : attempts.find((one) => one.attempt === attempt);
+    return row && { unitId, ...row, ...readLogWindow(row.logPath, position) };
   }
   running(): readonly { unitId: string; attempt: number; startedAt: number }[] {
     return this.live;
