@@ -8,11 +8,12 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { layoutFor } from './layout.js';
 import { MergeQueuePane } from './MergeQueuePane.js';
 import { OutputPane, type OutputTarget } from './OutputPane.js';
+import { OutputScroll } from './output-scroll.js';
 import { ProposalsView } from './ProposalsView.js';
 import { QuitConfirm } from './QuitConfirm.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
-import { UiContext, type UiServices } from './ui-context.js';
+import { NO_PAGER, UiContext, type UiServices } from './ui-context.js';
 import { UnitsPane } from './UnitsPane.js';
 import { useKeys } from './use-keys.js';
 import { useNow } from './use-now.js';
@@ -28,13 +29,23 @@ export interface AppProps {
   control: MissionControl;
   theme?: Theme;
   onForceQuit?: () => void;
+  /** Opens a log in the operator's pager (render.tsx's); without it `l` says no pager can open. */
+  openPager?: UiServices['openPager'];
 }
 
 /** The one provider: the view model and the controller's commands, built by the CLI, handed down here. */
-export function App({ store, control, theme, onForceQuit }: AppProps) {
+export function App({ store, control, theme, onForceQuit, openPager }: AppProps) {
+  const scroll = useMemo(() => new OutputScroll(control), [control]);
   const services = useMemo<UiServices>(
-    () => ({ store, control, theme: theme ?? themeFor(process.env), onForceQuit: onForceQuit ?? (() => {}) }),
-    [store, control, theme, onForceQuit],
+    () => ({
+      store,
+      control,
+      theme: theme ?? themeFor(process.env),
+      onForceQuit: onForceQuit ?? (() => {}),
+      scroll,
+      openPager: openPager ?? NO_PAGER,
+    }),
+    [store, control, theme, onForceQuit, scroll, openPager],
   );
   return (
     <UiContext.Provider value={services}>

@@ -30,6 +30,23 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
   },
   { key: '^C', short: 'quit', long: 'same as q; a second Ctrl-C forces the exit' },
   { key: '?', short: 'help', long: 'this help (any key closes it)' },
+  // The output pane's keys come last: the footer cuts from the end when narrow, and the help lists them all.
+  {
+    key: 'PgUp/PgDn',
+    short: 'scroll',
+    long: 'scroll the output a page (it stops following; the log on disk is read back as far as it goes)',
+  },
+  {
+    key: 'Home/End',
+    short: 'oldest/newest',
+    long: 'the oldest line of the log; the newest, following again',
+  },
+  { key: 'f', short: 'follow', long: 'stop or resume following the output (stopped, new lines wait below)' },
+  {
+    key: 'l',
+    short: 'log',
+    long: "open the shown attempt's whole log in $PAGER (default less -R); gaffer goes on meanwhile",
+  },
 ];
 
 /** The proposals view's own keys, as its title names them. */
