@@ -40,7 +40,7 @@ export const Footer = memo(function Footer({
           >{`${proposals} proposal${proposals === 1 ? '' : 's'}: v to review │ `}</Text>
         ) : null}
         <Text dimColor>
-          {KEYS.filter((entry) => entry.key !== '^C' && entry.key !== 'v')
+          {KEYS.filter((entry) => entry.key !== '^C' && entry.key !== 'v' && entry.footer !== false)
             .map((entry) => `${entry.key} ${entry.short}`)
             .join(' · ')}
         </Text>

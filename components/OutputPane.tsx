@@ -77,13 +77,13 @@ function whatToShow(
   if (target.unitId === null) return { ...none, note: 'select a worker to follow its output' };
   if (stopped !== null) {
     const view = control.logWindow(target.unitId, { attempt: stopped.attempt, to: stopped.anchor });
-    const fresh = target.lines - stopped.linesAtStop;
+    const fresh = (target.running ? target.lines : 0) - stopped.linesAtStop;
     const where = view && view.size > 0 ? `at ${Math.floor((stopped.anchor / view.size) * 100)}%` : '';
     return {
       lines: view?.lines.slice(-rows) ?? [],
       attempt: stopped.attempt,
       state: view && view.outcome !== 'running' ? ` ended: ${view.outcome}` : '',
-      detail: ['stopped', where, fresh > 0 ? `${fresh} new lines` : '', 'End follows']
+      detail: ['stopped', where, fresh > 0 ? `${fresh} new line${fresh === 1 ? '' : 's'}` : '', 'End follows']
         .filter(Boolean)
         .join(' · '),
       logPath: view?.logPath ?? target.logPath,

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, vi } from 'vitest';
  */
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
-import { App } from '../../components/App.js';
+import { App, type AppProps } from '../../components/App.js';
 import { themeFor, type Theme } from '../../components/theme.js';
 import { ViewModelStore } from '../../components/view-model/store.js';
 import type { MissionInfo } from '../../components/view-model/types.js';
@@ -163,7 +163,13 @@ export interface Rendered extends ReturnType<typeof render> {
 
 /** Renders the App (or `element`) around a fresh store and a recording control, effects run. */
 export async function renderWithProviders(
-  options: { info?: MissionInfo; control?: RecordingControl; theme?: Theme; element?: ReactElement } = {},
+  options: {
+    info?: MissionInfo;
+    control?: RecordingControl;
+    theme?: Theme;
+    element?: ReactElement;
+    openPager?: AppProps['openPager'];
+  } = {},
 ): Promise<Rendered> {
   const store = new ViewModelStore(options.info ?? missionInfo());
   const control = options.control ?? new RecordingControl();
@@ -175,6 +181,7 @@ export async function renderWithProviders(
         control={control}
         theme={options.theme ?? themeFor({})}
         onForceQuit={() => (forced.count += 1)}
+        openPager={options.openPager}
       />
     ),
   );
@@ -234,6 +241,10 @@ export const KEY = {
   tab: '\t',
   escape: '\u001b',
   ctrlC: '\u0003',
+  pageUp: '\u001b[5~',
+  pageDown: '\u001b[6~',
+  home: '\u001b[H',
+  end: '\u001b[F',
 } as const;
 
 /** Fake timers from T0 around each test; `teardown` (unmounting what the test rendered) runs after it. */
