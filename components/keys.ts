@@ -41,8 +41,14 @@ export const KEYS: readonly { key: string; short: string; long: string; footer?:
     key: 'Home/End',
     short: 'oldest/newest',
     long: 'the oldest line of the log; the newest, following again',
+    footer: false,
   },
-  { key: 'f', short: 'follow', long: 'stop or resume following the output (stopped, new lines wait below)' },
+  {
+    key: 'f',
+    short: 'follow',
+    long: 'stop or resume following the output (stopped, new lines wait below)',
+    footer: false,
+  },
   {
     key: 'l',
     short: 'log',
