@@ -8,12 +8,13 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { layoutFor } from './layout.js';
 import { MergeQueuePane } from './MergeQueuePane.js';
 import { OutputPane, type OutputTarget } from './OutputPane.js';
+import { OutputScroll } from './output-scroll.js';
 import { ProposalsView } from './ProposalsView.js';
 import { KillConfirm, QuitConfirm } from './QuitConfirm.js';
 import type { ReplayService } from './replay/replay-service.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
-import { UiContext, type UiServices } from './ui-context.js';
+import { NO_PAGER, UiContext, type UiServices } from './ui-context.js';
 import { UnitsPane } from './UnitsPane.js';
 import { UnitsView } from './UnitsView.js';
 import { useKeys } from './use-keys.js';
@@ -32,10 +33,13 @@ export interface AppProps {
   onForceQuit?: () => void;
   /** `gaffer replay`: see components/replay. */
   replay?: ReplayService;
+  /** Opens a log in the operator's pager (render.tsx's); without it `l` says no pager can open. */
+  openPager?: UiServices['openPager'];
 }
 
 /** The one provider: the view model and the controller's commands, built by the CLI, handed down here. */
-export function App({ store, control, theme, onForceQuit, replay }: AppProps) {
+export function App({ store, control, theme, onForceQuit, replay, openPager }: AppProps) {
+  const scroll = useMemo(() => new OutputScroll(control), [control]);
   const services = useMemo<UiServices>(
     () => ({
       store,
@@ -43,8 +47,10 @@ export function App({ store, control, theme, onForceQuit, replay }: AppProps) {
       theme: theme ?? themeFor(process.env),
       onForceQuit: onForceQuit ?? (() => {}),
       replay,
+      scroll,
+      openPager: openPager ?? NO_PAGER,
     }),
-    [store, control, theme, onForceQuit, replay],
+    [store, control, theme, onForceQuit, replay, scroll, openPager],
   );
   return (
     <UiContext.Provider value={services}>

@@ -44,7 +44,7 @@ export const Footer = memo(function Footer({
           <ReplayLine replay={replay} />
         ) : (
           <Text dimColor>
-            {KEYS.filter((entry) => !FOOTER_LEAVES_OUT.has(entry.key))
+            {KEYS.filter((entry) => !FOOTER_LEAVES_OUT.has(entry.key) && entry.footer !== false)
               .map((entry) => `${entry.key} ${entry.short}`)
               .join(' · ')}
           </Text>

@@ -1,5 +1,5 @@
-/** The keys, as the footer and the help overlay name them. */
-export const KEYS: readonly { key: string; short: string; long: string }[] = [
+/** The keys, as the footer and the help overlay name them (`footer: false`: the help only, the footer has no room). */
+export const KEYS: readonly { key: string; short: string; long: string; footer?: false }[] = [
   { key: '↑↓', short: 'select', long: 'select a worker (or a unit to retry)' },
   { key: 'Tab', short: 'pane', long: 'switch between Workers and Units to retry (← → too)' },
   {
@@ -35,6 +35,31 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
   },
   { key: '^C', short: 'quit', long: 'same as q; a second Ctrl-C forces the exit' },
   { key: '?', short: 'help', long: 'this help (any key closes it)' },
+  // The output pane's keys: the help lists them, the footer has no room.
+  {
+    key: 'PgUp/PgDn',
+    short: 'scroll',
+    footer: false,
+    long: 'scroll the output a page (it stops following; the log on disk is read back as far as it goes)',
+  },
+  {
+    key: 'Home/End',
+    short: 'oldest/newest',
+    long: 'the oldest line of the log; the newest, following again',
+    footer: false,
+  },
+  {
+    key: 'f',
+    short: 'follow',
+    long: 'stop or resume following the output (stopped, new lines wait below)',
+    footer: false,
+  },
+  {
+    key: 'l',
+    short: 'log',
+    footer: false,
+    long: "open the shown attempt's whole log in $PAGER (default less -R); gaffer goes on meanwhile",
+  },
 ];
 
 /** The Units view's own keys, as its title names them. */

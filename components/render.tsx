@@ -3,10 +3,12 @@
  * it will draw (a terminal, not --headless, not CI). It gets the controller's
  * bus and commands from supervise's attach and never reaches past them.
  */
-import { render } from 'ink';
+import { render, useStdout } from 'ink';
+import { useEffect, type ReactNode } from 'react';
 import type { MissionControl } from '../src/controller/control.js';
 import type { EventBus } from '../src/events/bus.js';
 import { App } from './App.js';
+import { pagerFor } from './pager.js';
 import { themeFor } from './theme.js';
 import { ViewModelStore } from './view-model/store.js';
 import type { MissionInfo } from './view-model/types.js';
@@ -32,19 +34,47 @@ export interface UiHandle {
   unmount(): void;
 }
 
+export { pagerOpen } from './pager.js';
+
+/** Ink's own write to the screen (it clears its frame, writes, then draws the whole frame again). */
+interface InkWriter {
+  write?: (data: string) => void;
+}
+
+/** Hands Ink's writer out of the tree, for the pager's redraw. */
+function CaptureWriter({ into, children }: { into: InkWriter; children: ReactNode }) {
+  const { write } = useStdout();
+  useEffect(() => {
+    into.write = write;
+  }, [into, write]);
+  return children;
+}
+
 export async function runUi(options: UiOptions): Promise<UiHandle> {
   const store = new ViewModelStore(options.info);
   const detach = store.attach(options.bus);
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  const writer: InkWriter = {};
+  const openPager = pagerFor({
+    stdin,
+    stdout,
+    env: options.env ?? process.env,
+    redraw: (data) => (writer.write ? writer.write(data) : stdout.write(data)),
+  });
   const instance = render(
-    <App
-      store={store}
-      control={options.control}
-      theme={themeFor(options.env ?? process.env)}
-      onForceQuit={options.onForceQuit}
-    />,
+    <CaptureWriter into={writer}>
+      <App
+        store={store}
+        control={options.control}
+        theme={themeFor(options.env ?? process.env)}
+        onForceQuit={options.onForceQuit}
+        openPager={openPager}
+      />
+    </CaptureWriter>,
     {
-      stdout: options.stdout ?? process.stdout,
-      stdin: options.stdin ?? process.stdin,
+      stdout,
+      stdin,
       maxFps: MAX_FPS,
       exitOnCtrlC: false,
       // Nothing else may write to the screen while the UI owns it; console output would tear the frame.

@@ -2,6 +2,8 @@ import { useInput, type Key } from 'ink';
 import { useRef } from 'react';
 import type { CommandResult } from '../src/controller/control.js';
 import { useReplayKeys } from './use-replay-keys.js';
+import type { OutputScroll } from './output-scroll.js';
+import type { UiServices } from './ui-context.js';
 import { useUi } from './use-ui.js';
 import { SORT_WORDS } from './view-model/units-view.js';
 
@@ -20,7 +22,8 @@ import { SORT_WORDS } from './view-model/units-view.js';
  * Every key gets an answer: one that does nothing here says so.
  */
 export function useKeys(): void {
-  const { store, control, onForceQuit } = useUi();
+  const services = useUi();
+  const { store, control, onForceQuit } = services;
   const interrupts = useRef(0);
   const replayKey = useReplayKeys();
 
@@ -176,7 +179,7 @@ export function useKeys(): void {
     else if (input === 'p') show(control.setPaused(!control.isPaused()));
     else if (input === 'q') requestQuit();
     else if (input === '?') store.setOverlay('help');
-    else unknown(input, key, 'here');
+    else if (!outputKey(services, input, key)) unknown(input, key, 'here');
   });
 }
 
@@ -192,4 +195,58 @@ function keyName(input: string, key: Key): string {
   if (key.ctrl) return `Ctrl-${input.toUpperCase()}`;
   if (input === ' ') return 'Space';
   return `"${input}"`;
+}
+
+/**
+ * The output pane's keys: PgUp/PgDn scroll a page, Home goes to the oldest
+ * line of the log, End to the newest (following again), f stops or resumes
+ * following, l opens the attempt's whole log in the operator's pager.
+ */
+function outputKey(services: UiServices, input: string, key: Key): boolean {
+  const { store, scroll } = services;
+  const act: Partial<Record<string, (scroll: OutputScroll) => CommandResult | undefined>> = {
+    pageUp: (s) => s.pageUp(),
+    pageDown: (s) => s.pageDown(),
+    home: (s) => s.home(),
+    end: (s) => s.end(),
+    f: (s) => s.toggleFollow(),
+  };
+  const name = key.pageUp
+    ? 'pageUp'
+    : key.pageDown
+      ? 'pageDown'
+      : key.home
+        ? 'home'
+        : key.end
+          ? 'end'
+          : input;
+  const scrolled = act[name];
+  if (scrolled) {
+    const result = scrolled(scroll);
+    if (result) store.showMessage(result.message, result.ok ? 'ok' : 'refused');
+    return true;
+  }
+  if (input !== 'l') return false;
+  openLog(services);
+  return true;
+}
+
+/** `l`: the log of the attempt the pane shows, in $PAGER; the supervisor goes on meanwhile. */
+function openLog({ store, control, scroll, openPager }: UiServices): void {
+  const { unitId } = store.getSnapshot().selection;
+  if (unitId === null) {
+    store.showMessage('no log to open: select a worker or a unit with ↑/↓', 'refused');
+    return;
+  }
+  const attempt = scroll.getSnapshot()?.attempt;
+  const view = control.logWindow(unitId, attempt === undefined ? {} : { attempt });
+  const logPath = attempt === undefined ? (control.output(unitId)?.logPath ?? view?.logPath) : view?.logPath;
+  if (logPath === undefined) {
+    store.showMessage(`${unitId} has no log yet: no attempt has started`, 'refused');
+    return;
+  }
+  void openPager(logPath).then(
+    (result) => store.showMessage(result.message, result.ok ? 'ok' : 'refused'),
+    (error: unknown) => store.showMessage(`the pager failed: ${String(error)}`, 'refused'),
+  );
 }

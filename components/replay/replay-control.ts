@@ -1,9 +1,12 @@
 import type {
   CommandResult,
   LiveOutput,
+  LogView,
+  LogViewRequest,
   MissionControl,
   OpenProposal,
 } from '../../src/controller/control.js';
+import { LogWindowCache } from '../../src/workers/log-window.js';
 import type { ReplayService } from './replay-service.js';
 
 /** What every command of a replay answers: it shows a record, nothing runs. */
@@ -20,6 +23,8 @@ export function readOnlyAnswer(what: string): CommandResult {
  * net under them, so no path from the screen can act on anything.
  */
 export class ReplayControl implements MissionControl {
+  private readonly logWindows = new LogWindowCache();
+
   constructor(private readonly replay: Pick<ReplayService, 'store'>) {}
 
   kill(): CommandResult {
@@ -66,6 +71,24 @@ export class ReplayControl implements MissionControl {
       lines: ['replay: what the agent printed is not in the event log; the log file above has all of it'],
       logPath,
     };
+  }
+  /**
+   * The attempt's log file is on disk even though the event log holds no
+   * output: the Output pane reads it as on a live run (the attempt the
+   * replay has reached; a later request by number is refused).
+   */
+  logWindow(unitId: string, request: LogViewRequest = {}): LogView | undefined {
+    const view = this.replay.store.getSnapshot();
+    const unit = view.units.rows.find((row) => row.id === unitId);
+    const worker = view.workers.find((row) => row.unitId === unitId);
+    const logPath = worker?.logPath ?? unit?.logPath ?? null;
+    const attempt = worker?.attempt ?? unit?.attempts ?? 0;
+    const { attempt: asked, ...position } = request;
+    if (logPath === null || attempt === 0 || (asked !== undefined && asked !== attempt)) return undefined;
+    const outcome = worker?.running
+      ? 'running'
+      : (unit?.marks.at(-1)?.outcome ?? worker?.outcome ?? 'running');
+    return { unitId, attempt, outcome, logPath, ...this.logWindows.read(logPath, position) };
   }
   /** Nothing runs in a replay: q never needs a confirmation. */
   running(): readonly { unitId: string; attempt: number; startedAt: number }[] {

@@ -85,6 +85,8 @@ async function runMission(config: Config, plan: Plan, planPath: string, flags: F
     // kernel sends one when the shell exits): the same hangup, not a request to force.
     if (signal === 'SIGHUP' && hungUp) return;
     if (signal === 'SIGHUP') hungUp = true;
+    // A Ctrl-C typed in the pager (`l`) reaches gaffer too (raw mode is off there): it is the pager's.
+    if (signal === 'SIGINT' && ui?.pagerOpen()) return;
     interrupts += 1;
     if (interrupts > 1) forceQuit();
     // With the UI up, its header tells the story; a stderr line would tear the frame.

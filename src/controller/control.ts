@@ -1,4 +1,6 @@
 import type { ProposalSource } from '../events/types.js';
+import type { AttemptOutcome } from '../machines/attempt.js';
+import type { LogWindow, LogWindowRequest } from '../workers/log-window.js';
 
 /**
  * What an operator can ask of a running mission (the UI's keys, signals).
@@ -17,6 +19,24 @@ export interface LiveOutput {
   lines: readonly string[];
   /** The attempt's whole output on disk. */
   logPath: string;
+}
+
+/**
+ * A bounded window of a unit's attempt log, read from disk: what the output
+ * pane shows for an attempt that ended (or ran before a resume), and its
+ * scrollback beyond the ring buffer.
+ */
+export interface LogView extends LogWindow {
+  unitId: string;
+  attempt: number;
+  /** `running`, or how the attempt ended. */
+  outcome: AttemptOutcome;
+  logPath: string;
+}
+
+/** Which window: of attempt `attempt` (default: the unit's latest), by byte offset (default: its end). */
+export interface LogViewRequest extends Omit<LogWindowRequest, 'maxBytes'> {
+  attempt?: number;
 }
 
 /** A discovered unit waiting for the operator (`discovery.mode: confirm`). */
@@ -49,6 +69,8 @@ export interface MissionControl {
   quit(): CommandResult;
   /** The live output of the unit's running attempt, if it has one. */
   output(unitId: string): LiveOutput | undefined;
+  /** A bounded window of the unit's attempt log on disk (its latest attempt's unless asked); undefined: no attempt yet. */
+  logWindow(unitId: string, request?: LogViewRequest): LogView | undefined;
   /** Units with a running attempt. */
   running(): readonly { unitId: string; attempt: number; startedAt: number }[];
 }

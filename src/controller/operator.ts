@@ -2,7 +2,15 @@ import { UsageError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { RunRow } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import type { CommandResult, LiveOutput, MissionControl, OpenProposal } from './control.js';
+import { LogWindowCache } from '../workers/log-window.js';
+import type {
+  CommandResult,
+  LiveOutput,
+  LogView,
+  LogViewRequest,
+  MissionControl,
+  OpenProposal,
+} from './control.js';
 import { Recorder } from './recorder.js';
 import { Rounds } from './rounds.js';
 import { UnitLedger } from './unit-ledger.js';
@@ -36,6 +44,7 @@ export interface ControlTarget {
  */
 export class LiveMissionControl implements MissionControl {
   private target: ControlTarget | undefined;
+  private readonly logWindows = new LogWindowCache();
 
   bind(target: ControlTarget): void {
     this.target = target;
@@ -111,6 +120,25 @@ export class LiveMissionControl implements MissionControl {
   output(unitId: string): LiveOutput | undefined {
     const live = this.target?.scheduler.liveAttempts().find((attempt) => attempt.unitId === unitId);
     return live && { unitId, attempt: live.attempt, lines: live.ring.lines(), logPath: live.logPath };
+  }
+
+  logWindow(unitId: string, request: LogViewRequest = {}): LogView | undefined {
+    const target = this.target;
+    if (!target) return undefined;
+    const { attempt, ...position } = request;
+    const attempts = target.recorder.store.attempts;
+    const row =
+      attempt === undefined
+        ? attempts.latest(target.runId, unitId)
+        : attempts.find(target.runId, unitId, attempt);
+    if (!row) return undefined;
+    return {
+      unitId,
+      attempt: row.number,
+      outcome: row.outcome,
+      logPath: row.log_path,
+      ...this.logWindows.read(row.log_path, position),
+    };
   }
 
   running(): readonly { unitId: string; attempt: number; startedAt: number }[] {

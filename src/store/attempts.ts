@@ -155,6 +155,13 @@ export class AttemptsTable {
     ).get(runId, unitId, number) as AttemptRow | undefined;
   }
 
+  /** A unit's newest attempt in a run. */
+  latest(runId: number, unitId: string): AttemptRow | undefined {
+    return this.prepare(
+      'SELECT * FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY id DESC LIMIT 1',
+    ).get(runId, unitId) as AttemptRow | undefined;
+  }
+
   /** The attempt whose branch this is (names carry the run, unit and attempt number: at most one). */
   byBranch(branch: string): AttemptRow | undefined {
     return this.prepare('SELECT * FROM attempts WHERE branch = ? ORDER BY id DESC LIMIT 1').get(branch) as

@@ -6,16 +6,20 @@ import { afterEach, beforeEach, vi } from 'vitest';
  */
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
-import { App } from '../../components/App.js';
+import { App, type AppProps } from '../../components/App.js';
 import { themeFor, type Theme } from '../../components/theme.js';
 import { ViewModelStore } from '../../components/view-model/store.js';
 import type { MissionInfo } from '../../components/view-model/types.js';
 import type {
   CommandResult,
   LiveOutput,
+  LogView,
+  LogViewRequest,
   MissionControl,
   OpenProposal,
 } from '../../src/controller/control.js';
+import type { AttemptOutcome } from '../../src/machines/attempt.js';
+import { readLogWindow } from '../../src/workers/log-window.js';
 import type { EventName, GafferEvent, GafferEvents } from '../../src/events/types.js';
 
 export type Call = {
@@ -29,6 +33,8 @@ export class RecordingControl implements MissionControl {
   paused = false;
   live: { unitId: string; attempt: number; startedAt: number }[] = [];
   outputs = new Map<string, LiveOutput>();
+  /** Each unit's attempts, newest last: logWindow reads their (real) files as the controller does. */
+  logs = new Map<string, { attempt: number; outcome: AttemptOutcome; logPath: string }[]>();
   open: OpenProposal[] = [];
   answers: Partial<Record<Call['command'], CommandResult>> = {};
 
@@ -71,6 +77,12 @@ export class RecordingControl implements MissionControl {
   }
   output(unitId: string): LiveOutput | undefined {
     return this.outputs.get(unitId);
+  }
+  logWindow(unitId: string, request: LogViewRequest = {}): LogView | undefined {
+    const { attempt, ...position } = request;
+    const attempts = this.logs.get(unitId) ?? [];
+    const row = attempt === undefined ? attempts.at(-1) : attempts.find((one) => one.attempt === attempt);
+    return row && { unitId, ...row, ...readLogWindow(row.logPath, position) };
   }
   running(): readonly { unitId: string; attempt: number; startedAt: number }[] {
     return this.live;
@@ -152,7 +164,13 @@ export interface Rendered extends ReturnType<typeof render> {
 
 /** Renders the App (or `element`) around a fresh store and a recording control, effects run. */
 export async function renderWithProviders(
-  options: { info?: MissionInfo; control?: RecordingControl; theme?: Theme; element?: ReactElement } = {},
+  options: {
+    info?: MissionInfo;
+    control?: RecordingControl;
+    theme?: Theme;
+    element?: ReactElement;
+    openPager?: AppProps['openPager'];
+  } = {},
 ): Promise<Rendered> {
   const store = new ViewModelStore(options.info ?? missionInfo());
   const control = options.control ?? new RecordingControl();
@@ -164,6 +182,7 @@ export async function renderWithProviders(
         control={control}
         theme={options.theme ?? themeFor({})}
         onForceQuit={() => (forced.count += 1)}
+        openPager={options.openPager}
       />
     ),
   );
@@ -223,6 +242,10 @@ export const KEY = {
   tab: '\t',
   escape: '\u001b',
   ctrlC: '\u0003',
+  pageUp: '\u001b[5~',
+  pageDown: '\u001b[6~',
+  home: '\u001b[H',
+  end: '\u001b[F',
 } as const;
 
 /** Fake timers from T0 around each test; `teardown` (unmounting what the test rendered) runs after it. */

@@ -350,7 +350,7 @@ describe('Output', () => {
     ui = await renderWithProviders();
     await ui.feed(started('parser'), ended('parser', 1, 'failed'));
     const frame = ui.lastFrame() ?? '';
-    expect(frame).toContain('parser is not running now');
+    expect(frame).toContain('parser has no output yet');
     expect(frame).toContain('log: /tmp/state/logs/run-1/parser-attempt-1.log');
   });
 });
