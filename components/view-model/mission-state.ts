@@ -12,9 +12,11 @@ import { countByStatus } from '../../src/machines/unit.js';
 import type { GafferEvent, GafferEvents, UnitStatus, Usage as Spend } from '../../src/events/types.js';
 import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
+import { keepSample, progressOf } from './progress.js';
 import { screenText } from './screen-text.js';
 import type {
   HealthView,
+  HeaderView,
   MergeRow,
   MissionInfo,
   ProposalRow,
@@ -79,6 +81,13 @@ export class MissionState {
   private proposalsNotKept = 0;
   /** What ended attempts used, those before this screen included. */
   private endedSpend: Spend;
+  /** For the progress estimate (progress.ts): recent attempt and merge durations, and when merges were queued. */
+  private readonly attemptMs: number[] = [];
+  private readonly mergeMs: number[] = [];
+  private readonly mergeQueuedAt = new Map<number, number>();
+  private readonly concurrency: number | undefined;
+  /** When the counts or the durations last changed: the estimate counts down from there. */
+  private progressAt = 0;
 
   constructor(info: MissionInfo, now: number) {
     // Plan files are often written by agents: names and titles are screen text like their output.
@@ -87,6 +96,7 @@ export class MissionState {
     this.maxRounds = info.maxRounds;
     this.startedAt = now;
     this.maxAttempts = info.maxAttempts;
+    this.concurrency = info.concurrency;
     this.endedSpend = info.spent ?? NO_SPEND;
     for (const unit of info.units) {
       this.units.set(unit.id, {
@@ -148,6 +158,7 @@ export class MissionState {
         return ROUNDS;
       }
       case 'unit:state':
+        this.progressAt = Date.parse(event.at);
         return this.applyUnitState(event.payload);
       case 'attempt:started':
         return this.applyAttemptStarted(event.payload, Date.parse(event.at));
@@ -156,6 +167,7 @@ export class MissionState {
         const index = this.slotOf.get(p.unitId);
         const slot = index === undefined ? undefined : this.slots[index];
         if (!slot || slot.attempt !== p.attempt) return NONE;
+        this.sampleAttempt(p, Date.parse(event.at));
         this.slotOf.delete(p.unitId);
         slot.running = false;
         slot.outcome = p.outcome;
@@ -184,6 +196,7 @@ export class MissionState {
           commit: null,
           detail: '',
         });
+        this.mergeQueuedAt.set(p.mergeId, Date.parse(event.at));
         this.pruneMerges();
         return MERGES;
       }
@@ -193,6 +206,7 @@ export class MissionState {
         return this.updateMerge(event.payload.mergeId, event.payload.unitId, { state: 'verifying' });
       case 'merge:merged': {
         const p = event.payload;
+        this.sampleMerge(p.mergeId, Date.parse(event.at));
         const changed = this.updateMerge(p.mergeId, p.unitId, { state: 'merged', commit: p.commit });
         // The verified candidate is now the working branch: its snapshot is the working branch's health.
         if (this.health.landed(p.commit)) return [...changed, 'health'];
@@ -200,6 +214,7 @@ export class MissionState {
       }
       case 'merge:rejected': {
         const p = event.payload;
+        this.sampleMerge(p.mergeId, Date.parse(event.at));
         return this.updateMerge(p.mergeId, p.unitId, {
           state: 'rejected',
           rejectClass: p.class,
@@ -332,6 +347,34 @@ export class MissionState {
       if (row) Object.assign(row, taken);
     }
     return HEALTH_ROUNDS;
+  }
+
+  private sampleAttempt(p: GafferEvents['attempt:ended'], at: number): void {
+    // Killed, reaped and broken attempts say nothing about how long the work takes.
+    if (p.outcome === 'handed-off' || p.outcome === 'failed' || p.outcome === 'timed-out')
+      keepSample(this.attemptMs, p.durationMs);
+    this.progressAt = at;
+  }
+
+  private sampleMerge(mergeId: number, at: number): void {
+    const queuedAt = this.mergeQueuedAt.get(mergeId);
+    this.mergeQueuedAt.delete(mergeId);
+    // A merge queued before this screen existed has no start to measure from.
+    if (queuedAt !== undefined) keepSample(this.mergeMs, at - queuedAt);
+    this.progressAt = at;
+  }
+
+  /** Units settled of all, and when the mission may end (null: too few samples to say, or ended). */
+  progress(): HeaderView['progress'] {
+    const { settled, total, remainingMs } = progressOf({
+      counts: this.counts(),
+      concurrency: this.concurrency ?? Math.max(1, this.slots.length),
+      attemptMs: this.attemptMs,
+      mergeMs: this.mergeMs,
+    });
+    const etaAt =
+      remainingMs === null || this.ended ? null : Math.max(this.progressAt, this.startedAt) + remainingMs;
+    return { settled, total, etaAt };
   }
 
   private runningSlot(unitId: string, attempt: number): SlotState | undefined {

@@ -331,6 +331,7 @@ export class ViewModelStore {
       stopping: this.stopping,
       maxAttempts: s.maxAttempts ?? null,
       spend: s.spend(),
+      progress: s.progress(),
     };
   }
 }
