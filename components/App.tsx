@@ -1,7 +1,7 @@
 import { Box } from 'ink';
 import { useMemo, type ReactNode } from 'react';
 import type { MissionControl } from '../src/controller/control.js';
-import { Footer } from './Footer.js';
+import { Footer, footerLines } from './Footer.js';
 import { Header } from './Header.js';
 import { HealthPane } from './HealthPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -50,6 +50,7 @@ export function Screen() {
   const size = useTerminalSize();
   const now = useNow(1000);
   const { selection } = view;
+  const message = view.messages.at(-1);
   const layout = layoutFor({
     columns: size.columns,
     rows: size.rows,
@@ -59,6 +60,7 @@ export function Screen() {
     merges: view.merges.length,
     checks: view.health.checks.length,
     unitsFocused: selection.pane === 'units',
+    footer: footerLines(message, Math.max(20, size.columns), size.rows),
   });
   const { workers, attention } = view;
   // Its own reference changes only with the selection or the rows (new output): the pane follows live.
@@ -97,7 +99,7 @@ export function Screen() {
   }
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height}>
-      <Header header={view.header} now={now} />
+      <Header header={view.header} now={now} width={layout.width} />
       <WorkersPane
         workers={view.workers}
         selected={selection.pane === 'workers' ? selection.index : -1}
@@ -116,7 +118,12 @@ export function Screen() {
       />
       {body}
       <Box flexGrow={1} />
-      <Footer message={view.messages.at(-1)} proposals={view.proposals.waiting} />
+      <Footer
+        message={message}
+        proposals={view.proposals.waiting}
+        width={layout.width}
+        lines={layout.footer}
+      />
     </Box>
   );
 }

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
+import { cellWidth, cutCells } from './cells.js';
 import { shortSha } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';
@@ -32,9 +33,11 @@ export const MergeQueuePane = memo(function MergeQueuePane({
             : row.state === 'merged'
               ? `merged ${shortSha(row.commit)}`
               : row.state;
+        // The verdict is what the row is for: a long unit id is cut to leave it room.
+        const idRoom = width - 1 - 3 - 1 - cellWidth(state);
         return (
           <Text key={row.mergeId} wrap="truncate-end">
-            {`${row.position === null ? ' -' : String(row.position).padStart(2)} ${row.unitId} `}
+            {`${row.position === null ? ' -' : String(row.position).padStart(2)} ${cutCells(row.unitId, Math.max(4, idRoom))} `}
             <Text color={stateColor(row.state, theme)}>{state}</Text>
           </Text>
         );

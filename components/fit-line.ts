@@ -12,6 +12,8 @@ export interface Part {
   text: string;
   /** Lower gives way first. */
   priority: number;
+  /** What goes before it when a part precedes it (default SEPARATOR). */
+  separator?: string;
   /** Cells the part can be cut down to (with …) before it is dropped; none: dropped whole. */
   minCells?: number;
   color?: string | undefined;
@@ -22,11 +24,16 @@ export interface Part {
 /** Between two parts. */
 export const SEPARATOR = ' · ';
 
-/** The parts that fit in `width` cells with a separator between each two, in their order. */
+/** What goes before the part at `index` of the parts shown. */
+export function separatorOf(parts: readonly Part[], index: number): string {
+  return index === 0 ? '' : (parts[index]?.separator ?? SEPARATOR);
+}
+
+/** The parts that fit in `width` cells with their separators, in their order. */
 export function fitParts(parts: readonly Part[], width: number): Part[] {
   const shown = parts.map((part) => ({ ...part }));
   const total = (): number =>
-    shown.reduce((sum, part) => sum + cellWidth(part.text), 0) + SEPARATOR.length * (shown.length - 1);
+    shown.reduce((sum, part, index) => sum + cellWidth(separatorOf(shown, index) + part.text), 0);
   for (;;) {
     const over = total() - width;
     if (over <= 0 || shown.length === 0) return shown;
