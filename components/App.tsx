@@ -69,8 +69,10 @@ export function Screen() {
   const roundsWidth = Math.floor(layout.width * 0.3);
   const mergesWidth = Math.floor(layout.width * 0.35);
   let body: ReactNode;
-  if (view.overlay === 'help') {
-    body = <HelpOverlay height={middle} width={layout.width} />;
+  // The help takes the panes' place too: it is read whole, and the panes are back on the next key.
+  const helpOpen = view.overlay === 'help';
+  if (helpOpen) {
+    body = <HelpOverlay height={layout.workers + layout.attention + middle} width={layout.width} />;
   } else if (view.overlay === 'proposals') {
     body = <ProposalsView proposals={view.proposals} height={middle} width={layout.width} />;
   } else if (view.overlay === 'confirm-quit') {
@@ -104,7 +106,7 @@ export function Screen() {
         workers={view.workers}
         selected={selection.pane === 'workers' ? selection.index : -1}
         focused={selection.pane === 'workers'}
-        height={layout.workers}
+        height={helpOpen ? 0 : layout.workers}
         width={layout.width}
         now={now}
         maxAttempts={view.header.maxAttempts}
@@ -113,7 +115,7 @@ export function Screen() {
         units={view.attention}
         selected={selection.pane === 'units' ? selection.index : -1}
         focused={selection.pane === 'units'}
-        height={layout.attention}
+        height={helpOpen ? 0 : layout.attention}
         width={layout.width}
       />
       {body}

@@ -6,8 +6,8 @@ import { useUi } from './use-ui.js';
 /** Border and padding around the overlay: two lines, four columns. */
 const FRAME_LINES = 2;
 const FRAME_COLUMNS = 4;
-/** The key's column: the longest key (`Tab`) and a space or two. */
-const KEY_COLUMN = 5;
+/** The key's column: the longest key (`Tab`) and a space. */
+const KEY_COLUMN = 4;
 const MARKS_LEGEND = 'Rounds and Health: ✓ done or passed · ✗ failed · ! errors · m merged · r rejected';
 
 interface HelpLine {

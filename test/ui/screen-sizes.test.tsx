@@ -99,7 +99,8 @@ function expectFits(rendered: Rendered, columns: number, rows: number): void {
   const lines = rendered.lines();
   const frame = lines.join('\n');
   expect(lines.length, frame).toBeLessThanOrEqual(rows - 1);
-  for (const line of lines) expect(stringWidth(line), `${line}\n--- in ---\n${frame}`).toBeLessThanOrEqual(columns);
+  for (const line of lines)
+    expect(stringWidth(line), `${line}\n--- in ---\n${frame}`).toBeLessThanOrEqual(columns);
 }
 
 describe('every size from 60x20 up', () => {
