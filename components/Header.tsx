@@ -71,7 +71,7 @@ function progressParts(header: HeaderView, now: number, width: number, theme: Th
     color: value > 0 ? color : undefined,
   });
   const parts: Part[] = [
-    { key: 'bar', text: progressBar(settled, total, width >= 100 ? 20 : 10), priority: 30, color: theme.ok },
+    { key: 'bar', text: progressBar(settled, total, width >= 100 ? 20 : 10), priority: 50, color: theme.ok },
     {
       key: 'settled',
       text: `${settled}/${total}`,

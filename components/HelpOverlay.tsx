@@ -3,9 +3,8 @@ import { padCells, wrapCells } from './cells.js';
 import { KEYS, ORIGIN_LEGEND } from './keys.js';
 import { useUi } from './use-ui.js';
 
-/** Border and padding around the overlay: two lines, four columns. */
-const FRAME_LINES = 2;
-const FRAME_COLUMNS = 4;
+/** A rule above the overlay sets it off from the header; no side borders: every cell goes to the text. */
+const FRAME_LINES = 1;
 /** The key's column: the longest key (`Tab`) and a space. */
 const KEY_COLUMN = 4;
 const MARKS_LEGEND = 'Rounds and Health: ✓ done or passed · ✗ failed · ! errors · m merged · r rejected';
@@ -23,7 +22,7 @@ interface HelpLine {
  */
 export function HelpOverlay({ height, width }: { height: number; width: number }) {
   const { theme } = useUi();
-  const inner = Math.max(1, width - FRAME_COLUMNS);
+  const inner = Math.max(1, width);
   const lines = helpLines(inner);
   const room = Math.max(0, height - FRAME_LINES - 1);
   const shown =
@@ -38,7 +37,15 @@ export function HelpOverlay({ height, width }: { height: number; width: number }
         ]
       : lines;
   return (
-    <Box flexDirection="column" height={height} width={width} borderStyle="round" paddingX={1}>
+    <Box
+      flexDirection="column"
+      height={height}
+      width={width}
+      borderStyle="single"
+      borderLeft={false}
+      borderRight={false}
+      borderBottom={false}
+    >
       <Text bold color={theme.accent} wrap="truncate-end">
         Keys (any key closes this)
       </Text>
