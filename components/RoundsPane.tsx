@@ -49,17 +49,18 @@ export const RoundsPane = memo(function RoundsPane({
         const duration = formatDuration(row.durationMs ?? now - row.startedAt);
         return (
           <Box key={row.round}>
-            <Text>{`${String(row.round).padStart(2)} `}</Text>
+            {/* Spaces lead each Text: Ink drops a Text's trailing spaces. */}
+            <Text>{String(row.round).padStart(2)}</Text>
             {axis ? (
               <Text
                 color={row.durationMs === null ? theme.accent : undefined}
                 dimColor={row.durationMs !== null}
               >
-                {`${timelineBar(row, axis, barCells, now)} `}
+                {` ${timelineBar(row, axis, barCells, now)}`}
               </Text>
             ) : null}
             <Text wrap="truncate-end">
-              <Text color={row.done > 0 ? theme.ok : undefined}>{`${row.done}✓`}</Text>
+              <Text color={row.done > 0 ? theme.ok : undefined}>{` ${row.done}✓`}</Text>
               <Text color={row.failed > 0 ? theme.bad : undefined}>{` ${row.failed}✗`}</Text>
               {` ${row.merged}m ${row.rejected}r`}
               <Text color={healthColor}>{healthText(row) ? ` ${healthText(row)}` : ''}</Text>

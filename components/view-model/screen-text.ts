@@ -18,9 +18,18 @@ export function screenText(line: string, max = MAX_SCREEN_LINE): string {
   // A carriage return redraws the line (progress bars): the terminal would show what follows the last one.
   const lastReturn = text.lastIndexOf('\r');
   if (lastReturn !== -1 && lastReturn < text.length - 1) text = text.slice(lastReturn + 1);
-  text = toTerminalText(text).replace(/\t/g, '  ');
+  text = toTerminalText(text).replace(/\t/g, '  ').replace(EMOJI_JOINERS, '');
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * What joins emoji into one picture: the zero-width joiner, variation
+ * selectors and skin-tone modifiers. Terminals disagree on them (tmux draws
+ * 👍🏽 in four cells, string-width and newer terminals in two), and a line one
+ * cell wider than the screen wraps and scrolls the frame. Without them every
+ * emoji is drawn on its own, as wide everywhere as Ink counts it.
+ */
+const EMOJI_JOINERS = /[\u200d\ufe0e\ufe0f\u{1f3fb}-\u{1f3ff}]/gu;
 
 /** Terminal cells of screen text, and a cut to a width: see components/cells.ts. */
 export { cellWidth, cutCells as fitToWidth } from '../cells.js';

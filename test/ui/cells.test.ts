@@ -2,6 +2,7 @@ import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { cellWidth, cutCells, padCells, wrapCells } from '../../components/cells.js';
 import { fitParts, separatorOf, type Part } from '../../components/fit-line.js';
+import { screenText } from '../../components/view-model/screen-text.js';
 
 describe('widths in terminal cells', () => {
   it('counts a CJK character and an emoji as two cells, a combining mark as none', () => {
@@ -40,6 +41,13 @@ describe('widths in terminal cells', () => {
     const lines = wrapCells(`構文 解析器を書いています 🚀🚀🚀 ${'e\u0301'.repeat(30)}`, 7);
     for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(7);
     expect(lines.join('').replaceAll(' ', '')).toBe(`構文解析器を書いています🚀🚀🚀${'e\u0301'.repeat(30)}`);
+  });
+});
+
+describe('emoji terminals disagree on', () => {
+  it('lose their joiners, variation selectors and skin tones on screen: each emoji as wide everywhere', () => {
+    expect(screenText('👍🏽 ok ❤️ 👨\u200d👩\u200d👧')).toBe('👍 ok ❤ 👨👩👧');
+    expect(cellWidth(screenText('👍🏽👍🏽'))).toBe(4);
   });
 });
 

@@ -67,22 +67,22 @@ describe('the live UI fits the terminal', () => {
         name: '幅の広い計画-wide-plan',
         units: [
           gatedUnit(
-            '漢字',
+            'kanji',
             '構文解析器と字句解析器を追加する',
             first,
             `構文解析器を書いています ${'字'.repeat(80)}`,
-          ),
-          gatedUnit(
-            'emoji',
-            '🚀 ship the 🎉 release notes ✅',
-            second,
-            `🚀 deploying ✅ 👍🏽 ${'🎉'.repeat(60)}`,
           ),
           {
             id: LONG_ID,
             title: 'fails with a reason longer than any row',
             prompt: [`@print 2 e\u0301te\u0301 ${'n\u0303'.repeat(100)}`, '@exit 3'].join('\n'),
           },
+          gatedUnit(
+            'emoji',
+            '🚀 ship the 🎉 release notes ✅',
+            second,
+            `🚀 deploying ✅ 👍🏽 ${'🎉'.repeat(60)}`,
+          ),
         ],
       });
       const configPath = writeJson(path.join(root, 'gaffer.json'), {
@@ -99,7 +99,7 @@ describe('the live UI fits the terminal', () => {
 
       // Two attempts running, one of them printing wide characters.
       check(await session.waitForScreen('the first attempts running', (text) => /2 running/.test(text)));
-      // The failed unit's attempt ends and the second gated unit takes its slot.
+      // The failing unit's attempt ends and the second gated unit takes its slot.
       check(await session.waitForScreen('the failure counted', (text) => /1 failed/.test(text)));
       fs.writeFileSync(first, '');
       check(await session.waitForScreen('the first unit merged', (text) => /1 done/.test(text)));
