@@ -1,7 +1,7 @@
 import { Box } from 'ink';
 import { useMemo, type ReactNode } from 'react';
 import type { MissionControl } from '../src/controller/control.js';
-import { Footer } from './Footer.js';
+import { Footer, footerLines } from './Footer.js';
 import { Header } from './Header.js';
 import { HealthPane } from './HealthPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -66,6 +66,7 @@ export function Screen() {
   const size = useTerminalSize();
   const now = useNow(1000);
   const { selection } = view;
+  const message = view.messages.at(-1);
   const layout = layoutFor({
     columns: size.columns,
     rows: size.rows,
@@ -75,6 +76,7 @@ export function Screen() {
     merges: view.merges.length,
     checks: view.health.checks.length,
     unitsFocused: selection.pane === 'units',
+    footer: footerLines(message, Math.max(20, size.columns), size.rows),
   });
   const { workers, attention } = view;
   // Its own reference changes only with the selection or the rows (new output): the pane follows live.
@@ -83,8 +85,10 @@ export function Screen() {
   const roundsWidth = Math.floor(layout.width * 0.3);
   const mergesWidth = Math.floor(layout.width * 0.35);
   let body: ReactNode;
-  if (view.overlay === 'help') {
-    body = <HelpOverlay height={middle} width={layout.width} />;
+  // The help takes the panes' place too: it is read whole, and the panes are back on the next key.
+  const helpOpen = view.overlay === 'help';
+  if (helpOpen) {
+    body = <HelpOverlay height={layout.workers + layout.attention + middle} width={layout.width} />;
   } else if (view.overlay === 'proposals') {
     body = <ProposalsView proposals={view.proposals} height={middle} width={layout.width} />;
   } else if (view.overlay === 'units') {
@@ -121,12 +125,12 @@ export function Screen() {
   }
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height}>
-      <Header header={view.header} now={now} />
+      <Header header={view.header} now={now} width={layout.width} />
       <WorkersPane
         workers={view.workers}
         selected={selection.pane === 'workers' ? selection.index : -1}
         focused={selection.pane === 'workers'}
-        height={layout.workers}
+        height={helpOpen ? 0 : layout.workers}
         width={layout.width}
         now={now}
         maxAttempts={view.header.maxAttempts}
@@ -135,12 +139,17 @@ export function Screen() {
         units={view.attention}
         selected={selection.pane === 'units' ? selection.index : -1}
         focused={selection.pane === 'units'}
-        height={layout.attention}
+        height={helpOpen ? 0 : layout.attention}
         width={layout.width}
       />
       {body}
       <Box flexGrow={1} />
-      <Footer message={view.messages.at(-1)} proposals={view.proposals.waiting} />
+      <Footer
+        message={message}
+        proposals={view.proposals.waiting}
+        width={layout.width}
+        lines={layout.footer}
+      />
     </Box>
   );
 }

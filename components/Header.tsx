@@ -1,57 +1,103 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { memo } from 'react';
+import { fitParts, type Part } from './fit-line.js';
 import { formatDuration, shortSha } from './format.js';
+import { PartsLine } from './PartsLine.js';
+import type { Theme } from './theme.js';
 import { useUi } from './use-ui.js';
 import type { HeaderView } from './view-model/types.js';
 
-/** Plan, round, elapsed time, unit counts, what the run spent, the green commit, paused or not. */
-export const Header = memo(function Header({ header, now }: { header: HeaderView; now: number }) {
+/**
+ * Two lines: plan, run, round, elapsed time, state and the green commit; then
+ * progress, unit counts, what the run spent and when it may end. Each line is
+ * fitted to the width (fit-line.ts): on a narrow terminal the least important
+ * parts give way (the run number first, counts at zero before counts that are
+ * not) instead of wrapping, which would make the frame taller than the window.
+ */
+export const Header = memo(function Header({
+  header,
+  now,
+  width,
+}: {
+  header: HeaderView;
+  now: number;
+  width: number;
+}) {
   const { theme } = useUi();
-  const elapsed = formatDuration((header.endedAt ?? now) - header.startedAt);
-  const c = header.counts;
+  return (
+    <Box flexDirection="column">
+      <PartsLine parts={fitParts(titleParts(header, now, theme), width)} />
+      <PartsLine parts={fitParts(progressParts(header, now, width, theme), width)} />
+    </Box>
+  );
+});
+
+function titleParts(header: HeaderView, now: number, theme: Theme): Part[] {
   let state: { text: string; color: string | undefined } = { text: 'running', color: theme.ok };
   if (header.ended)
     state = { text: header.ended.status, color: header.ended.status === 'completed' ? theme.ok : theme.warn };
   else if (header.stopping) state = { text: 'STOPPING', color: theme.warn };
   else if (header.paused) state = { text: 'PAUSED', color: theme.warn };
-  return (
-    <Box flexDirection="column">
-      {/* The elapsed time has a Text of its own: Ink keeps every distinct string it measured. */}
-      <Box>
-        <Text wrap="truncate-end">
-          <Text bold color={theme.accent}>
-            gaffer
-          </Text>
-          {` ${header.planName} · run #${header.runId} · round ${header.round}/${header.maxRounds} · `}
-        </Text>
-        <Text>{elapsed}</Text>
-        <Box flexShrink={1}>
-          <Text wrap="truncate-end">
-            {' · '}
-            <Text bold color={state.color}>
-              {state.text}
-            </Text>
-            {` · green ${shortSha(header.greenCommit)}`}
-            {/* Last on the line: a long reason is cut, never the state before it. */}
-            {header.greenHeld ? <Text color={theme.warn}>{` held: ${header.greenHeld}`}</Text> : null}
-          </Text>
-        </Box>
-      </Box>
-      <Text wrap="truncate-end">
-        {`${c.pending} pending · `}
-        {header.retrying > 0 ? <Text color={theme.warn}>{`${header.retrying} retrying · `}</Text> : null}
-        <Text color={c.running > 0 ? theme.accent : undefined}>{`${c.running} running`}</Text>
-        {` · ${c.merging} merging · `}
-        <Text color={c.done > 0 ? theme.ok : undefined}>{`${c.done} done`}</Text>
-        {' · '}
-        <Text color={c.failed > 0 ? theme.bad : undefined}>{`${c.failed} failed`}</Text>
-        {' · '}
-        <Text color={c.blocked > 0 ? theme.warn : undefined}>{`${c.blocked} blocked`}</Text>
-        {c.killed > 0 ? <Text color={theme.warn}>{` · ${c.killed} killed`}</Text> : null}
-        {c.removed > 0 ? <Text dimColor>{` · ${c.removed} removed`}</Text> : null}
-        {header.added > 0 ? ` · ${header.added} added` : null}
-        {header.spend ? ` · ${header.spend}` : null}
-      </Text>
-    </Box>
-  );
-});
+  const parts: Part[] = [
+    { key: 'gaffer', text: 'gaffer', priority: 100, bold: true, color: theme.accent },
+    { key: 'plan', text: header.planName, priority: 45, minCells: 8, separator: ' ' },
+    { key: 'run', text: `run #${header.runId}`, priority: 10 },
+    { key: 'round', text: `round ${header.round}/${header.maxRounds}`, priority: 70 },
+    { key: 'elapsed', text: formatDuration((header.endedAt ?? now) - header.startedAt), priority: 80 },
+    { key: 'state', text: state.text, priority: 90, bold: true, color: state.color },
+    { key: 'green', text: `green ${shortSha(header.greenCommit)}`, priority: 50 },
+  ];
+  // Last on the line and cut first: a long reason gives way, never the state before it.
+  if (header.greenHeld)
+    parts.push({
+      key: 'held',
+      text: `held: ${header.greenHeld}`,
+      priority: 20,
+      minCells: 12,
+      separator: ' ',
+      color: theme.warn,
+    });
+  return parts;
+}
+
+function progressParts(header: HeaderView, now: number, width: number, theme: Theme): Part[] {
+  const c = header.counts;
+  const { settled, total, etaAt } = header.progress;
+  /** A count at zero gives way before one that is not. */
+  const count = (key: string, value: number, priority: number, color?: string): Part => ({
+    key,
+    text: `${value} ${key}`,
+    priority: value > 0 ? priority : priority - 40,
+    color: value > 0 ? color : undefined,
+  });
+  const parts: Part[] = [
+    { key: 'bar', text: progressBar(settled, total, width >= 100 ? 20 : 10), priority: 50, color: theme.ok },
+    {
+      key: 'settled',
+      text: `${settled}/${total}`,
+      priority: 85,
+      separator: ' ',
+      bold: total > 0 && settled === total,
+    },
+    count('pending', c.pending, 66),
+    ...(header.retrying > 0 ? [count('retrying', header.retrying, 77, theme.warn)] : []),
+    count('running', c.running, 76, theme.accent),
+    count('merging', c.merging, 68),
+    count('done', c.done, 74, theme.ok),
+    count('failed', c.failed, 84, theme.bad),
+    count('blocked', c.blocked, 72, theme.warn),
+  ];
+  if (c.killed > 0) parts.push(count('killed', c.killed, 71, theme.warn));
+  if (c.removed > 0) parts.push({ ...count('removed', c.removed, 35), dim: true });
+  if (header.added > 0) parts.push({ key: 'added', text: `${header.added} added`, priority: 36 });
+  if (header.spend) parts.push({ key: 'spend', text: header.spend, priority: 40 });
+  if (etaAt !== null && !header.ended)
+    parts.push({ key: 'eta', text: `~${formatDuration(Math.max(0, etaAt - now))} left`, priority: 78 });
+  return parts;
+}
+
+/** `settled` of `total` as a bar of `cells` cells: ▇ for what is done, ░ for what is not. */
+export function progressBar(settled: number, total: number, cells: number): string {
+  const filled = total <= 0 ? 0 : Math.min(cells, Math.round((settled / total) * cells));
+  return '▇'.repeat(filled) + '░'.repeat(cells - filled);
+}

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
+import { cellWidth, cutCells } from './cells.js';
 import { shortSha } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';
@@ -26,15 +27,20 @@ export const MergeQueuePane = memo(function MergeQueuePane({
       <PaneTitle title="Merge queue" detail={`${inFlight.length} in flight`} />
       {merges.length === 0 ? <Text dimColor>empty</Text> : null}
       {shown.map((row) => {
-        const state =
+        const verdict =
           row.state === 'rejected'
             ? `rejected (${row.rejectClass ?? '?'})`
             : row.state === 'merged'
               ? `merged ${shortSha(row.commit)}`
               : row.state;
+        // The verdict is what the row is for: a long unit id is cut to leave it room, and on a narrow
+        // pane the verdict itself is said in short (✗ regression, ✓ 0123abc).
+        const room = width - 1 - 3 - 1;
+        const state = room - cellWidth(verdict) >= MIN_ID ? verdict : shortVerdict(row);
+        const idRoom = room - cellWidth(state);
         return (
           <Text key={row.mergeId} wrap="truncate-end">
-            {`${row.position === null ? ' -' : String(row.position).padStart(2)} ${row.unitId} `}
+            {`${row.position === null ? ' -' : String(row.position).padStart(2)} ${cutCells(row.unitId, Math.max(MIN_ID, idRoom))} `}
             <Text color={stateColor(row.state, theme)}>{state}</Text>
           </Text>
         );
@@ -42,3 +48,12 @@ export const MergeQueuePane = memo(function MergeQueuePane({
     </Box>
   );
 });
+
+/** Cells an id keeps before the verdict is shortened instead. */
+const MIN_ID = 6;
+
+function shortVerdict(row: MergeRow): string {
+  if (row.state === 'rejected') return `✗ ${row.rejectClass ?? '?'}`;
+  if (row.state === 'merged') return `✓ ${shortSha(row.commit)}`;
+  return row.state;
+}

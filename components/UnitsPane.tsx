@@ -1,11 +1,12 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
+import { cellWidth } from './cells.js';
 import { visibleWindow } from './format.js';
 import { ORIGIN_WORDS } from '../src/report/plan-changes.js';
 import { ORIGIN_MARKS } from './keys.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';
-import { stateColor } from './WorkersPane.js';
+import { columnWidth, stateColor } from './WorkersPane.js';
 import type { UnitRow } from './view-model/types.js';
 
 interface Props {
@@ -27,6 +28,7 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
   const rows = height - 1;
   const { start, end } = visibleWindow(units.length, rows, Math.max(0, selected));
   const onlyRetryable = units.every((unit) => RETRYABLE.has(unit.status));
+  const idWidth = idColumn(units.slice(start, end), width);
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
@@ -49,7 +51,7 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
                 {ORIGIN_MARKS[unit.origin]}
               </Text>
             </Box>
-            <Box width={18} flexShrink={0}>
+            <Box width={idWidth} flexShrink={0} marginRight={1}>
               <Text wrap="truncate-end" bold={isSelected} dimColor={unit.status === 'removed'}>
                 {unit.id}
               </Text>
@@ -68,6 +70,27 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
     </Box>
   );
 });
+
+/** Marker, origin, the gap after the id, status. */
+const FIXED_COLUMNS = 2 + 2 + 1 + 8;
+const MIN_ID = 8;
+
+/**
+ * The id column: as wide as the longest id shown (up to a cap that grows with
+ * the terminal), but the reason after the status is what the operator needs,
+ * so ids give way first, down to MIN_ID cells, before a reason is cut.
+ */
+function idColumn(rows: readonly UnitRow[], width: number): number {
+  const cap = columnWidth(18, 32, width, 120, 0.125);
+  let longestId = MIN_ID;
+  let longestDetail = 0;
+  for (const unit of rows) {
+    longestId = Math.max(longestId, cellWidth(unit.id));
+    longestDetail = Math.max(longestDetail, cellWidth(rowDetail(unit)));
+  }
+  const leftByDetail = width - FIXED_COLUMNS - longestDetail;
+  return Math.max(MIN_ID, Math.min(longestId, cap, Math.max(leftByDetail, MIN_ID)));
+}
 
 const RETRYABLE = new Set<UnitRow['status']>(['failed', 'blocked', 'killed']);
 

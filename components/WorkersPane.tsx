@@ -27,10 +27,14 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
   const { start, end } = visibleWindow(workers.length, rows, Math.max(0, selected));
   const busy = workers.filter((worker) => worker.running).length;
   const showTitle = width >= 100;
+  // Wider terminals give the names room: at 200 columns a title is read whole, not cut at 22.
+  const idWidth = columnWidth(16, 28, width, 120, 0.1);
+  const titleWidth = showTitle ? columnWidth(22, 48, width, 100, 0.25) : 0;
   // A column for cost only once an agent reported usage (the scripted and plain command agents do not).
   const spendWidth = workers.some((worker) => worker.spend !== '') ? SPEND_WIDTH : 0;
   // The fixed columns: marker and slot, unit, title, attempt, state, elapsed, spend; the newest line takes the rest.
-  const lastLineWidth = width - (4 + 16 + (showTitle ? 23 : 0) + 1 + ATTEMPT_WIDTH + 8 + 7 + spendWidth);
+  const lastLineWidth =
+    width - (4 + idWidth + (showTitle ? titleWidth + 1 : 0) + 1 + ATTEMPT_WIDTH + 8 + 7 + spendWidth);
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
@@ -52,13 +56,13 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
                 {`${isSelected ? '›' : ' '}${String(worker.slot).padStart(2)} `}
               </Text>
             </Box>
-            <Box width={16} flexShrink={0}>
+            <Box width={idWidth} flexShrink={0}>
               <Text wrap="truncate-end" bold={isSelected}>
                 {worker.unitId ?? '(idle)'}
               </Text>
             </Box>
             {showTitle ? (
-              <Box width={22} flexShrink={0} marginLeft={1}>
+              <Box width={titleWidth} flexShrink={0} marginLeft={1}>
                 <Text wrap="truncate-end" dimColor>
                   {worker.title}
                 </Text>
@@ -99,6 +103,14 @@ export function attemptText(
 ): string {
   if (worker.strikes === 0 || maxAttempts === null) return `#${worker.attempt}`;
   return `#${worker.attempt} ${worker.strikes}✗/${maxAttempts}`;
+}
+
+/**
+ * A column `min` cells wide up to `from` columns of terminal, growing by
+ * `share` of every column beyond, up to `max`.
+ */
+export function columnWidth(min: number, max: number, width: number, from: number, share: number): number {
+  return Math.max(min, Math.min(max, min + Math.floor((width - from) * share)));
 }
 
 /** `$12.34 123.4k tok` and a space. */

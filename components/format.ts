@@ -1,5 +1,4 @@
 /** Small text helpers shared by the panes. */
-import { cellWidth } from './view-model/screen-text.js';
 
 /** 42s, 3m04s, 1h02m: short and of stable width for a column. */
 export function formatDuration(ms: number): string {
@@ -30,44 +29,5 @@ export function visibleWindow(
   return { start, end: start + height };
 }
 
-/**
- * Text cut into lines of at most `width` columns, breaking at spaces where it
- * can (a word longer than the line is split); its own line breaks kept.
- */
-export function wrapText(text: string, width: number): string[] {
-  if (width <= 0) return [];
-  const lines: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let line = '';
-    let used = 0;
-    for (const word of paragraph.split(' ')) {
-      const size = columns(word);
-      if (used > 0 && used + 1 + size <= width) {
-        line += ` ${word}`;
-        used += 1 + size;
-        continue;
-      }
-      if (used > 0) lines.push(line);
-      line = '';
-      used = 0;
-      for (const char of word) {
-        const w = cellWidth(char);
-        if (used + w > width) {
-          lines.push(line);
-          line = '';
-          used = 0;
-        }
-        line += char;
-        used += w;
-      }
-    }
-    lines.push(line);
-  }
-  return lines;
-}
-
-function columns(text: string): number {
-  let total = 0;
-  for (const char of text) total += cellWidth(char);
-  return total;
-}
+/** Text in lines of at most `width` terminal cells, broken at spaces (see cells.ts). */
+export { wrapCells as wrapText } from './cells.js';

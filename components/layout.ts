@@ -22,11 +22,14 @@ export interface LayoutInput {
   merges: number;
   checks: number;
   unitsFocused: boolean;
+  /** Lines the footer needs (a long message wraps); FOOTER_LINES without. */
+  footer?: number;
 }
 
 export interface Layout {
   width: number;
   height: number;
+  footer: number;
   /** Lines for each pane, heading included; 0 means collapsed. */
   workers: number;
   attention: number;
@@ -37,7 +40,8 @@ export interface Layout {
 export function layoutFor(input: LayoutInput): Layout {
   const width = Math.max(20, input.columns);
   const height = Math.max(MIN_FRAME, input.rows - 1);
-  let free = height - HEADER_LINES - FOOTER_LINES;
+  const footer = input.footer ?? FOOTER_LINES;
+  let free = height - HEADER_LINES - footer;
 
   const workerCap = Math.max(2, Math.floor(free * 0.35));
   const workers = Math.min(free, 1 + Math.min(Math.max(1, input.workers), workerCap));
@@ -45,7 +49,7 @@ export function layoutFor(input: LayoutInput): Layout {
 
   let attention = 0;
   if (free > 1 && (input.attention > 0 || input.unitsFocused)) {
-    const cap = Math.max(1, Math.floor((height - HEADER_LINES - FOOTER_LINES) * 0.2));
+    const cap = Math.max(1, Math.floor((height - HEADER_LINES - footer) * 0.2));
     attention = Math.min(free - 1, 1 + Math.min(Math.max(1, input.attention), cap));
   }
   free -= attention;
@@ -61,5 +65,5 @@ export function layoutFor(input: LayoutInput): Layout {
     band = Math.min(bandWanted, free);
     output = free - band >= 2 ? free - band : 0;
   }
-  return { width, height, workers, attention, band: Math.max(0, band), output: Math.max(0, output) };
+  return { width, height, footer, workers, attention, band: Math.max(0, band), output: Math.max(0, output) };
 }

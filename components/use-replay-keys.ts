@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import type { ReplayService } from './replay/replay-service.js';
-import { readOnlyAnswer } from './replay/replay-control.js';
+import { readOnlyAnswer } from '../src/replay/replay-control.js';
 import { useUi } from './use-ui.js';
 import type { Overlay } from './view-model/types.js';
 

@@ -1,7 +1,7 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import { App } from '../App.js';
 import type { Theme } from '../theme.js';
-import { ReplayControl } from './replay-control.js';
+import { ReplayControl } from '../../src/replay/replay-control.js';
 import type { ReplayService } from './replay-service.js';
 
 /**

@@ -12,10 +12,12 @@ import { countByStatus } from '../../src/machines/unit.js';
 import type { GafferEvent, GafferEvents, UnitStatus, Usage as Spend } from '../../src/events/types.js';
 import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
+import { keepSample, progressOf } from './progress.js';
 import { screenText } from './screen-text.js';
 import type {
   AttemptMark,
   HealthView,
+  HeaderView,
   MergeRow,
   MissionInfo,
   ProposalRow,
@@ -93,6 +95,13 @@ export class MissionState {
   private endedSpend: Spend;
   /** Set once a run:started was seen: a resumed run's own start keeps the run's first start time. */
   private started = false;
+  /** For the progress estimate (progress.ts): recent attempt and merge durations, and when merges were queued. */
+  private readonly attemptMs: number[] = [];
+  private readonly mergeMs: number[] = [];
+  private readonly mergeQueuedAt = new Map<number, number>();
+  private readonly concurrency: number | undefined;
+  /** When the counts or the durations last changed: the estimate counts down from there. */
+  private progressAt = 0;
 
   constructor(info: MissionInfo, now: number) {
     // Plan files are often written by agents: names and titles are screen text like their output.
@@ -101,6 +110,7 @@ export class MissionState {
     this.maxRounds = info.maxRounds;
     this.startedAt = now;
     this.maxAttempts = info.maxAttempts;
+    this.concurrency = info.concurrency;
     this.endedSpend = info.spent ?? NO_SPEND;
     for (const unit of info.units) {
       this.units.set(unit.id, {
@@ -188,6 +198,7 @@ export class MissionState {
         return ROUNDS;
       }
       case 'unit:state':
+        this.progressAt = Date.parse(event.at);
         return this.applyUnitState(event.payload);
       case 'attempt:started':
         return this.applyAttemptStarted(event.payload, Date.parse(event.at));
@@ -197,6 +208,7 @@ export class MissionState {
         const slot = index === undefined ? undefined : this.slots[index];
         const usage = slot && slot.attempt === p.attempt ? (p.usage ?? slot.usage) : p.usage;
         this.markAttempt(p, usage);
+        this.sampleAttempt(p, Date.parse(event.at));
         if (!slot || slot.attempt !== p.attempt) return HEADER_ROUNDS_ATTENTION;
         this.slotOf.delete(p.unitId);
         slot.running = false;
@@ -227,6 +239,7 @@ export class MissionState {
           commit: null,
           detail: '',
         });
+        this.mergeQueuedAt.set(p.mergeId, Date.parse(event.at));
         this.pruneMerges();
         return MERGES;
       }
@@ -237,6 +250,7 @@ export class MissionState {
       case 'merge:merged': {
         const p = event.payload;
         this.countInRound('merged');
+        this.sampleMerge(p.mergeId, Date.parse(event.at));
         const changed = this.updateMerge(p.mergeId, p.unitId, { state: 'merged', commit: p.commit });
         // The verified candidate is now the working branch: its snapshot is the working branch's health.
         if (this.health.landed(p.commit)) return [...changed, 'health'];
@@ -245,6 +259,7 @@ export class MissionState {
       case 'merge:rejected': {
         const p = event.payload;
         this.countInRound('rejected');
+        this.sampleMerge(p.mergeId, Date.parse(event.at));
         return [
           ...this.updateMerge(p.mergeId, p.unitId, {
             state: 'rejected',
@@ -429,6 +444,34 @@ export class MissionState {
   private countInRound(field: 'done' | 'failed' | 'merged' | 'rejected'): void {
     const row = this.rounds.at(-1);
     if (row && row.round === this.round && row.durationMs === null) row[field] += 1;
+  }
+
+  private sampleAttempt(p: GafferEvents['attempt:ended'], at: number): void {
+    // Killed, reaped and broken attempts say nothing about how long the work takes.
+    if (p.outcome === 'handed-off' || p.outcome === 'failed' || p.outcome === 'timed-out')
+      keepSample(this.attemptMs, p.durationMs);
+    this.progressAt = at;
+  }
+
+  private sampleMerge(mergeId: number, at: number): void {
+    const queuedAt = this.mergeQueuedAt.get(mergeId);
+    this.mergeQueuedAt.delete(mergeId);
+    // A merge queued before this screen existed has no start to measure from.
+    if (queuedAt !== undefined) keepSample(this.mergeMs, at - queuedAt);
+    this.progressAt = at;
+  }
+
+  /** Units settled of all, and when the mission may end (null: too few samples to say, or ended). */
+  progress(): HeaderView['progress'] {
+    const { settled, total, remainingMs } = progressOf({
+      counts: this.counts(),
+      concurrency: this.concurrency ?? Math.max(1, this.slots.length),
+      attemptMs: this.attemptMs,
+      mergeMs: this.mergeMs,
+    });
+    const etaAt =
+      remainingMs === null || this.ended ? null : Math.max(this.progressAt, this.startedAt) + remainingMs;
+    return { settled, total, etaAt };
   }
 
   private runningSlot(unitId: string, attempt: number): SlotState | undefined {

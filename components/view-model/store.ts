@@ -492,6 +492,7 @@ export class ViewModelStore {
       maxAttempts: s.maxAttempts ?? null,
       retrying: s.retrying(),
       spend: s.spend(),
+      progress: s.progress(),
     };
   }
 }

@@ -111,6 +111,8 @@ export interface HeaderView {
   retrying: number;
   /** What the run has used so far, running attempts included: `$0.42 12.3k tok`; '' when nothing was reported. */
   spend: string;
+  /** Units done or removed of all units, and when the mission may end (epoch ms; null: too early to say). */
+  progress: { settled: number; total: number; etaAt: number | null };
 }
 
 export interface RoundRow {

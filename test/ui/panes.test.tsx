@@ -65,7 +65,10 @@ describe('Header', () => {
     expect(first).toMatch(/ 1m0[56]s /);
     expect(first).toContain('green 0123456');
     expect(first).toContain('PAUSED');
-    expect(second).toBe('1 pending · 1 running · 0 merging · 0 done · 1 failed · 0 blocked');
+    // Progress first: nothing done of three units yet.
+    expect(second).toBe(
+      `${'░'.repeat(20)} 0/3 · 1 pending · 1 running · 0 merging · 0 done · 1 failed · 0 blocked`,
+    );
   });
 
   it('says why green is held back, after the run state, until green moves again', async () => {

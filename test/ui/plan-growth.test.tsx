@@ -71,7 +71,7 @@ describe('units added while running', () => {
 describe('removed units', () => {
   it('are counted and shown as removed, never as pending', async () => {
     ui = await renderWithProviders();
-    expect(ui.lines()[1]).toMatch(/^3 pending/);
+    expect(ui.lines()[1]).toMatch(/ 0\/3 · 3 pending/);
     await ui.feed(
       ev('unit:state', {
         runId: 1,
@@ -81,7 +81,8 @@ describe('removed units', () => {
         reason: 'an edit of the plan file removed it',
       }),
     );
-    expect(ui.lines()[1]).toMatch(/^2 pending/);
+    // Removed is settled: it counts toward the progress, never as pending.
+    expect(ui.lines()[1]).toMatch(/ 1\/3 · 2 pending/);
     expect(ui.lines()[1]).toContain('1 removed');
     expect(rowOf(ui, 'cli')).toMatch(/^ {4}cli +removed +an edit of the plan file removed it/);
   });

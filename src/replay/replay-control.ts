@@ -5,9 +5,9 @@ import type {
   LogViewRequest,
   MissionControl,
   OpenProposal,
-} from '../../src/controller/control.js';
-import { LogWindowCache } from '../../src/workers/log-window.js';
-import type { ReplayService } from './replay-service.js';
+} from '../controller/control.js';
+import { LogWindowCache } from '../workers/log-window.js';
+import type { ReplayService } from '../../components/replay/replay-service.js';
 
 /** What every command of a replay answers: it shows a record, nothing runs. */
 export function readOnlyAnswer(what: string): CommandResult {

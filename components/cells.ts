@@ -1,0 +1,83 @@
+/**
+ * Widths in terminal cells, not code points: a CJK character or an emoji
+ * takes two cells, a combining mark none. Every cut, pad and column in the
+ * panes measures with these, and they measure the way Ink does (string-width,
+ * the module Ink lays its boxes out with), so a line cut here is exactly as
+ * wide as Ink thinks it is, and never wider than the terminal.
+ *
+ * Cuts fall between graphemes (what the eye sees as one character): a flag,
+ * an emoji with a skin tone or an accented letter is kept whole or dropped.
+ */
+import stringWidth from 'string-width';
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Cells `text` takes on a terminal. */
+export function cellWidth(text: string): number {
+  // The common case, plain ASCII, without the grapheme walk.
+  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
+}
+
+/** At most `width` cells of `text`; a cut one ends in `…` (within the width). */
+export function cutCells(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (cellWidth(text) <= width) return text;
+  return `${takeCells(text, width - 1)}…`;
+}
+
+/** `text` cut to `width` cells and padded with spaces to exactly `width` cells. */
+export function padCells(text: string, width: number): string {
+  if (width <= 0) return '';
+  const cut = cutCells(text, width);
+  return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
+}
+
+/**
+ * Text in lines of at most `width` cells, broken at spaces where it can (a
+ * word longer than a line is split between graphemes); its own line breaks kept.
+ */
+export function wrapCells(text: string, width: number): string[] {
+  if (width <= 0) return [];
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    let used = 0;
+    for (const word of paragraph.split(' ')) {
+      const size = cellWidth(word);
+      if (used > 0 && used + 1 + size <= width) {
+        line += ` ${word}`;
+        used += 1 + size;
+        continue;
+      }
+      if (used > 0 || line !== '') lines.push(line);
+      line = '';
+      used = 0;
+      for (const { segment } of graphemes.segment(word)) {
+        const w = stringWidth(segment);
+        if (w > width) continue; // wider than the whole line (a CJK character in one cell): cannot be shown
+        if (used + w > width) {
+          lines.push(line);
+          line = '';
+          used = 0;
+        }
+        line += segment;
+        used += w;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** The longest start of `text` that takes at most `width` cells. */
+function takeCells(text: string, width: number): string {
+  let out = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > width) break;
+    out += segment;
+    used += w;
+  }
+  return out;
+}
