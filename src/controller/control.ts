@@ -1,4 +1,7 @@
 import type { ProposalSource } from '../events/types.js';
+import type { UnitDetail } from '../report/unit-detail.js';
+
+export type { UnitDetail };
 
 /**
  * What an operator can ask of a running mission (the UI's keys, signals).
@@ -51,4 +54,6 @@ export interface MissionControl {
   output(unitId: string): LiveOutput | undefined;
   /** Units with a running attempt. */
   running(): readonly { unitId: string; attempt: number; startedAt: number }[];
+  /** Everything recorded about a unit (reasons, attempts, diff, verdicts, attribution); undefined: no such unit. */
+  detail(unitId: string): Promise<UnitDetail | undefined>;
 }

@@ -332,6 +332,7 @@ export class Mission {
       scheduler,
       rounds,
       runId,
+      repo,
       discovery,
       latestSnapshot: () => lastSnapshot,
       stop: () => this.requestStop('operator'),

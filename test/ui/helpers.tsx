@@ -15,6 +15,7 @@ import type {
   LiveOutput,
   MissionControl,
   OpenProposal,
+  UnitDetail,
 } from '../../src/controller/control.js';
 import type { EventName, GafferEvent, GafferEvents } from '../../src/events/types.js';
 
@@ -31,6 +32,8 @@ export class RecordingControl implements MissionControl {
   outputs = new Map<string, LiveOutput>();
   open: OpenProposal[] = [];
   answers: Partial<Record<Call['command'], CommandResult>> = {};
+  /** What detail() answers, by unit; an Error is thrown (a failed load); a promise waits (loading). */
+  details = new Map<string, UnitDetail | Error | Promise<UnitDetail>>();
 
   kill(unitId: string): CommandResult {
     this.calls.push({ command: 'kill', arg: unitId });
@@ -74,6 +77,11 @@ export class RecordingControl implements MissionControl {
   }
   running(): readonly { unitId: string; attempt: number; startedAt: number }[] {
     return this.live;
+  }
+  detail(unitId: string): Promise<UnitDetail | undefined> {
+    const answer = this.details.get(unitId);
+    if (answer instanceof Error) return Promise.reject(answer);
+    return Promise.resolve(answer);
   }
 }
 
