@@ -13,6 +13,7 @@ import { QuitConfirm } from './QuitConfirm.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
 import { UiContext, type UiServices } from './ui-context.js';
+import { UnitDetail } from './UnitDetail.js';
 import { UnitsPane } from './UnitsPane.js';
 import { useKeys } from './use-keys.js';
 import { useNow } from './use-now.js';
@@ -71,6 +72,8 @@ export function Screen() {
     body = <HelpOverlay height={middle} width={layout.width} />;
   } else if (view.overlay === 'proposals') {
     body = <ProposalsView proposals={view.proposals} height={middle} width={layout.width} />;
+  } else if (view.overlay === 'detail' && view.detailUnitId !== null) {
+    body = <UnitDetail unitId={view.detailUnitId} height={middle} width={layout.width} />;
   } else if (view.overlay === 'confirm-quit') {
     body = (
       <Box height={middle} flexDirection="column">

@@ -22,6 +22,11 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
     short: 'proposals',
     long: 'review the proposals waiting (discovery.mode confirm): a accepts, x rejects, j/k move, Esc closes',
   },
+  {
+    key: '⏎',
+    short: 'detail',
+    long: 'the selected unit in full: reason, verdict per check, attribution, handoff, attempts, diff (Esc closes)',
+  },
   { key: 'p', short: 'pause', long: 'pause or resume scheduling (running attempts go on)' },
   {
     key: 'q',
@@ -31,6 +36,9 @@ export const KEYS: readonly { key: string; short: string; long: string }[] = [
   { key: '^C', short: 'quit', long: 'same as q; a second Ctrl-C forces the exit' },
   { key: '?', short: 'help', long: 'this help (any key closes it)' },
 ];
+
+/** The detail view's own keys, as its last line names them. */
+export const DETAIL_KEYS = 'j/k ↑↓ line · PgUp/PgDn page · Home/End · Esc close';
 
 /** The proposals view's own keys, as its title names them. */
 export const PROPOSAL_KEYS = 'a accept · x reject · j/k ↑↓ move · d discover · Esc close';

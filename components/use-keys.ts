@@ -11,6 +11,9 @@ import { useUi } from './use-ui.js';
  * q and the first Ctrl-C ask for confirmation while attempts run (y quits,
  * n or Esc goes back); a second Ctrl-C forces the exit.
  *
+ * Enter opens the selected unit's detail (it scrolls with its own keys; Esc
+ * or Enter closes it).
+ *
  * v opens the proposals view, which has keys of its own (a accept, x reject,
  * j/k and the arrows move, Esc or v closes); d runs discovery there too.
  */
@@ -48,6 +51,13 @@ export function useKeys(): void {
       return;
     }
     show(act(unitId));
+  };
+
+  const openDetail = (): void => {
+    const { unitId } = store.getSnapshot().selection;
+    if (unitId === null)
+      store.showMessage('nothing selected to show: pick a worker or unit with ↑/↓, then Enter', 'refused');
+    else store.openDetail(unitId);
   };
 
   const onProposal = (verb: string, act: (proposalId: number) => CommandResult): void => {
@@ -93,6 +103,12 @@ export function useKeys(): void {
       proposalsKey(input, key);
       return;
     }
+    // The detail view scrolls with its own keys (UnitDetail); here only closing and quitting.
+    if (overlay === 'detail') {
+      if (key.escape || key.return) store.closeDetail();
+      else if (input === 'q') requestQuit();
+      return;
+    }
     if (key.upArrow) store.moveSelection(-1);
     else if (key.downArrow) store.moveSelection(1);
     else if (key.tab || key.leftArrow || key.rightArrow) store.cycleFocus();
@@ -103,5 +119,6 @@ export function useKeys(): void {
     else if (input === 'p') show(control.setPaused(!control.isPaused()));
     else if (input === 'q') requestQuit();
     else if (input === '?') store.setOverlay('help');
+    else if (key.return) openDetail();
   });
 }

@@ -67,6 +67,7 @@ export class ViewModelStore {
   /** The proposals view's selection: by id, so it follows its proposal when others are decided. */
   private proposalSelected: { id: number | null; index: number } = { id: null, index: 0 };
   private overlay: Overlay = 'none';
+  private detailUnitId: string | null = null;
   private stopping = false;
   private disposed = false;
 
@@ -88,6 +89,7 @@ export class ViewModelStore {
       messages: [],
       selection: { pane: 'workers', index: 0, unitId: workers[0]?.unitId ?? null },
       overlay: 'none',
+      detailUnitId: null,
     };
   }
 
@@ -183,6 +185,20 @@ export class ViewModelStore {
   selectedProposal(): ProposalRow | undefined {
     const { rows, selected } = this.snapshot.proposals;
     return rows[selected];
+  }
+
+  /** Opens the detail of a unit (Enter on a worker or unit); the view fetches it from the controller. */
+  openDetail(unitId: string): void {
+    this.detailUnitId = unitId;
+    this.overlay = 'detail';
+    this.act();
+  }
+
+  closeDetail(): void {
+    if (this.overlay !== 'detail') return;
+    this.detailUnitId = null;
+    this.overlay = 'none';
+    this.act();
   }
 
   setOverlay(overlay: Overlay): void {
@@ -285,6 +301,7 @@ export class ViewModelStore {
       messages: d.messages ? this.messages : previous.messages,
       selection: this.buildSelection(workers, attention, previous.selection),
       overlay: this.overlay,
+      detailUnitId: this.overlay === 'detail' ? this.detailUnitId : null,
     };
     this.dirty = clean();
     for (const listener of [...this.listeners]) listener();

@@ -44,7 +44,7 @@ export interface MissionInfo {
 }
 
 export type Pane = 'workers' | 'units';
-export type Overlay = 'none' | 'help' | 'confirm-quit' | 'proposals';
+export type Overlay = 'none' | 'help' | 'confirm-quit' | 'proposals' | 'detail';
 
 export interface UnitCounts {
   pending: number;
@@ -231,4 +231,6 @@ export interface ViewSnapshot {
   messages: readonly Message[];
   selection: Selection;
   overlay: Overlay;
+  /** The unit the detail overlay shows (Enter); null when it is closed. */
+  detailUnitId: string | null;
 }
