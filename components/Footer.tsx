@@ -9,7 +9,8 @@ const MARK: Record<Message['kind'], string> = { ok: '✓', refused: '✗', warni
 /**
  * The newest message (a command's answer, a warning, a plan edit), kept until
  * the next one; then the proposals waiting, if any (v opens them: the help names
- * that key, the line has no room for it otherwise), and the keys.
+ * that key, the line has no room for it otherwise), and the keys (Enter, for
+ * the detail, is named by the help alone, for the same reason).
  */
 export const Footer = memo(function Footer({
   message,
@@ -40,7 +41,7 @@ export const Footer = memo(function Footer({
           >{`${proposals} proposal${proposals === 1 ? '' : 's'}: v to review │ `}</Text>
         ) : null}
         <Text dimColor>
-          {KEYS.filter((entry) => entry.key !== '^C' && entry.key !== 'v')
+          {KEYS.filter((entry) => entry.key !== '^C' && entry.key !== 'v' && entry.key !== '⏎')
             .map((entry) => `${entry.key} ${entry.short}`)
             .join(' · ')}
         </Text>
