@@ -78,6 +78,9 @@ export const HealthPane = memo(function HealthPane({
             </Text>
           ) : null}
           {check.flaky ? <Text color={theme.warn}> flaky</Text> : null}
+          {check.brokeWith.length > 0 ? (
+            <Text color={theme.bad}>{` broke with ${check.brokeWith.join(', ')}`}</Text>
+          ) : null}
         </Text>
       ))}
     </Box>

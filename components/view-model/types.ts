@@ -187,6 +187,8 @@ export interface HealthRow {
   countsDelta: CheckCounts | null;
   /** It failed and then passed on the same commit. */
   flaky: boolean;
+  /** The units whose merge its failures were first seen with (regression attribution); empty when none. */
+  brokeWith: readonly string[];
 }
 
 export interface HealthView {

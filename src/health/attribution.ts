@@ -202,7 +202,9 @@ export function attributionWords(
       else if (known.has(key)) {
         const found = known.get(key) as Attribution;
         const round = found.round === null ? '' : ` (round ${found.round})`;
-        words.push(`${what} fails; it has failed since unit ${found.unitId}'s merge${round}, not this change`);
+        words.push(
+          `${what} fails; it has failed since unit ${found.unitId}'s merge${round}, not this change`,
+        );
       } else if (failedBefore.has(item) || failedBefore.has(WHOLE_CHECK))
         words.push(`${what} fails; it failed on the target too, not this change`);
     }

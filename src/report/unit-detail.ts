@@ -114,20 +114,20 @@ export async function loadUnitDetail(
   const merges = store.merges.forRun(runId).filter((row) => row.unit_id === unitId);
   const numbers = new Map(attempts.map((row) => [row.id, row.number]));
   const attributions = runAttributions(store, runId);
-  const mergeDetails = merges.map(
-    (row): MergeDetail => ({
-      id: row.id,
-      attempt: numbers.get(row.attempt_id) ?? null,
-      status: row.status,
-      rejectClass: row.reject_class,
-      detail: row.detail,
-      candidate: row.candidate,
-      mergedCommit: row.merged_commit,
-      checks: row.candidate === null ? [] : candidateChecks(store, runId, row.candidate),
-    }),
-  );
+  const mergeDetails = merges.map((row): MergeDetail => ({
+    id: row.id,
+    attempt: numbers.get(row.attempt_id) ?? null,
+    status: row.status,
+    rejectClass: row.reject_class,
+    detail: row.detail,
+    candidate: row.candidate,
+    mergedCommit: row.merged_commit,
+    checks: row.candidate === null ? [] : candidateChecks(store, runId, row.candidate),
+  }));
   const latest = [...attempts].reverse().find((row) => row.head_commit !== null);
-  const diff = latest ? await diffOf(repo, latest) : { diff: undefined, note: 'no attempt has ended with commits' };
+  const diff = latest
+    ? await diffOf(repo, latest)
+    : { diff: undefined, note: 'no attempt has ended with commits' };
   const failingOnCandidates = new Set(
     mergeDetails.flatMap((merge) =>
       merge.checks.flatMap((check) => [
@@ -229,7 +229,8 @@ function candidateChecks(store: Store, runId: number, candidate: string): CheckD
 function checkDetail(check: CheckResult): CheckDetail {
   const parsed = check.parsed?.recognized ? check.parsed : undefined;
   const findings = (parsed?.findings ?? []).map(
-    (finding) => `${finding.file}:${finding.line} ${finding.rule}${finding.message ? ` ${finding.message}` : ''}`,
+    (finding) =>
+      `${finding.file}:${finding.line} ${finding.rule}${finding.message ? ` ${finding.message}` : ''}`,
   );
   return {
     name: check.name,

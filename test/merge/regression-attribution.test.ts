@@ -103,5 +103,7 @@ it('a failure on the working branch is named with the merge it was first seen wi
   expect(unitCheck?.failing.join('\n')).toContain('alpha works');
   expect(unitCheck?.counts).toMatchObject({ failed: 1 });
   expect(unitCheck?.tail.join('\n')).toContain('alpha broke');
-  expect(rejected?.diff?.lines.join('\n')).toContain(`+test("alpha works", () => { throw new Error("alpha broke"); });`);
+  expect(rejected?.diff?.lines.join('\n')).toContain(
+    `+test("alpha works", () => { throw new Error("alpha broke"); });`,
+  );
 });

@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { UnitDetail } from '../../src/controller/control.js';
-import { KEY, T0, ev, missionInfo, renderWithProviders, started, type Rendered, useFakeClock } from './helpers.js';
+import {
+  KEY,
+  T0,
+  ev,
+  missionInfo,
+  renderWithProviders,
+  settle,
+  started,
+  type Rendered,
+  useFakeClock,
+} from './helpers.js';
 
 let ui: Rendered | undefined;
 
@@ -62,7 +72,8 @@ function lexerDetail(): UnitDetail {
         attempt: 1,
         status: 'rejected',
         rejectClass: 'red',
-        detail: "this change breaks tests: lexer > reads strings\ntests: math > adds fails; it has failed since unit parser's merge (round 1), not this change",
+        detail:
+          "this change breaks tests: lexer > reads strings\ntests: math > adds fails; it has failed since unit parser's merge (round 1), not this change",
         candidate: 'c'.repeat(40),
         mergedCommit: null,
         checks: [
@@ -75,15 +86,16 @@ function lexerDetail(): UnitDetail {
             failing: ['lexer > reads strings', 'math > adds'],
             findings: [],
             note: null,
-            tail: ['The end of its output (log: /tmp/checks/tests.log):', '  AssertionError: expected 4, received 5'],
+            tail: [
+              'The end of its output (log: /tmp/checks/tests.log):',
+              '  AssertionError: expected 4, received 5',
+            ],
           },
         ],
       },
     ],
     broke: [],
-    inherited: [
-      { check: 'tests', item: 'math > adds', unitId: 'parser', round: 1, commit: 'd'.repeat(40) },
-    ],
+    inherited: [{ check: 'tests', item: 'math > adds', unitId: 'parser', round: 1, commit: 'd'.repeat(40) }],
   };
 }
 
@@ -124,7 +136,7 @@ describe('unit detail (Enter)', () => {
     expect(ui.store.getSnapshot()).toMatchObject({ overlay: 'detail', detailUnitId: 'lexer' });
     expect(ui.lastFrame()).toContain('loading…');
     answer(lexerDetail());
-    await ui.press('');
+    await settle();
     const frame = ui.lastFrame() ?? '';
     expect(frame).not.toContain('loading…');
     expect(frame).toContain('lexer · Add the lexer · failed');
@@ -168,7 +180,11 @@ describe('unit detail (Enter)', () => {
     ui = await failedLexer();
     ui.control.details.set('lexer', lexerDetail());
     await ui.press(ENTER);
-    const position = (): string => /lines (\d+)–(\d+) of (\d+)/.exec(ui?.lastFrame() ?? '')?.slice(1).join(' ') ?? '';
+    const position = (): string =>
+      /lines (\d+)–(\d+) of (\d+)/
+        .exec(ui?.lastFrame() ?? '')
+        ?.slice(1)
+        .join(' ') ?? '';
     const first = position();
     expect(first).toMatch(/^1 \d+ \d+$/);
     const [, pageEnd, total] = first.split(' ').map(Number) as [number, number, number];
@@ -197,6 +213,8 @@ describe('unit detail (Enter)', () => {
     await ui.press(ENTER);
     expect(ui.lastFrame()).toContain('Verdict');
     await ui.press(KEY.escape);
+    vi.runOnlyPendingTimers(); // Ink waits a moment to tell a lone Esc from an escape sequence
+    await settle();
     expect(ui.store.getSnapshot()).toMatchObject({ overlay: 'none', detailUnitId: null });
     expect(ui.lastFrame()).not.toContain('Verdict');
     expect(ui.lastFrame()).toContain('Units to retry');
@@ -219,9 +237,41 @@ describe('unit detail (Enter)', () => {
     ui = await renderWithProviders({ info: missionInfo({ concurrency: 2 }) });
     await ui.press(ENTER);
     expect(ui.store.getSnapshot().overlay).toBe('none');
-    expect(ui.lines().at(-2)).toContain('nothing selected to show: pick a worker or unit with ↑/↓, then Enter');
+    expect(ui.lines().at(-2)).toContain(
+      'nothing selected to show: pick a worker or unit with ↑/↓, then Enter',
+    );
     await ui.feed(started('parser'));
     await ui.press(ENTER);
     expect(ui.lastFrame()).toContain('the run has no unit parser');
+  });
+});
+
+describe('Health pane attribution', () => {
+  it('marks a failing check with the unit whose merge its failure was first seen with', async () => {
+    ui = await renderWithProviders({ info: missionInfo({ concurrency: 2 }) });
+    await ui.resize(120, 40);
+    const snapshot = (commit: string, passed: boolean, brokeWith?: { unitId: string }[]) =>
+      ev('health:snapshot', {
+        runId: 1,
+        round: passed ? null : 1,
+        commit: commit.repeat(40),
+        label: passed ? 'baseline' : 'round',
+        passed,
+        checks: [{ name: 'tests', passed, exitCode: passed ? 0 : 1, outcome: 'exited' }],
+        ...(brokeWith
+          ? {
+              brokeWith: brokeWith.map(({ unitId }) => ({
+                check: 'tests',
+                unitId,
+                round: 1,
+                items: ['math > adds'],
+              })),
+            }
+          : {}),
+      });
+    await ui.feed(snapshot('a', true));
+    expect(ui.lastFrame()).not.toContain('broke with');
+    await ui.feed(snapshot('b', false, [{ unitId: 'parser' }]));
+    expect(ui.lines().find((line) => line.includes('tests failed'))).toContain('broke with parser');
   });
 });
