@@ -70,6 +70,12 @@ export interface WorkingPoint {
   round: number | null;
 }
 
+/**
+ * How far back the walk reads: a failure older than this many snapshots
+ * keeps failing unattributed rather than every snapshot re-reading the run.
+ */
+export const HISTORY_SNAPSHOTS = 200;
+
 /** A snapshot not yet in the record, and (a candidate's) the unit whose merge would make its commit. */
 export interface ExtraPoint {
   snapshot: Snapshot;
@@ -102,7 +108,8 @@ export function workingHistory(store: Store, runId: number, extra?: ExtraPoint):
     if (label === 'candidate' && maker === undefined) return;
     points.push({ snapshot, unitId: maker?.unitId ?? null, round: maker?.round ?? null });
   };
-  for (const row of store.health.forRun(runId)) {
+  // The newest snapshots only: each holds every test name, and a day-long run takes hundreds.
+  for (const row of store.health.forRun(runId).slice(-HISTORY_SNAPSHOTS)) {
     const snapshot: Snapshot = {
       commit: row.commit_sha,
       checksKey: row.checks_key,
