@@ -184,8 +184,10 @@ const WORDS_LISTED = 20;
 
 /**
  * What a rejection says about each failure of the candidate: what this change
- * broke, and what already failed on the target, with the unit whose merge it
- * was first seen with. Words only: the verdict itself is the gate's.
+ * broke, and what already failed on the target since a unit's merge (named).
+ * A failure the target had with no such unit is left out: the next prompt
+ * carries the new failures, not the base's old ones. Words only: the verdict
+ * itself is the gate's.
  */
 export function attributionWords(
   target: Snapshot | undefined,
@@ -200,8 +202,6 @@ export function attributionWords(
   const known = new Map(attributions.map((found) => [attributionKey(found.check, found.item), found]));
   const words: string[] = [];
   for (const check of candidate.checks) {
-    const before = target?.checks.find((candidate) => candidate.name === check.name);
-    const failedBefore = new Set(before ? failingItems(before) : []);
     for (const item of failingItems(check)) {
       const key = attributionKey(check.name, item);
       const what = describeItem(check.name, item);
@@ -212,8 +212,7 @@ export function attributionWords(
         words.push(
           `${what} fails; it has failed since unit ${found.unitId}'s merge${round}, not this change`,
         );
-      } else if (failedBefore.has(item) || failedBefore.has(WHOLE_CHECK))
-        words.push(`${what} fails; it failed on the target too, not this change`);
+      }
     }
   }
   if (words.length <= WORDS_LISTED) return words;
