@@ -272,6 +272,8 @@ describe('Health pane attribution', () => {
     await ui.feed(snapshot('a', true));
     expect(ui.lastFrame()).not.toContain('broke with');
     await ui.feed(snapshot('b', false, [{ unitId: 'parser' }]));
-    expect(ui.lines().find((line) => line.includes('tests failed'))).toContain('tests failed ↓ broke with parser');
+    expect(ui.lines().find((line) => line.includes('tests failed'))).toContain(
+      'tests failed ↓ broke with parser',
+    );
   });
 });
