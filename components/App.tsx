@@ -15,6 +15,7 @@ import type { ReplayService } from './replay/replay-service.js';
 import { RoundsPane } from './RoundsPane.js';
 import { themeFor, type Theme } from './theme.js';
 import { NO_PAGER, UiContext, type UiServices } from './ui-context.js';
+import { UnitDetail } from './UnitDetail.js';
 import { UnitsPane } from './UnitsPane.js';
 import { UnitsView } from './UnitsView.js';
 import { useKeys } from './use-keys.js';
@@ -99,6 +100,8 @@ export function Screen() {
         <KillConfirm confirm={view.killConfirm} width={layout.width} />
       </Box>
     );
+  } else if (view.overlay === 'detail' && view.detailUnitId !== null) {
+    body = <UnitDetail unitId={view.detailUnitId} height={middle} width={layout.width} />;
   } else if (view.overlay === 'confirm-quit') {
     body = (
       <Box height={middle} flexDirection="column">

@@ -19,6 +19,7 @@ const KEY_PRIORITY: Record<string, number> = {
   '↑↓': 80,
   Tab: 70,
   u: 65,
+  '⏎': 62,
   p: 60,
   d: 50,
 };

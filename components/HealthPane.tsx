@@ -4,7 +4,7 @@ import { shortSha, signed } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';
 import { stateColor } from './WorkersPane.js';
-import type { CheckChange, CheckCounts, HealthView } from './view-model/types.js';
+import type { CheckChange, CheckCounts, HealthRow, HealthView } from './view-model/types.js';
 
 const CHANGE_TEXT: Record<CheckChange, string> = {
   new: '',
@@ -13,6 +13,17 @@ const CHANGE_TEXT: Record<CheckChange, string> = {
   broke: '↓ broke',
   gone: 'gone',
 };
+
+/**
+ * The change against the previous snapshot; a failing check names the unit
+ * whose merge its failures were first seen with ("↓ broke with parser"), said
+ * first: a narrow pane cuts the end of the line.
+ */
+function changeText(check: HealthRow): string {
+  if (check.brokeWith.length === 0 || check.state === 'passed') return CHANGE_TEXT[check.change];
+  const who = `broke with ${check.brokeWith.join(', ')}`;
+  return check.change === 'broke' ? `↓ ${who}` : who;
+}
 
 /** What the check's parser counted: passed ✓, failed ✗, errors !. */
 export function countsText(counts: CheckCounts): string {
@@ -62,10 +73,8 @@ export const HealthPane = memo(function HealthPane({
         <Text key={check.name} wrap="truncate-end">
           {`${check.name} `}
           <Text color={stateColor(check.state, theme)}>{check.state}</Text>
-          {CHANGE_TEXT[check.change] ? (
-            <Text
-              color={check.change === 'fixed' ? theme.ok : theme.bad}
-            >{` ${CHANGE_TEXT[check.change]}`}</Text>
+          {changeText(check) ? (
+            <Text color={check.change === 'fixed' ? theme.ok : theme.bad}>{` ${changeText(check)}`}</Text>
           ) : null}
           {check.counts
             ? ` ${countsText(check.counts)}`

@@ -27,6 +27,11 @@ export const KEYS: readonly { key: string; short: string; long: string; footer?:
     short: 'units',
     long: 'every unit: state, what it waits on, attempts and cost; s sorts, / filters, j/k move, Esc closes',
   },
+  {
+    key: '⏎',
+    short: 'detail',
+    long: 'the selected unit in full: reason, verdict per check, attribution, handoff, attempts, diff (Esc closes)',
+  },
   { key: 'p', short: 'pause', long: 'pause or resume scheduling (running attempts go on)' },
   {
     key: 'q',
@@ -64,6 +69,9 @@ export const KEYS: readonly { key: string; short: string; long: string; footer?:
 
 /** The Units view's own keys, as its title names them. */
 export const UNITS_VIEW_KEYS = 'j/k move · s sort · / filter · r retry · K kill · Esc close';
+
+/** The detail view's own keys, as its last line names them. */
+export const DETAIL_KEYS = 'j/k ↑↓ line · PgUp/PgDn page · Home/End · Esc close';
 
 /** The proposals view's own keys, as its title names them. */
 export const PROPOSAL_KEYS = 'a accept · x reject · j/k ↑↓ move · d discover · Esc close';

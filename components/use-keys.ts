@@ -15,6 +15,9 @@ import { SORT_WORDS } from './view-model/units-view.js';
  * q and the first Ctrl-C ask for confirmation while attempts run (y quits,
  * n or Esc goes back); a second Ctrl-C forces the exit.
  *
+ * Enter opens the selected unit's detail (it scrolls with its own keys; Esc
+ * or Enter closes it).
+ *
  * v opens the proposals view, which has keys of its own (a accept, x reject,
  * j/k and the arrows move, Esc or v closes); d runs discovery there too.
  * u opens the Units view (j/k move, s sorts, / filters, r retries, K kills).
@@ -95,6 +98,7 @@ export function useKeys(): void {
     };
     if (key.escape && view.filter !== '') store.endFilter(false);
     else if (key.escape || input === 'u') store.setOverlay('none');
+    else if (key.return) onUnit('show', (unitId) => store.openDetail(unitId));
     else if (key.upArrow || input === 'k') store.moveUnit(-1);
     else if (key.downArrow || input === 'j') store.moveUnit(1);
     else if (key.pageUp) store.moveUnit(-10);
@@ -108,6 +112,13 @@ export function useKeys(): void {
     else if (input === 'q') requestQuit();
     else if (input === '?') store.setOverlay('help');
     else unknown(input, key, 'in the Units view');
+  };
+
+  const openDetail = (): void => {
+    const { unitId } = store.getSnapshot().selection;
+    if (unitId === null)
+      store.showMessage('nothing selected to show: pick a worker or unit with ↑/↓, then Enter', 'refused');
+    else store.openDetail(unitId);
   };
 
   const onProposal = (verb: string, act: (proposalId: number) => CommandResult): void => {
@@ -165,6 +176,12 @@ export function useKeys(): void {
       proposalsKey(input, key);
       return;
     }
+    // The detail view scrolls with its own keys (UnitDetail); here only closing and quitting.
+    if (overlay === 'detail') {
+      if (key.escape || key.return) store.closeDetail();
+      else if (input === 'q') requestQuit();
+      return;
+    }
     if (key.upArrow) store.moveSelection(-1);
     else if (key.downArrow) store.moveSelection(1);
     else if (key.tab || key.leftArrow || key.rightArrow) store.cycleFocus();
@@ -179,6 +196,7 @@ export function useKeys(): void {
     else if (input === 'p') show(control.setPaused(!control.isPaused()));
     else if (input === 'q') requestQuit();
     else if (input === '?') store.setOverlay('help');
+    else if (key.return) openDetail();
     else if (!outputKey(services, input, key)) unknown(input, key, 'here');
   });
 }

@@ -40,7 +40,7 @@ function replayKey(replay: ReplayService, overlay: Overlay, input: string, key: 
   }
   // Any key closes the help: the live screen's handler does that. The Units view's keys
   // (j/k move, s sorts, / filters) are its own; its commands reach the read-only control.
-  if (overlay === 'help' || overlay === 'units') return false;
+  if (overlay === 'help' || overlay === 'units' || overlay === 'detail') return false;
   if (input === ' ') replay.togglePause();
   else if (input === '.') replay.step();
   else if (input === '[') replay.seekRound(-1);

@@ -1,5 +1,6 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import { App } from '../App.js';
+import type { MissionControl } from '../../src/controller/control.js';
 import type { Theme } from '../theme.js';
 import { ReplayControl } from '../../src/replay/replay-control.js';
 import type { ReplayService } from './replay-service.js';
@@ -9,9 +10,17 @@ import type { ReplayService } from './replay-service.js';
  * seek back replaces, so this follows the replay and hands App the store of
  * the moment; its controls answer that a replay is read-only.
  */
-export function ReplayApp({ replay, theme }: { replay: ReplayService; theme?: Theme }) {
+export function ReplayApp({
+  replay,
+  detail,
+  theme,
+}: {
+  replay: ReplayService;
+  detail?: MissionControl['detail'];
+  theme?: Theme;
+}) {
   // Re-rendered on every replay change; App re-renders only when the store itself is a new one.
   useSyncExternalStore(replay.subscribe, replay.getStatus, replay.getStatus);
-  const control = useMemo(() => new ReplayControl(replay), [replay]);
+  const control = useMemo(() => new ReplayControl(replay, detail), [replay, detail]);
   return <App store={replay.store} control={control} theme={theme} replay={replay} />;
 }

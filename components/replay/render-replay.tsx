@@ -3,6 +3,7 @@
  * when it will draw (as components/render.tsx is for a run).
  */
 import { render } from 'ink';
+import type { MissionControl } from '../../src/controller/control.js';
 import type { GafferEvent } from '../../src/events/types.js';
 import { MAX_FPS } from '../render.js';
 import { themeFor } from '../theme.js';
@@ -14,6 +15,8 @@ export interface ReplayUiOptions {
   events: readonly GafferEvent[];
   info: MissionInfo;
   speed: number;
+  /** The detail of a unit as the run left it (Enter); read from the state database. */
+  detail?: MissionControl['detail'];
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   env?: NodeJS.ProcessEnv;
@@ -26,13 +29,16 @@ export async function runReplayUi(options: ReplayUiOptions): Promise<void> {
     speed: options.speed,
     onLeave: () => leave(),
   });
-  const instance = render(<ReplayApp replay={driver} theme={themeFor(options.env ?? process.env)} />, {
-    stdout: options.stdout ?? process.stdout,
-    stdin: options.stdin ?? process.stdin,
-    maxFps: MAX_FPS,
-    exitOnCtrlC: false,
-    patchConsole: true,
-  });
+  const instance = render(
+    <ReplayApp replay={driver} detail={options.detail} theme={themeFor(options.env ?? process.env)} />,
+    {
+      stdout: options.stdout ?? process.stdout,
+      stdin: options.stdin ?? process.stdin,
+      maxFps: MAX_FPS,
+      exitOnCtrlC: false,
+      patchConsole: true,
+    },
+  );
   leave = () => instance.unmount();
   driver.start();
   try {

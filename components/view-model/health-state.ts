@@ -17,6 +17,7 @@ interface CheckEntry {
   exitCode: number | null;
   counts: CheckCounts | null;
   flaky: boolean;
+  brokeWith: readonly string[];
 }
 
 /** What a round's row learns from its snapshot. */
@@ -73,6 +74,7 @@ export class HealthState {
         counts: entry.counts,
         countsDelta: entry.counts && before?.counts ? countsDelta(entry.counts, before.counts) : null,
         flaky: entry.flaky,
+        brokeWith: entry.brokeWith,
       });
       if (entry.state === 'passed') passed += 1;
       else if (entry.state === 'failed') failed += 1;
@@ -89,6 +91,7 @@ export class HealthState {
         counts: null,
         countsDelta: null,
         flaky: false,
+        brokeWith: [],
       });
     }
     return { commit: this.commit, label: this.label, checks, passed, failed, errors };
@@ -106,12 +109,19 @@ export class HealthState {
             ? { passed: check.counts.passed, failed: check.counts.failed, errors: check.counts.errors }
             : null,
           flaky: check.flaky === true,
+          brokeWith: unitsOf(p, check.name),
         },
       ]),
     );
     this.commit = p.commit;
     this.label = label;
   }
+}
+
+/** The units the snapshot names as the ones a check's failures came with. */
+function unitsOf(p: SnapshotPayload, check: string): string[] {
+  const units = (p.brokeWith ?? []).filter((entry) => entry.check === check).map((entry) => entry.unitId);
+  return [...new Set(units)];
 }
 
 function countsDelta(now: CheckCounts, before: CheckCounts): CheckCounts {

@@ -80,6 +80,7 @@ export class ViewModelStore {
   private killConfirm: KillConfirm | null = null;
   /** The unit the Workers selection is on: it follows the unit, not the slot, when slots change hands. */
   private followed: string | null = null;
+  private detailUnitId: string | null = null;
   private stopping = false;
   private disposed = false;
 
@@ -103,6 +104,7 @@ export class ViewModelStore {
       messages: [],
       selection: { pane: 'workers', index: 0, unitId: workers[0]?.unitId ?? null },
       overlay: 'none',
+      detailUnitId: null,
     };
     this.followed = workers[0]?.unitId ?? null;
   }
@@ -289,6 +291,25 @@ export class ViewModelStore {
     return rows[selected];
   }
 
+  /** Opens the detail of a unit (Enter on a worker or unit); the view fetches it from the controller. */
+  openDetail(unitId: string): void {
+    this.detailUnitId = unitId;
+    this.detailReturn = this.overlay === 'units' ? 'units' : 'none';
+    this.overlay = 'detail';
+    this.act();
+  }
+
+  /** Back to where the detail was opened from: the Units view or the panes. */
+  closeDetail(): void {
+    if (this.overlay !== 'detail') return;
+    this.detailUnitId = null;
+    this.overlay = this.detailReturn;
+    this.dirty.units = true;
+    this.act();
+  }
+
+  private detailReturn: Overlay = 'none';
+
   setOverlay(overlay: Overlay): void {
     if (this.overlay === overlay) return;
     // A dialog opened over the Units view goes back to it.
@@ -396,6 +417,7 @@ export class ViewModelStore {
       messages: d.messages ? this.messages : previous.messages,
       selection: this.buildSelection(workers, attention, previous.selection),
       overlay: this.overlay,
+      detailUnitId: this.overlay === 'detail' ? this.detailUnitId : null,
     };
     this.dirty = clean();
     for (const listener of [...this.listeners]) listener();

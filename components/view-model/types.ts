@@ -50,7 +50,7 @@ export interface MissionInfo {
 }
 
 export type Pane = 'workers' | 'units';
-export type Overlay = 'none' | 'help' | 'confirm-quit' | 'confirm-kill' | 'proposals' | 'units';
+export type Overlay = 'none' | 'help' | 'confirm-quit' | 'confirm-kill' | 'proposals' | 'units' | 'detail';
 
 /** How the Units view orders its rows: `s` cycles through them. */
 export type UnitSort = 'plan' | 'state' | 'attempts' | 'cost' | 'id';
@@ -242,6 +242,8 @@ export interface HealthRow {
   countsDelta: CheckCounts | null;
   /** It failed and then passed on the same commit. */
   flaky: boolean;
+  /** The units whose merge its failures were first seen with (regression attribution); empty when none. */
+  brokeWith: readonly string[];
 }
 
 export interface HealthView {
@@ -289,4 +291,6 @@ export interface ViewSnapshot {
   messages: readonly Message[];
   selection: Selection;
   overlay: Overlay;
+  /** The unit the detail overlay shows (Enter); null when it is closed. */
+  detailUnitId: string | null;
 }

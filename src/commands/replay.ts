@@ -5,7 +5,11 @@
  * the headless lines at once, with no pacing: a pipe is read by grep or a
  * script, which want the whole record now; pacing serves only an eye.
  */
+import type { UnitDetail } from '../controller/control.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { loadUnitDetail } from '../report/unit-detail.js';
+import { databasePath } from '../state-dir.js';
+import { Store } from '../store/store.js';
 import { EventBus } from '../events/bus.js';
 import { attachHeadlessReporter } from '../report/headless.js';
 import { parseSpeed } from '../replay/pace.js';
@@ -21,7 +25,17 @@ export async function replayCommand(flags: Flags & { speed?: string }): Promise<
     return ExitCode.ok;
   }
   const ui = await loadReplayUi();
-  await ui.runReplayUi({ events: log.events, info: log.info, speed });
+  const { run } = log;
+  const file = databasePath(stateDirOf(flags));
+  const detail = async (unitId: string): Promise<UnitDetail | undefined> => {
+    const store = Store.open(file, { readonly: true });
+    try {
+      return await loadUnitDetail(store, run.repo, run.id, unitId);
+    } finally {
+      store.close();
+    }
+  };
+  await ui.runReplayUi({ events: log.events, info: log.info, speed, detail });
   return ExitCode.ok;
 }
 

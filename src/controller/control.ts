@@ -1,6 +1,9 @@
 import type { ProposalSource } from '../events/types.js';
 import type { AttemptOutcome } from '../machines/attempt.js';
 import type { LogWindow, LogWindowRequest } from '../workers/log-window.js';
+import type { UnitDetail } from '../report/unit-detail.js';
+
+export type { UnitDetail };
 
 /**
  * What an operator can ask of a running mission (the UI's keys, signals).
@@ -73,4 +76,6 @@ export interface MissionControl {
   logWindow(unitId: string, request?: LogViewRequest): LogView | undefined;
   /** Units with a running attempt. */
   running(): readonly { unitId: string; attempt: number; startedAt: number }[];
+  /** Everything recorded about a unit (reasons, attempts, diff, verdicts, attribution); undefined: no such unit. */
+  detail(unitId: string): Promise<UnitDetail | undefined>;
 }

@@ -8,6 +8,7 @@ import { RepoGuard } from '../git/repo-guard.js';
 import { describeSource } from '../git/source-repo.js';
 import { checksKey, unreadableChecks } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
+import { brokeWith, runAttributions } from '../health/attribution.js';
 import { BranchGuard } from '../merge/branch-guard.js';
 import { MergeQueue } from '../merge/merge-queue.js';
 import { QueueWorkspace } from '../merge/queue-workspace.js';
@@ -334,6 +335,7 @@ export class Mission {
       scheduler,
       rounds,
       runId,
+      repo,
       discovery,
       latestSnapshot: () => lastSnapshot,
       stop: () => this.requestStop('operator'),
@@ -525,7 +527,9 @@ export class Mission {
       });
     }
     const taken = snapshot;
-    this.recorder.record([['health:snapshot', snapshotEvent(runId, round, label, taken)]], () =>
+    // What fails on it, by the unit whose merge it was first seen with.
+    const attributed = brokeWith(taken, runAttributions(store, runId, { snapshot: taken }));
+    this.recorder.record([['health:snapshot', snapshotEvent(runId, round, label, taken, attributed)]], () =>
       store.health.insert(runId, round, label, taken),
     );
     return snapshot;

@@ -11,6 +11,7 @@ import type {
   MissionControl,
   OpenProposal,
 } from './control.js';
+import { loadUnitDetail, type UnitDetail } from '../report/unit-detail.js';
 import { Recorder } from './recorder.js';
 import { Rounds } from './rounds.js';
 import { UnitLedger } from './unit-ledger.js';
@@ -30,6 +31,8 @@ export interface ControlTarget {
   scheduler: WaveScheduler;
   rounds: Rounds;
   runId: number;
+  /** The user's repository: where the detail's diffs are read. */
+  repo: string;
   discovery: Discovery;
   /** The working branch's latest health snapshot: what discovery reads its failures from. */
   latestSnapshot: () => Snapshot | undefined;
@@ -147,6 +150,12 @@ export class LiveMissionControl implements MissionControl {
       attempt: live.attempt,
       startedAt: live.startedAt,
     }));
+  }
+
+  async detail(unitId: string): Promise<UnitDetail | undefined> {
+    const target = this.target;
+    if (!target) throw new Error('the mission is still starting: the detail can be read once it runs');
+    return loadUnitDetail(target.recorder.store, target.repo, target.runId, unitId);
   }
 
   private command(

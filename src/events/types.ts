@@ -158,6 +158,11 @@ export interface GafferEvents {
       counts?: ParsedOutput['counts'];
       flaky?: boolean;
     }[];
+    /**
+     * The failures on this commit by the unit whose merge they were first seen
+     * with (see src/health/attribution.ts); absent when none is known.
+     */
+    brokeWith?: { check: string; unitId: string; round: number | null; items: string[] }[];
   };
   /** A branch gaffer owns was moved, deleted or rewritten by someone else (see BranchGuard). */
   'branch:tampered': {

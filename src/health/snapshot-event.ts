@@ -1,5 +1,6 @@
 import type { GafferEvents } from '../events/types.js';
 import type { Snapshot } from '../store/health.js';
+import type { BrokeWith } from './attribution.js';
 
 /** The `health:snapshot` event for a snapshot: per check its verdict, parsed counts and flaky mark. */
 export function snapshotEvent(
@@ -7,6 +8,7 @@ export function snapshotEvent(
   round: number | null,
   label: 'baseline' | 'candidate' | 'round',
   snapshot: Snapshot,
+  brokeWith: readonly BrokeWith[] = [],
 ): GafferEvents['health:snapshot'] {
   return {
     runId,
@@ -22,5 +24,6 @@ export function snapshotEvent(
       ...(check.parsed?.recognized ? { counts: check.parsed.counts } : {}),
       ...(check.flaky ? { flaky: true } : {}),
     })),
+    ...(brokeWith.length > 0 ? { brokeWith: [...brokeWith] } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { chaosStep } from '../util/chaos-step.js';
 import { updateRefs } from '../git/git.js';
 import { checksKey, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
+import { attributionWords, brokeWith, runAttributions } from '../health/attribution.js';
 import type { Snapshot } from '../store/health.js';
 import { conflictDetail } from './conflict-detail.js';
 import type { BranchGuard } from './branch-guard.js';
@@ -257,11 +258,12 @@ export class MergeQueue {
     const checks = this.checksOf(stack[0]?.entry as Waiting);
     for (const item of stack) this.book.verifying(item.entry.mergeId, item.commit);
     const before = await this.snapshot(target, checks, 'target');
-    let after = top === target ? before : await this.snapshot(top, checks, 'candidate');
+    const maker = this.makerOf(stack);
+    let after = top === target ? before : await this.snapshot(top, checks, 'candidate', { maker });
     let verdict = this.judgeAgainst(before, after);
     if (verdict.kind === 'infrastructure') {
       // Once more without a strike: a slow or starved machine is not a red test.
-      after = await this.snapshot(top, checks, 'candidate', { fresh: true });
+      after = await this.snapshot(top, checks, 'candidate', { fresh: true, maker });
       verdict = this.judgeAgainst(before, after);
     }
     if (this.options.signal.aborted) return this.requeue(stack, 'the supervisor is stopping');
@@ -274,7 +276,7 @@ export class MergeQueue {
     if (stack.length > 1) return this.bisect(stack, target, after);
     if (this.options.confirmFailures) {
       // A lone failure, alone from the start or isolated by bisection: once more on the same commit.
-      const rerun = await this.snapshot(top, checks, 'candidate', { fresh: true });
+      const rerun = await this.snapshot(top, checks, 'candidate', { fresh: true, maker });
       const again = this.judgeAgainst(before, rerun);
       if (again.kind === 'pass') {
         const flaky = failingGates(after);
@@ -285,9 +287,20 @@ export class MergeQueue {
     return this.rejectAll(stack, verdict);
   }
 
-  /** A target whose own output is unreadable cannot judge anyone: no verdict, no strike. */
+  /** The unit whose merge would make the stack's top commit, with its attempt's round. */
+  private makerOf(stack: readonly Stacked[]): { unitId: string; round: number | null } {
+    const request = this.book.get((stack.at(-1) as Stacked).entry.mergeId);
+    const round = this.options.recorder.store.attempts.get(request.attempt_id)?.round ?? null;
+    return { unitId: request.unit_id, round };
+  }
+
+  /**
+   * A target whose own output is unreadable cannot judge anyone: no verdict,
+   * no strike. A red or regression verdict says, besides, which failures this
+   * change brought and which it found, with the unit they came with.
+   */
   private judgeAgainst(before: Snapshot, after: Snapshot): Verdict {
-    const verdict = judge(before, after);
+    const verdict = this.judgeWithWords(before, after);
     const broken = unreadableChecks(before).map((check) => check.name);
     if (verdict.kind === 'unreadable' && broken.length > 0) {
       return {
@@ -296,6 +309,15 @@ export class MergeQueue {
       };
     }
     return verdict;
+  }
+
+  private judgeWithWords(before: Snapshot, after: Snapshot): Verdict {
+    const verdict = judge(before, after);
+    if (verdict.kind !== 'red' && verdict.kind !== 'regression') return verdict;
+    const { recorder, runId } = this.options;
+    const words = attributionWords(before, after, runAttributions(recorder.store, runId));
+    if (words.length === 0) return verdict;
+    return { ...verdict, detail: `${words.join('\n')}\n\n${verdict.detail}` };
   }
 
   /** The first half, then the rest on top of what landed. */
@@ -426,7 +448,7 @@ export class MergeQueue {
     commit: string,
     checks: readonly CheckSpec[],
     label: 'target' | 'candidate',
-    options: { fresh?: boolean } = {},
+    options: { fresh?: boolean; maker?: { unitId: string; round: number | null } } = {},
   ): Promise<Snapshot> {
     const { recorder, runId, workspace } = this.options;
     if (!options.fresh) {
@@ -443,7 +465,10 @@ export class MergeQueue {
       signal: this.options.signal,
     });
     const stored = label === 'target' ? 'baseline' : 'candidate';
-    recorder.record([['health:snapshot', snapshotEvent(runId, null, stored, snapshot)]], () =>
+    // What fails on it, by the unit it was first seen with (this candidate's, if it lands).
+    const extra = options.maker ? { snapshot, maker: options.maker } : { snapshot };
+    const attributed = brokeWith(snapshot, runAttributions(recorder.store, runId, extra));
+    recorder.record([['health:snapshot', snapshotEvent(runId, null, stored, snapshot, attributed)]], () =>
       recorder.store.health.insert(runId, null, stored, snapshot),
     );
     return snapshot;

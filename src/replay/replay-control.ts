@@ -5,6 +5,7 @@ import type {
   LogViewRequest,
   MissionControl,
   OpenProposal,
+  UnitDetail,
 } from '../controller/control.js';
 import { LogWindowCache } from '../workers/log-window.js';
 import type { ReplayService } from '../../components/replay/replay-service.js';
@@ -25,7 +26,15 @@ export function readOnlyAnswer(what: string): CommandResult {
 export class ReplayControl implements MissionControl {
   private readonly logWindows = new LogWindowCache();
 
-  constructor(private readonly replay: Pick<ReplayService, 'store'>) {}
+  constructor(
+    private readonly replay: Pick<ReplayService, 'store'>,
+    private readonly loadDetail?: MissionControl['detail'],
+  ) {}
+
+  /** The unit as the run left it (its last state, not the replay's moment): read from the state database. */
+  detail(unitId: string): Promise<UnitDetail | undefined> {
+    return this.loadDetail ? this.loadDetail(unitId) : Promise.resolve(undefined);
+  }
 
   kill(): CommandResult {
     return readOnlyAnswer('k (kill)');

@@ -17,6 +17,7 @@ import type {
   LogViewRequest,
   MissionControl,
   OpenProposal,
+  UnitDetail,
 } from '../../src/controller/control.js';
 import type { AttemptOutcome } from '../../src/machines/attempt.js';
 import { readLogWindow } from '../../src/workers/log-window.js';
@@ -37,6 +38,8 @@ export class RecordingControl implements MissionControl {
   logs = new Map<string, { attempt: number; outcome: AttemptOutcome; logPath: string }[]>();
   open: OpenProposal[] = [];
   answers: Partial<Record<Call['command'], CommandResult>> = {};
+  /** What detail() answers, by unit; an Error is thrown (a failed load); a promise waits (loading). */
+  details = new Map<string, UnitDetail | Error | Promise<UnitDetail>>();
 
   kill(unitId: string): CommandResult {
     this.calls.push({ command: 'kill', arg: unitId });
@@ -86,6 +89,11 @@ export class RecordingControl implements MissionControl {
   }
   running(): readonly { unitId: string; attempt: number; startedAt: number }[] {
     return this.live;
+  }
+  detail(unitId: string): Promise<UnitDetail | undefined> {
+    const answer = this.details.get(unitId);
+    if (answer instanceof Error) return Promise.reject(answer);
+    return Promise.resolve(answer);
   }
 }
 
