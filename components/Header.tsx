@@ -13,6 +13,7 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
   if (header.ended)
     state = { text: header.ended.status, color: header.ended.status === 'completed' ? theme.ok : theme.warn };
   else if (header.stopping) state = { text: 'STOPPING', color: theme.warn };
+  else if (header.phase !== null) state = { text: `starting: ${header.phase}`, color: theme.warn };
   else if (header.paused) state = { text: 'PAUSED', color: theme.warn };
   return (
     <Box flexDirection="column">
@@ -22,7 +23,7 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
           <Text bold color={theme.accent}>
             gaffer
           </Text>
-          {` ${header.planName} · run #${header.runId} · round ${header.round}/${header.maxRounds} · `}
+          {` ${header.planName} · ${header.runId > 0 ? `run #${header.runId} · ` : ''}round ${header.round}/${header.maxRounds} · `}
         </Text>
         <Text>{elapsed}</Text>
         <Box flexShrink={1}>

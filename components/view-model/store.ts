@@ -50,7 +50,7 @@ export interface ViewModelOptions {
 type Dirty = Record<Section | 'ui', boolean>;
 
 export class ViewModelStore {
-  private readonly state: MissionState;
+  private state: MissionState;
   private readonly coalesceMs: number;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
@@ -68,6 +68,7 @@ export class ViewModelStore {
   private proposalSelected: { id: number | null; index: number } = { id: null, index: 0 };
   private overlay: Overlay = 'none';
   private stopping = false;
+  private phase: string | null = null;
   private disposed = false;
 
   constructor(info: MissionInfo, options: ViewModelOptions = {}) {
@@ -194,6 +195,26 @@ export class ViewModelStore {
   /** A command's answer, or the UI's own word (e.g. "select a worker first"). */
   showMessage(text: string, kind: Message['kind']): void {
     this.pushMessage(text, kind);
+    this.act();
+  }
+
+  /** What the start is doing, shown in the header until the run's controls are live (null). */
+  setPhase(phase: string | null): void {
+    const clean = phase === null ? null : screenText(phase, 200);
+    if (clean === this.phase) return;
+    this.phase = clean;
+    this.dirty.header = true;
+    this.act();
+  }
+
+  /**
+   * The run exists: its info (a resumed run's units as they are, its
+   * proposals and spend) replaces what the starting screen knew from the
+   * plan and config. Again for each run the screen stays open for (--stay).
+   */
+  restart(info: MissionInfo): void {
+    this.state = new MissionState(info, this.now());
+    for (const section of Object.keys(this.dirty) as (keyof Dirty)[]) this.dirty[section] = true;
     this.act();
   }
 
@@ -329,6 +350,7 @@ export class ViewModelStore {
       paused: s.paused,
       ended: s.ended,
       stopping: this.stopping,
+      phase: this.phase,
       maxAttempts: s.maxAttempts ?? null,
       spend: s.spend(),
     };

@@ -78,6 +78,8 @@ export interface HeaderView {
   ended: { status: RunStatus; reason: string } | null;
   /** The operator asked to quit and the mission is winding down. */
   stopping: boolean;
+  /** What the start is doing ("checking the repository"); null once the run's controls are live. */
+  phase: string | null;
   maxAttempts: number | null;
   /** What the run has used so far, running attempts included: `$0.42 12.3k tok`; '' when nothing was reported. */
   spend: string;
