@@ -224,8 +224,9 @@ async function stayOpen(
     databasePath: result.databasePath,
   });
   const u = summary.units;
+  // The green note comes last: it can be long, and the footer cuts the end of a line.
   screen.say(
-    `run #${summary.runId} ${summary.status}: ${u.done} done, ${u.failed} failed, ${u.blocked} blocked, ${u.killed} killed; green ${summary.green}. r on a failed unit runs it again, q leaves`,
+    `run #${summary.runId} ${summary.status}: ${u.done} done, ${u.failed} failed, ${u.blocked} blocked, ${u.killed} killed · r on a failed unit runs it again, q leaves · green ${summary.green}`,
     'info',
   );
   const retry = (unitId: string): CommandResult => {

@@ -4,159 +4,28 @@
  * with `tmux send-keys`, and `gaffer status --json` confirms each command in
  * the database. Every wait polls with a deadline; nothing sleeps blindly.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_PATH, git, makeRepo, makeTempDir, removeTempDir, writeJson } from '../helpers/cli.js';
+import { git, makeRepo, makeTempDir, writeJson } from '../helpers/cli.js';
+import { exitCodeOf, launcher, status, tearDown, Tmux, unitOf } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
-
-interface StatusJson {
-  run: { status: string; reason: string };
-  units: {
-    id: string;
-    status: string;
-    strikes: number;
-    attempts: { number: number; outcome: string }[];
-  }[];
-}
 
 let tmux: Tmux | undefined;
 let root: string | undefined;
 
-/**
- * Deadlines only bound a hang: a loaded machine (every process here is a node
- * start, a git call or a tmux round trip) may take many times the unloaded
- * time, and nothing here measures how long anything took.
- */
-const SCREEN_DEADLINE_MS = 60_000;
 /** The demo is a whole mission, several rounds of agents and checks, before gaffer exits. */
 const DEMO_DEADLINE_MS = 180_000;
 /** Longer than any test here can last: the sleepers are still running whenever the test looks at them. */
 const SLEEP_MS = 3_600_000;
 
 afterEach(async () => {
-  tmux?.killServer();
+  const [open, dir] = [tmux, root];
   tmux = undefined;
-  const dir = root;
   root = undefined;
-  try {
-    // A test that failed early leaves gaffer running: the hangup stops it gracefully, still writing its state.
-    if (dir !== undefined)
-      await waitFor('gaffer and its children to end', () =>
-        processesIn(dir).length === 0 ? true : undefined,
-      );
-  } finally {
-    removeTempDir(dir);
-  }
+  // A test that failed early leaves gaffer running: the hangup stops it gracefully, still writing its state.
+  await tearDown(open, dir);
 });
 
-/** Live processes started for a test: the launcher and gaffer name `dir` on their command line, agents and checks run in it. */
-function processesIn(dir: string): number[] {
-  return fs.readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry)) return [];
-    try {
-      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
-      const named = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir);
-      return named || cwd === dir || cwd.startsWith(`${dir}/`) ? [Number(entry)] : [];
-    } catch {
-      return []; // gone, or a zombie
-    }
-  });
-}
-
-/** A tmux server of our own (its own socket), so nothing touches the user's sessions. */
-class Tmux {
-  private readonly socket = `gaffer-e2e-${process.pid}-${Date.now()}`;
-
-  constructor(script: string) {
-    this.run(['-f', '/dev/null', 'new-session', '-d', '-s', 'e2e', '-x', '120', '-y', '40', script]);
-    // Keep the pane after gaffer exits, so its last screen can still be read.
-    this.run(['set-option', '-t', 'e2e', 'remain-on-exit', 'on']);
-  }
-
-  screen(): string {
-    return this.run(['capture-pane', '-p', '-t', 'e2e']);
-  }
-
-  send(key: string): void {
-    this.run(['send-keys', '-t', 'e2e', key]);
-  }
-
-  resize(columns: number, rows: number): void {
-    this.run(['resize-window', '-t', 'e2e', '-x', String(columns), '-y', String(rows)]);
-  }
-
-  /** Polls the screen until `probe` accepts it; the timeout message shows the last screen. */
-  async waitForScreen(
-    what: string,
-    probe: (screen: string) => boolean,
-    timeoutMs = SCREEN_DEADLINE_MS,
-  ): Promise<string> {
-    let last = '';
-    try {
-      return await waitFor(
-        what,
-        () => {
-          last = this.screen();
-          return probe(last) ? last : undefined;
-        },
-        timeoutMs,
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; the screen was:\n${last}`);
-    }
-  }
-
-  killServer(): void {
-    try {
-      this.run(['kill-server']);
-    } catch {
-      // already gone
-    }
-  }
-
-  private run(args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-  }
-}
-
-/** A shell script that runs gaffer in the terminal and records its exit code. */
-function launcher(dir: string, args: string[]): string {
-  const script = path.join(dir, 'launch.sh');
-  const quoted = [process.execPath, CLI_PATH, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
-  fs.writeFileSync(
-    script,
-    [
-      '#!/bin/sh',
-      `cd '${dir}'`,
-      // The UI draws only outside CI; colours off keeps the captured screen plain.
-      `env -u CI NO_COLOR=1 GIT_CEILING_DIRECTORIES='${path.dirname(dir)}' ${quoted.join(' ')}`,
-      `echo $? > '${path.join(dir, 'exit-code')}'`,
-      '',
-    ].join('\n'),
-    { mode: 0o755 },
-  );
-  return script;
-}
-
-async function exitCodeOf(dir: string, timeoutMs = SCREEN_DEADLINE_MS): Promise<number> {
-  const file = path.join(dir, 'exit-code');
-  return waitFor(
-    'gaffer to exit',
-    () => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined),
-    timeoutMs,
-  );
-}
-
-function status(configPath: string): StatusJson {
-  const out = execFileSync(process.execPath, [CLI_PATH, 'status', '--config', configPath, '--json'], {
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as StatusJson;
-}
-
-const unitOf = (json: StatusJson, id: string) => json.units.find((unit) => unit.id === id);
 /** The screen row of a worker slot showing `unitId`. */
 const rowOf = (screen: string, unitId: string): string =>
   screen.split('\n').find((line) => new RegExp(`^[ ›] +\\d+ ${unitId} `).test(line)) ?? '';
