@@ -8,12 +8,11 @@ import type { HeaderView } from './view-model/types.js';
 export const Header = memo(function Header({ header, now }: { header: HeaderView; now: number }) {
   const { theme } = useUi();
   const elapsed = formatDuration((header.endedAt ?? now) - header.startedAt);
-  const c = header.counts;
   let state: { text: string; color: string | undefined } = { text: 'running', color: theme.ok };
   if (header.ended)
     state = { text: header.ended.status, color: header.ended.status === 'completed' ? theme.ok : theme.warn };
   else if (header.stopping) state = { text: 'STOPPING', color: theme.warn };
-  else if (header.phase !== null) state = { text: `starting: ${header.phase}`, color: theme.warn };
+  else if (header.phase !== null) state = { text: 'starting', color: theme.warn };
   else if (header.paused) state = { text: 'PAUSED', color: theme.warn };
   return (
     <Box flexDirection="column">
@@ -38,20 +37,34 @@ export const Header = memo(function Header({ header, now }: { header: HeaderView
           </Text>
         </Box>
       </Box>
-      <Text wrap="truncate-end">
-        {`${c.pending} pending · `}
-        <Text color={c.running > 0 ? theme.accent : undefined}>{`${c.running} running`}</Text>
-        {` · ${c.merging} merging · `}
-        <Text color={c.done > 0 ? theme.ok : undefined}>{`${c.done} done`}</Text>
-        {' · '}
-        <Text color={c.failed > 0 ? theme.bad : undefined}>{`${c.failed} failed`}</Text>
-        {' · '}
-        <Text color={c.blocked > 0 ? theme.warn : undefined}>{`${c.blocked} blocked`}</Text>
-        {c.killed > 0 ? <Text color={theme.warn}>{` · ${c.killed} killed`}</Text> : null}
-        {c.removed > 0 ? <Text dimColor>{` · ${c.removed} removed`}</Text> : null}
-        {header.added > 0 ? ` · ${header.added} added` : null}
-        {header.spend ? ` · ${header.spend}` : null}
-      </Text>
+      {/* While the mission starts, nothing runs yet: the counts' line says what the start is doing. */}
+      {header.phase !== null && !header.ended && !header.stopping ? (
+        <Text wrap="truncate-end" color={theme.warn}>{`starting: ${header.phase}`}</Text>
+      ) : (
+        <Counts header={header} />
+      )}
     </Box>
   );
 });
+
+/** The units by status, what joined the run, what it spent. */
+function Counts({ header }: { header: HeaderView }) {
+  const { theme } = useUi();
+  const c = header.counts;
+  return (
+    <Text wrap="truncate-end">
+      {`${c.pending} pending · `}
+      <Text color={c.running > 0 ? theme.accent : undefined}>{`${c.running} running`}</Text>
+      {` · ${c.merging} merging · `}
+      <Text color={c.done > 0 ? theme.ok : undefined}>{`${c.done} done`}</Text>
+      {' · '}
+      <Text color={c.failed > 0 ? theme.bad : undefined}>{`${c.failed} failed`}</Text>
+      {' · '}
+      <Text color={c.blocked > 0 ? theme.warn : undefined}>{`${c.blocked} blocked`}</Text>
+      {c.killed > 0 ? <Text color={theme.warn}>{` · ${c.killed} killed`}</Text> : null}
+      {c.removed > 0 ? <Text dimColor>{` · ${c.removed} removed`}</Text> : null}
+      {header.added > 0 ? ` · ${header.added} added` : null}
+      {header.spend ? ` · ${header.spend}` : null}
+    </Text>
+  );
+}

@@ -27,6 +27,8 @@ export interface UiOptions {
   /** A second Ctrl-C. The CLI decides what forcing means (it exits the process). */
   onForceQuit?: () => void;
   env?: NodeJS.ProcessEnv;
+  /** Route console output around the frame (default); tests keep their runner's console. */
+  patchConsole?: boolean;
 }
 
 export interface UiHandle {
@@ -71,7 +73,7 @@ export function runUi(options: UiOptions): UiHandle {
       maxFps: MAX_FPS,
       exitOnCtrlC: false,
       // Nothing else may write to the screen while the UI owns it; console output would tear the frame.
-      patchConsole: true,
+      patchConsole: options.patchConsole ?? true,
     },
   );
   let unmounted = false;
