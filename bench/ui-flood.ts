@@ -13,6 +13,12 @@
  * --repeat N: the median lag, the highest RSS and the median of the N ratios,
  * each from one side-by-side pair run in alternating order.
  * Targets: lag p99 <= 50 ms, peak RSS <= 200 MB, drain ratio >= 0.8.
+ *
+ * ui_first_frame_ms: from launching gaffer in tmux to the first thing of its
+ * own on the screen (its starting line, then the Ink screen replaces it);
+ * printed beside the time to the Ink screen itself (its Workers pane) and the
+ * headless run's time to its first line, measured the same way in the same
+ * pair. Target <= 300 ms. With --repeat N: the medians.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -51,6 +57,17 @@ interface ModeResult {
   lines: number;
   bytes: number;
   seconds: number;
+  /** ms from launch to the first output: headless, its first line; with the UI, the first frame. */
+  firstMs: number;
+}
+
+/** Polls `probe` every few ms until it holds; ms since `since` then (NaN if `done` comes first). */
+async function timeUntil(since: number, probe: () => boolean, done: () => boolean): Promise<number> {
+  while (!done()) {
+    if (probe()) return performance.now() - since;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return Number.NaN;
 }
 
 function prepare(label: string, agents: number, seconds: number): { root: string; configPath: string } {
@@ -119,21 +136,33 @@ function checkExit(code: number | null, who: string, detail: () => string): void
 async function runHeadless(agents: number, seconds: number): Promise<ModeResult> {
   const { root, configPath } = prepare('headless', agents, seconds);
   const reportPath = path.join(root, 'lag.json');
-  const run = await timedRun(process.execPath, [gafferCli(), 'run', '--config', configPath, '--headless'], {
+  const launched = performance.now();
+  let exited = false;
+  const running = timedRun(process.execPath, [gafferCli(), 'run', '--config', configPath, '--headless'], {
     cwd: root,
     outDir: root,
     label: 'headless',
     timeoutMs: (seconds + 120) * 1000,
     env: { ...process.env, GAFFER_LAG_REPORT: reportPath },
-  });
+  }).finally(() => (exited = true));
+  const stdoutPath = path.join(root, 'headless.stdout');
+  const firstMs = await timeUntil(
+    launched,
+    () => fs.existsSync(stdoutPath) && fs.statSync(stdoutPath).size > 0,
+    () => exited,
+  );
+  const run = await running;
   checkExit(run.exitCode, 'headless', () => `${tailOf(run.stdoutPath)}\nstderr:\n${tailOf(run.stderrPath)}`);
   const report = readReport(reportPath, 'headless');
   if (report.ui) throw new BenchFailure('headless: the lag report says the UI was drawn');
-  return { report, ...drained(root, agents), seconds: run.seconds };
+  return { report, ...drained(root, agents), seconds: run.seconds, firstMs };
 }
 
 /** gaffer in a detached tmux session: a real pseudo-terminal that Ink draws into at 120x40. */
-async function runWithUi(agents: number, seconds: number): Promise<ModeResult & { screen: string }> {
+async function runWithUi(
+  agents: number,
+  seconds: number,
+): Promise<ModeResult & { screen: string; inkFrameMs: number }> {
   const { root, configPath } = prepare('tui', agents, seconds);
   const reportPath = path.join(root, 'lag.json');
   const exitPath = path.join(root, 'exit-code');
@@ -177,6 +206,10 @@ async function runWithUi(agents: number, seconds: number): Promise<ModeResult & 
       script,
     ]);
     tmux(['set-option', '-t', 'flood', 'remain-on-exit', 'on']);
+    const capture = (): string => tmux(['capture-pane', '-p', '-t', 'flood']);
+    const gone = (): boolean => fs.existsSync(exitPath);
+    const firstMs = await timeUntil(started, () => capture().includes('gaffer'), gone);
+    const inkFrameMs = await timeUntil(started, () => capture().includes('Workers'), gone);
     // Proof that the UI is drawing while the flood runs: all workers busy on screen.
     let screen = '';
     const deadline = Date.now() + (seconds + 120) * 1000;
@@ -198,7 +231,7 @@ async function runWithUi(agents: number, seconds: number): Promise<ModeResult & 
     if (screen === '') throw new BenchFailure(`tui: the screen never showed all ${agents} workers busy`);
     const report = readReport(reportPath, 'tui');
     if (!report.ui) throw new BenchFailure('tui: gaffer ran without its UI (was stdout a terminal?)');
-    return { report, ...drained(root, agents), seconds: elapsed, screen };
+    return { report, ...drained(root, agents), seconds: elapsed, screen, firstMs, inkFrameMs };
   } finally {
     killServer();
     process.off('exit', killServer);
@@ -221,12 +254,12 @@ async function run(argv: string[]): Promise<number> {
   console.log(
     `ui-flood: ${agents} scripted agents flooding 100-byte lines for ${seconds} s each; headless, then the UI in tmux (${TERMINAL.columns}x${TERMINAL.rows}); ${repeat} repetition(s)`,
   );
-  const pairs: { headless: ModeResult; tui: ModeResult & { screen: string } }[] = [];
+  const pairs: { headless: ModeResult; tui: ModeResult & { screen: string; inkFrameMs: number } }[] = [];
   try {
     for (let r = 1; r <= repeat; r += 1) {
       // Alternate which side goes first, so a noisy neighbour or a busy disk does not always hit the same one.
       let headless: ModeResult;
-      let tui: ModeResult & { screen: string };
+      let tui: ModeResult & { screen: string; inkFrameMs: number };
       if (r % 2 === 1) {
         headless = await runHeadless(agents, seconds);
         tui = await runWithUi(agents, seconds);
@@ -238,6 +271,9 @@ async function run(argv: string[]): Promise<number> {
       console.log(`  run ${r}: ${describeMode('headless', headless)}`);
       console.log(`  run ${r}: ${describeMode('with UI', tui)}`);
       console.log(`  run ${r}: drain ratio ${(tui.lines / headless.lines).toFixed(2)}`);
+      console.log(
+        `  run ${r}: first frame ${tui.firstMs.toFixed(0)} ms (the Ink screen ${tui.inkFrameMs.toFixed(0)} ms), headless first line ${headless.firstMs.toFixed(0)} ms, ratio ${(tui.firstMs / headless.firstMs).toFixed(2)}`,
+      );
     }
   } finally {
     if (keep) for (const dir of keepTempDirs()) console.log(`  kept ${dir} (logs deleted after counting)`);
@@ -252,22 +288,29 @@ async function run(argv: string[]): Promise<number> {
   const lag = median(pairs.map((pair) => pair.tui.report.lagP99Ms));
   const rss = Math.max(...pairs.map((pair) => pair.tui.report.peakRssMb));
   const ratio = median(pairs.map((pair) => pair.tui.lines / pair.headless.lines));
-  const label = repeat > 1 ? ' (median lag and ratio, highest RSS)' : '';
+  const firstFrame = median(pairs.map((pair) => pair.tui.firstMs));
+  const inkFrame = median(pairs.map((pair) => pair.tui.inkFrameMs));
+  const headlessFirst = median(pairs.map((pair) => pair.headless.firstMs));
+  const label = repeat > 1 ? ' (median lag, ratio and first frame, highest RSS)' : '';
   const targets = [
     `lag p99 ${lag.toFixed(1)} ms ${lag <= 50 ? '<=' : '>'} 50`,
     `peak RSS ${rss.toFixed(0)} MB ${rss <= 200 ? '<=' : '>'} 200`,
     `drain ratio ${ratio.toFixed(2)} ${ratio >= 0.8 ? '>=' : '<'} 0.8`,
+    `first frame ${firstFrame.toFixed(0)} ms ${firstFrame <= 300 ? '<=' : '>'} 300`,
   ];
+  console.log(
+    `first frame ${firstFrame.toFixed(0)} ms, the Ink screen ${inkFrame.toFixed(0)} ms; headless first line ${headlessFirst.toFixed(0)} ms (ratio ${(firstFrame / headlessFirst).toFixed(2)})`,
+  );
   console.log(`targets${label}: ${targets.join(', ')}`);
   console.log(
-    `RESULT ui_lag_p99_ms=${lag.toFixed(2)} ui_peak_rss_mb=${rss.toFixed(2)} ui_drain_ratio=${ratio.toFixed(2)}`,
+    `RESULT ui_lag_p99_ms=${lag.toFixed(2)} ui_peak_rss_mb=${rss.toFixed(2)} ui_drain_ratio=${ratio.toFixed(2)} ui_first_frame_ms=${firstFrame.toFixed(0)} ui_ink_frame_ms=${inkFrame.toFixed(0)} headless_first_line_ms=${headlessFirst.toFixed(0)}`,
   );
   return 0;
 }
 
 export const uiFlood: Benchmark = {
   name: 'ui-flood',
-  summary: `${DEFAULT_AGENTS} agents flooding output, headless vs the UI in tmux; RESULT ui_lag_p99_ms ui_peak_rss_mb ui_drain_ratio`,
+  summary: `${DEFAULT_AGENTS} agents flooding output, headless vs the UI in tmux; RESULT ui_lag_p99_ms ui_peak_rss_mb ui_drain_ratio ui_first_frame_ms`,
   flags: [
     `--agents N   flooding agents (default ${DEFAULT_AGENTS})`,
     `--seconds N  how long each floods, ended by its attempt timeout (default ${DEFAULT_SECONDS})`,

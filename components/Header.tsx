@@ -27,7 +27,17 @@ export const Header = memo(function Header({
   return (
     <Box flexDirection="column">
       <PartsLine parts={fitParts(titleParts(header, now, theme), width)} />
-      <PartsLine parts={fitParts(progressParts(header, now, width, theme), width)} />
+      {/* While the mission starts, nothing runs yet: the counts' line says what the start is doing. */}
+      {header.phase !== null && !header.ended && !header.stopping ? (
+        <PartsLine
+          parts={fitParts(
+            [{ key: 'phase', text: `starting: ${header.phase}`, priority: 100, color: theme.warn }],
+            width,
+          )}
+        />
+      ) : (
+        <PartsLine parts={fitParts(progressParts(header, now, width, theme), width)} />
+      )}
     </Box>
   );
 });
@@ -37,11 +47,13 @@ function titleParts(header: HeaderView, now: number, theme: Theme): Part[] {
   if (header.ended)
     state = { text: header.ended.status, color: header.ended.status === 'completed' ? theme.ok : theme.warn };
   else if (header.stopping) state = { text: 'STOPPING', color: theme.warn };
+  else if (header.phase !== null) state = { text: 'starting', color: theme.warn };
   else if (header.paused) state = { text: 'PAUSED', color: theme.warn };
   const parts: Part[] = [
     { key: 'gaffer', text: 'gaffer', priority: 100, bold: true, color: theme.accent },
     { key: 'plan', text: header.planName, priority: 45, minCells: 8, separator: ' ' },
-    { key: 'run', text: `run #${header.runId}`, priority: 10 },
+    // Before the run is opened (the screen comes first) it has no number yet.
+    ...(header.runId > 0 ? [{ key: 'run', text: `run #${header.runId}`, priority: 10 }] : []),
     { key: 'round', text: `round ${header.round}/${header.maxRounds}`, priority: 70 },
     { key: 'elapsed', text: formatDuration((header.endedAt ?? now) - header.startedAt), priority: 80 },
     { key: 'state', text: state.text, priority: 90, bold: true, color: state.color },

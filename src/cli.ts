@@ -2,13 +2,14 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCode, GafferError, UsageError } from './errors.js';
+import { clearStartingLine, showStartingLine, wantsLiveUi } from './report/starting-line.js';
 import { redact } from './util/redact.js';
 import { toTerminalText } from './util/terminal-text.js';
 const HELP = `gaffer: a terminal supervisor for autonomous coding agents
 
 usage:
-  gaffer demo [--dir <folder>] [--headless] [--json] [--verbose]
-  gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--new-run] [--adopt]
+  gaffer demo [--dir <folder>] [--headless] [--json] [--verbose] [--stay]
+  gaffer run --config <file> [--plan <file>] [--headless] [--json] [--verbose] [--new-run] [--adopt] [--stay]
   gaffer run --config <file> --objective "<text>" [--out <file>] [--force] [--yes] [--headless] [--json]
   gaffer plan --objective "<text>" [--config <file>] [--out <file>] [--force]
   gaffer discover [--config <file>] [--plan <file>] [--accept <id> | --reject <id>] [--json]
@@ -23,13 +24,16 @@ usage:
 options:
   --config <file>   the config file (default: gaffer.json in the current folder)
   --plan <file>     the plan file (default: "plan" in the config)
-  --headless        plain log lines, one event per line (the default when stdout is not a terminal)
+  --headless        plain log lines, one event per line (the default when stdout is not a terminal,
+                    when TERM is dumb or unset, and in CI)
   --json            JSON lines instead of plain lines
   --verbose         also print every line the agents print
   --new-run         start a new run of the plan even if its last run can be resumed or has
                     completed; units whose change is already in the working branch are skipped
   --fresh           the same as --new-run
   --adopt           use an existing working branch as it is, even if it does not descend from base
+  --stay            the screen stays open after the run, with its final state: r on a failed,
+                    blocked or killed unit runs it again (the run resumes there), q leaves
   --objective <text> a planner agent writes the plan for it (the config's planner.agent, else agent)
   --out <file>      where the plan from --objective goes (default: --plan, the config's "plan", or
                     plan.json in the current folder)
@@ -65,6 +69,7 @@ const options = {
   speed: { type: 'string' },
   force: { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
+  stay: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -98,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'prompt') return (await import('./commands/prompt.js')).promptCommand(values, rest);
   if (rest.length > 0)
     throw new UsageError(`unexpected argument "${rest[0]}"; run \`gaffer --help\` for usage`);
+  // The first frame, before the heavy modules load; the screen erases it (src/report/starting-line.ts).
+  if ((command === 'run' || command === 'demo') && wantsLiveUi(values)) showStartingLine(command);
   switch (command) {
     case 'run':
       return (await import('./commands/run.js')).runCommand(values);
@@ -131,9 +138,11 @@ function readVersion(): string {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    clearStartingLine();
     process.exitCode = code;
   },
   (error: unknown) => {
+    clearStartingLine();
     if (error instanceof GafferError) {
       process.stderr.write(`gaffer: ${redact(toTerminalText(error.message, { multiline: true }))}\n`);
       process.exitCode = error.exitCode;

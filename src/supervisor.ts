@@ -25,6 +25,10 @@ export interface SupervisorOptions {
   /** Called once the run exists, before its first event, with the operator's controls (the UI). */
   attach?: (bus: EventBus, control: MissionControl, info: MissionInfo) => void;
   onListenerError?: (error: unknown, event: GafferEvent) => void;
+  /** What the start is doing, for a screen up before the run's controls (see MissionOptions.onPhase). */
+  onPhase?: (phase: string | null) => void;
+  /** The operator's quit before the controls are live: the run stops as by the UI's q. */
+  quit?: AbortSignal;
 }
 
 export interface SupervisorResult extends MissionResult {
@@ -38,6 +42,7 @@ export interface SupervisorResult extends MissionResult {
  */
 export async function supervise(options: SupervisorOptions): Promise<SupervisorResult> {
   const { config, plan } = options;
+  options.onPhase?.('checking the repository');
   const checked = await preflight(config, plan, config.repo, {
     adopt: options.adopt,
     ownTip: ownTips(databasePath(config.stateDir)),
@@ -49,6 +54,7 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
   await excludeFromGit(repo, stateDir);
   const lock = SupervisorLock.acquire(stateDir);
   const dbPath = databasePath(stateDir);
+  options.onPhase?.('opening the state database');
   const store = Store.open(dbPath);
   try {
     const bus = new EventBus(options.onListenerError);
@@ -67,6 +73,8 @@ export async function supervise(options: SupervisorOptions): Promise<SupervisorR
       fresh: options.fresh,
       adopt: options.adopt,
       onStart: (control, info) => options.attach?.(bus, control, info),
+      onPhase: options.onPhase,
+      quit: options.quit,
     });
     const result = await mission.run().finally(() => hooks?.drain());
     return { ...result, databasePath: dbPath, store };

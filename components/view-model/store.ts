@@ -55,7 +55,7 @@ export interface ViewModelOptions {
 type Dirty = Record<Section | 'units' | 'ui', boolean>;
 
 export class ViewModelStore {
-  private readonly state: MissionState;
+  private state: MissionState;
   private readonly coalesceMs: number;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
@@ -82,6 +82,7 @@ export class ViewModelStore {
   private followed: string | null = null;
   private detailUnitId: string | null = null;
   private stopping = false;
+  private phase: string | null = null;
   private disposed = false;
 
   constructor(info: MissionInfo, options: ViewModelOptions = {}) {
@@ -325,6 +326,26 @@ export class ViewModelStore {
     this.act();
   }
 
+  /** What the start is doing, shown in the header until the run's controls are live (null). */
+  setPhase(phase: string | null): void {
+    const clean = phase === null ? null : screenText(phase, 200);
+    if (clean === this.phase) return;
+    this.phase = clean;
+    this.dirty.header = true;
+    this.act();
+  }
+
+  /**
+   * The run exists: its info (a resumed run's units as they are, its
+   * proposals and spend) replaces what the starting screen knew from the
+   * plan and config. Again for each run the screen stays open for (--stay).
+   */
+  restart(info: MissionInfo): void {
+    this.state = new MissionState(info, this.now());
+    for (const section of Object.keys(this.dirty) as (keyof Dirty)[]) this.dirty[section] = true;
+    this.act();
+  }
+
   setStopping(): void {
     this.stopping = true;
     this.dirty.header = true;
@@ -511,6 +532,7 @@ export class ViewModelStore {
       paused: s.paused,
       ended: s.ended,
       stopping: this.stopping,
+      phase: this.phase,
       maxAttempts: s.maxAttempts ?? null,
       retrying: s.retrying(),
       spend: s.spend(),

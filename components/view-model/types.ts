@@ -106,6 +106,8 @@ export interface HeaderView {
   ended: { status: RunStatus; reason: string } | null;
   /** The operator asked to quit and the mission is winding down. */
   stopping: boolean;
+  /** What the start is doing ("checking the repository"); null once the run's controls are live. */
+  phase: string | null;
   maxAttempts: number | null;
   /** Units waiting to run again after a failed attempt (attempts left): pending, but not new. */
   retrying: number;

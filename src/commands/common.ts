@@ -35,6 +35,8 @@ export interface Flags {
   force: boolean;
   /** `gaffer run --objective`: run the written plan without stopping for a review. */
   yes: boolean;
+  /** `gaffer run --stay` / `gaffer demo --stay`: the screen stays open after the run. */
+  stay: boolean;
 }
 
 export function configPathOf(flags: Flags): string {

@@ -54,6 +54,14 @@ export interface MissionOptions {
   planPath?: string;
   /** Called once the run exists, before its first event: where a UI takes the controls. */
   onStart?: (control: MissionControl, info: MissionInfo) => void;
+  /**
+   * What the start is doing, in words, for a screen that is up before the
+   * run's controls are ("baseline snapshot: running checks lint, test");
+   * null once they are live. A callback, not an event: it is nothing to record.
+   */
+  onPhase?: (phase: string | null) => void;
+  /** The operator's quit before the controls are live (the starting screen's q): a stop by the operator. */
+  quit?: AbortSignal;
 }
 
 export interface MissionInfo {
@@ -112,6 +120,8 @@ export class Mission {
     this.recorder.onFailure(() => this.requestStop('signal'));
     if (options.signal.aborted) this.requestStop('signal');
     else options.signal.addEventListener('abort', () => this.requestStop('signal'), { once: true });
+    if (options.quit?.aborted) this.requestStop('operator');
+    else options.quit?.addEventListener('abort', () => this.requestStop('operator'), { once: true });
   }
 
   private requestStop(by: 'operator' | 'signal' | 'tampered' | 'agent-auth'): void {
@@ -284,6 +294,12 @@ export class Mission {
       repo,
       graceMs: config.killGraceMs,
     };
+    const open = ledger.all().filter((unit) => unit.status === 'running' || unit.status === 'merging');
+    this.options.onPhase?.(
+      resumed
+        ? `resuming run #${runId}: reconciling ${open.length} attempt${open.length === 1 ? '' : 's'}`
+        : `run #${runId}: preparing the workspaces`,
+    );
     const reconciled = await reconcile(context, resumed);
     const atStart = await guard.inspect(reconciled.tampering);
     if (atStart !== undefined) this.stopForTampering(atStart);
@@ -340,6 +356,7 @@ export class Mission {
       latestSnapshot: () => lastSnapshot,
       stop: () => this.requestStop('operator'),
     });
+    this.options.onPhase?.(null);
     const watcher =
       this.options.planPath === undefined
         ? undefined
@@ -517,6 +534,10 @@ export class Mission {
     if (config.checks.length === 0 || signal.aborted) return undefined;
     let snapshot = store.health.forCommit(commit, checksKey(config.checks));
     if (!snapshot) {
+      if (label === 'baseline')
+        this.options.onPhase?.(
+          `baseline snapshot: running checks ${config.checks.map((check) => check.name).join(', ')}`,
+        );
       snapshot = await workspace.runChecks(commit, {
         checks: config.checks,
         logDir: path.join(logDir, 'checks'),
@@ -525,6 +546,8 @@ export class Mission {
         redact,
         signal,
       });
+      // Checks cut short by a stop say nothing about the commit: kept, they would pass for its health.
+      if (signal.aborted) return undefined;
     }
     const taken = snapshot;
     // What fails on it, by the unit whose merge it was first seen with.

@@ -1,14 +1,25 @@
 /**
- * A real terminal for the UI's end-to-end tests: a tmux server of our own,
- * the built CLI launched in it by a shell script, the screen read with
- * `capture-pane` and keys sent with `send-keys`. Every wait polls with a
+ * A real terminal for end-to-end UI tests: the built CLI runs in a detached
+ * tmux session of our own (its own socket), the screen is read with
+ * `tmux capture-pane`, keys go in with `tmux send-keys`, and `gaffer status
+ * --json` confirms what the database holds. Every wait polls with a
  * deadline; nothing sleeps blindly.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI_PATH } from './cli.js';
+import { CLI_PATH, removeTempDir } from './cli.js';
 import { waitFor } from './wait.js';
+
+export interface StatusJson {
+  run: { status: string; reason: string };
+  units: {
+    id: string;
+    status: string;
+    strikes: number;
+    attempts: { number: number; outcome: string }[];
+  }[];
+}
 
 /**
  * Deadlines only bound a hang: a loaded machine (every process here is a node
@@ -31,11 +42,24 @@ export function processesIn(dir: string): number[] {
   });
 }
 
+/** Ends the tmux server, waits for everything started in `dir` to end (the hangup stops gaffer gracefully), removes `dir`. */
+export async function tearDown(tmux: Tmux | undefined, dir: string | undefined): Promise<void> {
+  tmux?.killServer();
+  try {
+    if (dir !== undefined)
+      await waitFor('gaffer and its children to end', () =>
+        processesIn(dir).length === 0 ? true : undefined,
+      );
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
 /** A tmux server of our own (its own socket), so nothing touches the user's sessions. */
 export class Tmux {
   private readonly socket = `gaffer-e2e-${process.pid}-${Date.now()}`;
 
-  constructor(script: string, columns = 120, rows = 40) {
+  constructor(script: string, size: { columns: number; rows: number } = { columns: 120, rows: 40 }) {
     this.run([
       '-f',
       '/dev/null',
@@ -44,9 +68,9 @@ export class Tmux {
       '-s',
       'e2e',
       '-x',
-      String(columns),
+      String(size.columns),
       '-y',
-      String(rows),
+      String(size.rows),
       script,
     ]);
     // Keep the pane after gaffer exits, so its last screen can still be read.
@@ -60,6 +84,11 @@ export class Tmux {
   /** Lines scrolled off the top of the pane into its history: a frame taller than the window puts them there. */
   historySize(): number {
     return Number(this.run(['display-message', '-p', '-t', 'e2e', '#{history_size}']).trim());
+  }
+
+  /** Copies every byte the program writes to the terminal into `file` (escape sequences included). */
+  record(file: string): void {
+    this.run(['pipe-pane', '-o', '-t', 'e2e', `cat >> '${file}'`]);
   }
 
   send(key: string): void {
@@ -104,17 +133,27 @@ export class Tmux {
   }
 }
 
-/** A shell script that runs gaffer in the terminal and records its exit code. */
-export function launcher(dir: string, args: string[]): string {
+export interface LauncherOptions {
+  /** Variables set for gaffer (TERM=dumb); the UI's defaults stay unless overridden. */
+  env?: Record<string, string>;
+  /** Wait for a file named `go` in `dir` before starting gaffer (time to start a recording). */
+  gate?: boolean;
+}
+
+/** A shell script that runs gaffer in the terminal and records its exit code in `dir`/exit-code. */
+export function launcher(dir: string, args: string[], options: LauncherOptions = {}): string {
   const script = path.join(dir, 'launch.sh');
-  const quoted = [process.execPath, CLI_PATH, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
+  const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, CLI_PATH, ...args].map(quote);
+  const env = Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${quote(value)}`);
   fs.writeFileSync(
     script,
     [
       '#!/bin/sh',
       `cd '${dir}'`,
+      ...(options.gate ? [`while [ ! -e '${path.join(dir, 'go')}' ]; do sleep 0.05; done`] : []),
       // The UI draws only outside CI; colours off keeps the captured screen plain.
-      `env -u CI NO_COLOR=1 GIT_CEILING_DIRECTORIES='${path.dirname(dir)}' ${quoted.join(' ')}`,
+      `env -u CI NO_COLOR=1 GIT_CEILING_DIRECTORIES='${path.dirname(dir)}' ${env.join(' ')} ${command.join(' ')}`,
       `echo $? > '${path.join(dir, 'exit-code')}'`,
       '',
     ].join('\n'),
@@ -131,3 +170,12 @@ export async function exitCodeOf(dir: string, timeoutMs = SCREEN_DEADLINE_MS): P
     timeoutMs,
   );
 }
+
+export function status(configPath: string): StatusJson {
+  const out = execFileSync(process.execPath, [CLI_PATH, 'status', '--config', configPath, '--json'], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as StatusJson;
+}
+
+export const unitOf = (json: StatusJson, id: string) => json.units.find((unit) => unit.id === id);

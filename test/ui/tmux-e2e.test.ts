@@ -4,22 +4,11 @@
  * with `tmux send-keys`, and `gaffer status --json` confirms each command in
  * the database. Every wait polls with a deadline; nothing sleeps blindly.
  */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_PATH, git, makeRepo, makeTempDir, removeTempDir, writeJson } from '../helpers/cli.js';
-import { exitCodeOf, launcher, processesIn, Tmux } from '../helpers/tmux.js';
+import { git, makeRepo, makeTempDir, writeJson } from '../helpers/cli.js';
+import { exitCodeOf, launcher, status, tearDown, Tmux, unitOf } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
-
-interface StatusJson {
-  run: { status: string; reason: string };
-  units: {
-    id: string;
-    status: string;
-    strikes: number;
-    attempts: { number: number; outcome: string }[];
-  }[];
-}
 
 let tmux: Tmux | undefined;
 let root: string | undefined;
@@ -30,29 +19,13 @@ const DEMO_DEADLINE_MS = 180_000;
 const SLEEP_MS = 3_600_000;
 
 afterEach(async () => {
-  tmux?.killServer();
+  const [open, dir] = [tmux, root];
   tmux = undefined;
-  const dir = root;
   root = undefined;
-  try {
-    // A test that failed early leaves gaffer running: the hangup stops it gracefully, still writing its state.
-    if (dir !== undefined)
-      await waitFor('gaffer and its children to end', () =>
-        processesIn(dir).length === 0 ? true : undefined,
-      );
-  } finally {
-    removeTempDir(dir);
-  }
+  // A test that failed early leaves gaffer running: the hangup stops it gracefully, still writing its state.
+  await tearDown(open, dir);
 });
 
-function status(configPath: string): StatusJson {
-  const out = execFileSync(process.execPath, [CLI_PATH, 'status', '--config', configPath, '--json'], {
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as StatusJson;
-}
-
-const unitOf = (json: StatusJson, id: string) => json.units.find((unit) => unit.id === id);
 /** The screen row of a worker slot showing `unitId`. */
 const rowOf = (screen: string, unitId: string): string =>
   screen.split('\n').find((line) => new RegExp(`^[ ›] +\\d+ ${unitId} `).test(line)) ?? '';

@@ -34,7 +34,10 @@ describe('gaffer replay in tmux', () => {
     sandbox = makeSandbox();
     expectCompletedRun(await runGaffer(sandbox), sandbox);
     const recorded = databaseBytes(sandbox);
-    tmux = new Tmux(launcher(sandbox.root, ['replay', '--config', sandbox.configPath]), 80, 24);
+    tmux = new Tmux(launcher(sandbox.root, ['replay', '--config', sandbox.configPath]), {
+      columns: 80,
+      rows: 24,
+    });
 
     let screen = await tmux.waitForScreen('the replay at its end', (text) =>
       /^REPLAY run #1 · round 1\/3 · event (\d+)\/\1 · 10× · end/m.test(text),

@@ -93,7 +93,7 @@ describe('the live UI fits the terminal', () => {
         killGraceMs: 500,
         rounds: { max: 1 },
       });
-      tmux = new Tmux(launcher(root, ['run', '--config', configPath]), columns, rows);
+      tmux = new Tmux(launcher(root, ['run', '--config', configPath]), { columns, rows });
       const session = tmux;
       const check = (screen: string) => expectFits(screen, columns, rows, session.historySize());
 
