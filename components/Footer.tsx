@@ -17,7 +17,7 @@ const KEY_PRIORITY: Record<string, number> = {
   k: 90,
   r: 89,
   '↑↓': 80,
-  Tab: 70,
+  Tab: 45,
   u: 65,
   '⏎': 62,
   p: 60,

@@ -141,7 +141,20 @@ export function useKeys(): void {
     else unknown(input, key, 'in the proposals view');
   };
 
+  /**
+   * A terminal may hand several keys over in one read (typed fast, or sent
+   * by a script): plain characters are taken one key at a time, so "\tr"
+   * is Tab then r, never an unknown key.
+   */
   useInput((input: string, key: Key) => {
+    if (input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001b')) {
+      for (const char of input) onKey(char, { ...key, tab: char === '\t', return: char === '\r' });
+      return;
+    }
+    onKey(input, key);
+  });
+
+  function onKey(input: string, key: Key): void {
     // `gaffer replay`: its keys first (and the command keys answer that it is read-only).
     if (replayKey?.(input, key)) return;
     if (key.ctrl && input === 'c') {
@@ -198,7 +211,7 @@ export function useKeys(): void {
     else if (input === '?') store.setOverlay('help');
     else if (key.return) openDetail();
     else if (!outputKey(services, input, key)) unknown(input, key, 'here');
-  });
+  }
 }
 
 /** A key as the message line names it. */

@@ -5,6 +5,7 @@ import type { CheckResult, ProposalSource, ProposalStatus, UnitOrigin } from './
 import type { Spend } from './store/attempts.js';
 import type { StoredSnapshot } from './store/health.js';
 import type { MergeRow } from './store/merges.js';
+import { describeItem, runAttributions } from './health/attribution.js';
 import type { Store } from './store/store.js';
 import { terminalSafe, toTerminalText } from './util/terminal-text.js';
 import { TEST_PARSERS } from './health/delta.js';
@@ -76,6 +77,8 @@ export interface StatusReport {
   health: StatusSnapshot | null;
   /** The run's first baseline: the working branch before any of its units landed. */
   baseline: StatusSnapshot | null;
+  /** What fails on the working branch now, and the unit whose merge it was first seen with. */
+  attributions: { check: string; item: string; unitId: string; round: number | null }[];
   /** Where green is (as gaffer last put it), or exactly why it is not there yet. */
   green: { branch: string; commit: string | null; note: string };
 }
@@ -195,6 +198,12 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
     })),
     health: snapshotOf(store.health.latestOfWorking(run.id)),
     baseline: snapshotOf(store.health.firstBaseline(run.id)),
+    attributions: runAttributions(store, run.id).map(({ check, item, unitId, round }) => ({
+      check,
+      item,
+      unitId,
+      round,
+    })),
     green: greenOf(store, run.id, run.config_json),
   };
 }
@@ -445,13 +454,26 @@ function countsText(check: StatusCheck): string {
 }
 
 /**
- * Where a regression is attributed to the unit whose merge first showed it
- * ("regression first seen with unit X's merge"). The attribution is computed
- * in src/report/ by another part of gaffer; until it lands this adds no line.
+ * Which unit's merge each failure on the working branch was first seen with:
+ * one line per unit, its failing tests and findings by name (bounded).
  */
-function regressionAttributionLines(_report: StatusReport): string[] {
-  return [];
+function regressionAttributionLines(report: StatusReport): string[] {
+  const byUnit = new Map<string, { round: number | null; items: string[] }>();
+  for (const found of report.attributions) {
+    const entry = byUnit.get(found.unitId) ?? { round: found.round, items: [] };
+    entry.items.push(describeItem(found.check, found.item));
+    byUnit.set(found.unitId, entry);
+  }
+  return [...byUnit].map(([unitId, { round, items }]) => {
+    const shown = items.slice(0, ATTRIBUTED_LISTED);
+    const more = items.length > shown.length ? ` and ${items.length - shown.length} more` : '';
+    const when = round === null ? '' : ` (round ${round})`;
+    return `  first seen with unit ${unitId}'s merge${when}: ${shown.join(', ')}${more}`;
+  });
 }
+
+/** Failures named per unit on the attribution line; `gaffer status --json` has them all. */
+const ATTRIBUTED_LISTED = 10;
 
 /**
  * What became of one attempt, as a word or two: its merge verdict when its

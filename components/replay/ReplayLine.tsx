@@ -19,7 +19,7 @@ export function ReplayLine({ replay }: { replay: ReplayService }) {
   const { theme } = useUi();
   const status = useSyncExternalStore(replay.subscribe, replay.getStatus, replay.getStatus);
   return (
-    <Text>
+    <Text wrap="truncate-end">
       <Text bold color={theme.accent}>
         {replayStatusText(status)}
       </Text>

@@ -136,7 +136,7 @@ describe('gaffer status on a run where a unit failed its merges against a red te
     const text = (await status('200')).stdout;
     expect(text).toMatch(/\n {13}attempts: #1 rejected \(regression\) · #2 rejected \(regression\)\n/);
     expect(text).toMatch(
-      /#2 \(round 2\) handed-off: .*\n +merge #\d rejected \(regression\): - test now fails: test\/new\.test\.mjs > breaks on purpose/,
+      /#2 \(round 2\) handed-off: .*\n +merge #\d rejected \(regression\): this change breaks tests: test\/new\.test\.mjs > breaks on purpose/,
     );
     expect(text).toMatch(/ {2}good +done +\[\$0\.25 1\.6k tok\] merged into gaffer\/working/);
     expect(text).toMatch(/attempts: #1 merged\n/);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { formatStatus, readStatus } from '../../src/status.js';
 import { loadUnitDetail } from '../../src/report/unit-detail.js';
 import { cleanup, git, makeRepo, runMission, writes } from './mission-fixture.js';
 
@@ -50,6 +51,12 @@ it("a round's snapshot names the unit whose merge a failure was first seen with,
     expect(first?.broke).toMatchObject([{ check: 'debt', unitId: 'first' }]);
     const second = await loadUnitDetail(result.store, repo, result.runId, 'second');
     expect(second?.broke).toEqual([]);
+    // gaffer status names it too, under the working branch's health.
+    const report = readStatus(result.store, result.runId);
+    expect(report?.attributions).toEqual([{ check: 'debt', item: '', unitId: 'first', round: 1 }]);
+    expect(formatStatus(report as NonNullable<typeof report>)).toContain(
+      "first seen with unit first's merge (round 1): check debt",
+    );
   } finally {
     result.store.close();
   }

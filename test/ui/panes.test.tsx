@@ -364,7 +364,7 @@ describe('Footer', () => {
     await ui.feed(ev('supervisor:warning', { runId: 1, message: 'gaffer/working fails its own checks' }));
     const lines = ui.lines();
     expect(lines.at(-1)).toBe(
-      '↑↓ select · k kill · r retry · d discover · u units · p pause · q quit · ? help',
+      '↑↓ select · k kill · r retry · d discover · u units · ⏎ detail · p pause · q quit · ? help',
     );
     expect(lines.at(-2)).toBe('! gaffer/working fails its own checks');
   });

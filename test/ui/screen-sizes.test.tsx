@@ -165,11 +165,11 @@ describe('cutting what gives way, keeping what matters', () => {
 
   it('wraps the help under its keys instead of cutting it, and counts what the height leaves out', async () => {
     ui = await renderWithProviders({ info: wideInfo() });
-    await ui.resize(80, 24);
+    await ui.resize(80, 40);
     await ui.feed(wideMission());
     await ui.press('?');
     let frame = ui.lastFrame() ?? '';
-    expectFits(ui, 80, 24);
+    expectFits(ui, 80, 40);
     // The end of the longest descriptions, on their own lines, indented under the key.
     expect(frame).toContain('k   kill the selected attempt');
     expect(frame).toMatch(/\n {4}[^\n]*waits for r\n/);

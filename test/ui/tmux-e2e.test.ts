@@ -90,7 +90,10 @@ describe('the live UI in tmux', () => {
     screen = await tmux.waitForScreen('slow selected', (text) => rowOf(text, 'slow').startsWith('›'));
     await tmux.waitForScreen('slow’s output followed live', (text) => text.includes('Output · slow #1'));
 
+    // k asks first: the dialog names the attempt, y kills it.
     tmux.send('k');
+    await tmux.waitForScreen('the kill dialog', (text) => text.includes('Kill attempt 1 of slow?'));
+    tmux.send('y');
     screen = await tmux.waitForScreen(
       'slow killed on screen',
       (text) => /killed/.test(rowOf(text, 'slow')) && text.includes('Units to retry'),

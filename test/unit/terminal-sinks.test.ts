@@ -150,6 +150,7 @@ describe('gaffer status text', () => {
       overlaps: [{ unit: 'u', waitedFor: 'v', files: ['src/x.ts'], reason: `${HOSTILE}\nsecond`, at: AT }],
       health: null,
       baseline: null,
+      attributions: [],
       green: { branch: 'gaffer/green', commit: null, note: 'not created yet' },
     };
     const text = formatStatus(report);
