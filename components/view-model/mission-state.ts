@@ -9,13 +9,22 @@
  * are rare; worker:output, the flood, only stores a reference to the newest line.
  */
 import { countByStatus } from '../../src/machines/unit.js';
-import type { GafferEvent, GafferEvents, UnitStatus, Usage as Spend } from '../../src/events/types.js';
+import type { GafferEvent, GafferEvents, Usage as Spend } from '../../src/events/types.js';
 import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
-import { keepSample, progressOf } from './progress.js';
+import { progressOf, ProgressSamples } from './progress.js';
 import { screenText } from './screen-text.js';
+import {
+  addMark,
+  FAILED_OUTCOMES,
+  isRetrying,
+  newUnit,
+  OUTCOME_WORDS,
+  unitRow,
+  wantsAttention,
+  type UnitState,
+} from './unit-state.js';
 import type {
-  AttemptMark,
   HealthView,
   HeaderView,
   MergeRow,
@@ -35,16 +44,6 @@ export const MAX_ROUNDS_KEPT = 50;
 export const MAX_ENDED_MERGES_KEPT = 20;
 /** Waiting proposals kept for the list; more are counted (the controller holds them all). */
 export const MAX_PROPOSALS_KEPT = 200;
-/** Ended attempts listed per unit; older ones are counted in `attempts` only. */
-export const MAX_ATTEMPT_MARKS = 8;
-
-/** A unit as the reducer keeps it: the row's fields, its marks as a growing list and its usage unformatted. */
-interface UnitState extends Omit<UnitRow, 'marks' | 'spend' | 'costUsd'> {
-  marks: AttemptMark[];
-  usage: Spend | null;
-  /** How its latest attempt ended; null before one ended (or after an operator's retry). */
-  lastOutcome: AttemptMark['outcome'] | null;
-}
 
 interface SlotState {
   unitId: string | null;
@@ -95,13 +94,9 @@ export class MissionState {
   private endedSpend: Spend;
   /** Set once a run:started was seen: a resumed run's own start keeps the run's first start time. */
   private started = false;
-  /** For the progress estimate (progress.ts): recent attempt and merge durations, and when merges were queued. */
-  private readonly attemptMs: number[] = [];
-  private readonly mergeMs: number[] = [];
-  private readonly mergeQueuedAt = new Map<number, number>();
+  /** Recent attempt and merge durations, for the estimate of the end (progress.ts). */
+  private readonly samples = new ProgressSamples();
   private readonly concurrency: number | undefined;
-  /** When the counts or the durations last changed: the estimate counts down from there. */
-  private progressAt = 0;
 
   constructor(info: MissionInfo, now: number) {
     // Plan files are often written by agents: names and titles are screen text like their output.
@@ -198,7 +193,7 @@ export class MissionState {
         return ROUNDS;
       }
       case 'unit:state':
-        this.progressAt = Date.parse(event.at);
+        this.samples.changed(Date.parse(event.at));
         return this.applyUnitState(event.payload);
       case 'attempt:started':
         return this.applyAttemptStarted(event.payload, Date.parse(event.at));
@@ -208,7 +203,7 @@ export class MissionState {
         const slot = index === undefined ? undefined : this.slots[index];
         const usage = slot && slot.attempt === p.attempt ? (p.usage ?? slot.usage) : p.usage;
         this.markAttempt(p, usage);
-        this.sampleAttempt(p, Date.parse(event.at));
+        this.samples.attemptEnded(p, Date.parse(event.at));
         if (!slot || slot.attempt !== p.attempt) return HEADER_ROUNDS_ATTENTION;
         this.slotOf.delete(p.unitId);
         slot.running = false;
@@ -239,7 +234,7 @@ export class MissionState {
           commit: null,
           detail: '',
         });
-        this.mergeQueuedAt.set(p.mergeId, Date.parse(event.at));
+        this.samples.mergeQueued(p.mergeId, Date.parse(event.at));
         this.pruneMerges();
         return MERGES;
       }
@@ -250,7 +245,7 @@ export class MissionState {
       case 'merge:merged': {
         const p = event.payload;
         this.countInRound('merged');
-        this.sampleMerge(p.mergeId, Date.parse(event.at));
+        this.samples.mergeEnded(p.mergeId, Date.parse(event.at));
         const changed = this.updateMerge(p.mergeId, p.unitId, { state: 'merged', commit: p.commit });
         // The verified candidate is now the working branch: its snapshot is the working branch's health.
         if (this.health.landed(p.commit)) return [...changed, 'health'];
@@ -259,7 +254,7 @@ export class MissionState {
       case 'merge:rejected': {
         const p = event.payload;
         this.countInRound('rejected');
-        this.sampleMerge(p.mergeId, Date.parse(event.at));
+        this.samples.mergeEnded(p.mergeId, Date.parse(event.at));
         return [
           ...this.updateMerge(p.mergeId, p.unitId, {
             state: 'rejected',
@@ -431,12 +426,7 @@ export class MissionState {
   /** An ended attempt: in its unit's marks, and a failure in its round's count. */
   private markAttempt(p: GafferEvents['attempt:ended'], usage: Spend | null): void {
     const unit = this.units.get(p.unitId);
-    if (unit) {
-      unit.marks.push({ attempt: p.attempt, outcome: p.outcome, spend: formatSpend(usage) });
-      if (unit.marks.length > MAX_ATTEMPT_MARKS) unit.marks.shift();
-      unit.usage = usage ? addSpend(unit.usage ?? NO_SPEND, usage) : unit.usage;
-      unit.lastOutcome = p.outcome;
-    }
+    if (unit) addMark(unit, p, usage);
     if (FAILED_OUTCOMES.has(p.outcome)) this.countInRound('failed');
   }
 
@@ -446,31 +436,15 @@ export class MissionState {
     if (row && row.round === this.round && row.durationMs === null) row[field] += 1;
   }
 
-  private sampleAttempt(p: GafferEvents['attempt:ended'], at: number): void {
-    // Killed, reaped and broken attempts say nothing about how long the work takes.
-    if (p.outcome === 'handed-off' || p.outcome === 'failed' || p.outcome === 'timed-out')
-      keepSample(this.attemptMs, p.durationMs);
-    this.progressAt = at;
-  }
-
-  private sampleMerge(mergeId: number, at: number): void {
-    const queuedAt = this.mergeQueuedAt.get(mergeId);
-    this.mergeQueuedAt.delete(mergeId);
-    // A merge queued before this screen existed has no start to measure from.
-    if (queuedAt !== undefined) keepSample(this.mergeMs, at - queuedAt);
-    this.progressAt = at;
-  }
-
   /** Units settled of all, and when the mission may end (null: too few samples to say, or ended). */
   progress(): HeaderView['progress'] {
     const { settled, total, remainingMs } = progressOf({
       counts: this.counts(),
       concurrency: this.concurrency ?? Math.max(1, this.slots.length),
-      attemptMs: this.attemptMs,
-      mergeMs: this.mergeMs,
+      ...this.samples.durations(),
     });
     const etaAt =
-      remainingMs === null || this.ended ? null : Math.max(this.progressAt, this.startedAt) + remainingMs;
+      remainingMs === null || this.ended ? null : Math.max(this.samples.at, this.startedAt) + remainingMs;
     return { settled, total, etaAt };
   }
 
@@ -621,74 +595,6 @@ export class MissionState {
 
   buildHealth(): HealthView {
     return this.health.build();
-  }
-}
-
-function newUnit(id: string, title: string, status: UnitStatus, order: number): UnitState {
-  return {
-    id,
-    title: screenText(title, 200),
-    status,
-    attempts: 0,
-    strikes: 0,
-    order,
-    dependsOn: [],
-    marks: [],
-    usage: null,
-    lastOutcome: null,
-    logPath: null,
-    reason: '',
-    origin: 'plan',
-    discoveredFrom: null,
-    waitsFor: null,
-  };
-}
-
-function unitRow(unit: UnitState): UnitRow {
-  const { usage, lastOutcome: _lastOutcome, ...row } = unit;
-  return { ...row, marks: [...unit.marks], spend: formatSpend(usage), costUsd: usage?.costUsd ?? 0 };
-}
-
-/** Outcomes that count as a failed attempt (a kill is the operator's, a hand-off is a success). */
-const FAILED_OUTCOMES = new Set<AttemptMark['outcome']>(['failed', 'timed-out', 'error', 'reaped']);
-
-/** How an ended attempt is said on its worker's row. */
-const OUTCOME_WORDS: Record<AttemptMark['outcome'], string> = {
-  running: 'running',
-  'handed-off': 'handed off',
-  failed: 'failed',
-  'timed-out': 'timed out',
-  killed: 'killed',
-  reaped: 'reaped',
-  error: 'error',
-};
-
-/** Pending again after a failed attempt, with attempts left. */
-function isRetrying(unit: UnitState): boolean {
-  return unit.status === 'pending' && unit.lastOutcome !== null && FAILED_OUTCOMES.has(unit.lastOutcome);
-}
-
-/**
- * Retryable units, removed ones, pending ones that failed an attempt and run
- * again, and pending ones that joined during the run or wait on an overlap.
- */
-function wantsAttention(unit: UnitState): boolean {
-  switch (unit.status) {
-    case 'failed':
-    case 'blocked':
-    case 'killed':
-    case 'removed':
-      return true;
-    case 'pending':
-      return unit.origin !== 'plan' || unit.waitsFor !== null || isRetrying(unit);
-    case 'running':
-    case 'merging':
-    case 'done':
-      return false;
-    default: {
-      const unreachable: never = unit.status;
-      return unreachable;
-    }
   }
 }
 

@@ -61,3 +61,43 @@ export function keepSample(samples: number[], ms: number): void {
 function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
+
+/**
+ * What the estimate learns from the events: attempt durations, merge
+ * durations (queued to merged or rejected), and when anything last changed,
+ * from which the estimate counts down.
+ */
+export class ProgressSamples {
+  private readonly attemptMs: number[] = [];
+  private readonly mergeMs: number[] = [];
+  private readonly mergeQueuedAt = new Map<number, number>();
+  /** When the counts or the durations last changed (epoch ms). */
+  at = 0;
+
+  changed(at: number): void {
+    this.at = at;
+  }
+
+  attemptEnded(p: { outcome: string; durationMs: number }, at: number): void {
+    // Killed, reaped and broken attempts say nothing about how long the work takes.
+    if (p.outcome === 'handed-off' || p.outcome === 'failed' || p.outcome === 'timed-out')
+      keepSample(this.attemptMs, p.durationMs);
+    this.at = at;
+  }
+
+  mergeQueued(mergeId: number, at: number): void {
+    this.mergeQueuedAt.set(mergeId, at);
+  }
+
+  mergeEnded(mergeId: number, at: number): void {
+    const queuedAt = this.mergeQueuedAt.get(mergeId);
+    this.mergeQueuedAt.delete(mergeId);
+    // A merge queued before this screen existed has no start to measure from.
+    if (queuedAt !== undefined) keepSample(this.mergeMs, at - queuedAt);
+    this.at = at;
+  }
+
+  durations(): Pick<ProgressInput, 'attemptMs' | 'mergeMs'> {
+    return { attemptMs: this.attemptMs, mergeMs: this.mergeMs };
+  }
+}
