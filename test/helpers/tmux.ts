@@ -91,8 +91,9 @@ export class Tmux {
     this.run(['pipe-pane', '-o', '-t', 'e2e', `cat >> '${file}'`]);
   }
 
-  send(key: string): void {
-    this.run(['send-keys', '-t', 'e2e', key]);
+  /** Keys by tmux's names (`Enter`, `C-c`, `Tab`) or as text, in one send-keys. */
+  send(...keys: string[]): void {
+    this.run(['send-keys', '-t', 'e2e', ...keys]);
   }
 
   resize(columns: number, rows: number): void {
@@ -138,6 +139,12 @@ export interface LauncherOptions {
   env?: Record<string, string>;
   /** Wait for a file named `go` in `dir` before starting gaffer (time to start a recording). */
   gate?: boolean;
+  /**
+   * The script itself ignores SIGINT. Without job control (a non-interactive
+   * sh) a Ctrl-C reaches every process in the terminal, the script too; an
+   * interactive shell would not receive it.
+   */
+  ignoreInterrupt?: boolean;
 }
 
 /** A shell script that runs gaffer in the terminal and records its exit code in `dir`/exit-code. */
@@ -151,6 +158,7 @@ export function launcher(dir: string, args: string[], options: LauncherOptions =
     [
       '#!/bin/sh',
       `cd '${dir}'`,
+      ...(options.ignoreInterrupt ? ["trap '' INT"] : []),
       ...(options.gate ? [`while [ ! -e '${path.join(dir, 'go')}' ]; do sleep 0.05; done`] : []),
       // The UI draws only outside CI; colours off keeps the captured screen plain.
       `env -u CI NO_COLOR=1 GIT_CEILING_DIRECTORIES='${path.dirname(dir)}' ${env.join(' ')} ${command.join(' ')}`,

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { CLI_PATH, makeRepo, makeTempDir, removeTempDir, writeJson } from '../helpers/cli.js';
-import { exitCodeOf, launcher, processesIn, Tmux } from '../helpers/tmux-launch.js';
+import { exitCodeOf, launcher, processesIn, Tmux } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 let tmux: Tmux | undefined;
@@ -79,7 +79,7 @@ it('l opens the log in $PAGER, the pager gets the keys, and the live screen come
   });
   const pager = fixturePager(root);
   tmux = new Tmux(
-    launcher(root, ['run', '--config', configPath], { PAGER: pager.script }, { ignoreInterrupt: true }),
+    launcher(root, ['run', '--config', configPath], { env: { PAGER: pager.script }, ignoreInterrupt: true }),
   );
   await tmux.waitForScreen('slow’s output', (text) => isFrame(text) && text.includes('slow is working 3'));
 
