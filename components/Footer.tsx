@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { cellWidth, cutCells, wrapCells } from './cells.js';
+import { cellWidth, cutCells, wrapCells } from '../src/util/cells.js';
 import { fitParts, type Part } from './fit-line.js';
 import { KEYS } from './keys.js';
 import { PartsLine } from './PartsLine.js';

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { padCells, wrapCells } from './cells.js';
+import { padCells, wrapCells } from '../src/util/cells.js';
 import { KEYS, ORIGIN_LEGEND } from './keys.js';
 import { useUi } from './use-ui.js';
 

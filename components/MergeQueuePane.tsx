@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { cellWidth, cutCells } from './cells.js';
+import { cellWidth, cutCells } from '../src/util/cells.js';
 import { shortSha } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { cellWidth } from './cells.js';
+import { cellWidth } from '../src/util/cells.js';
 import { formatDuration, signed } from './format.js';
 import { PaneTitle } from './PaneTitle.js';
 import { useUi } from './use-ui.js';

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { cellWidth } from './cells.js';
+import { cellWidth } from '../src/util/cells.js';
 import { visibleWindow } from './format.js';
 import { ORIGIN_WORDS } from '../src/report/plan-changes.js';
 import { ORIGIN_MARKS } from './keys.js';

@@ -4,7 +4,7 @@
  * lose) or dropped first, so a narrow terminal shows fewer parts instead of a
  * wrapped line that would push the frame past the window's height.
  */
-import { cellWidth, cutCells } from './cells.js';
+import { cellWidth, cutCells } from '../src/util/cells.js';
 
 export interface Part {
   /** Stable across frames: the React key of the part's Text. */

@@ -30,4 +30,4 @@ export function visibleWindow(
 }
 
 /** Text in lines of at most `width` terminal cells, broken at spaces (see cells.ts). */
-export { wrapCells as wrapText } from './cells.js';
+export { wrapCells as wrapText } from '../src/util/cells.js';

@@ -32,4 +32,4 @@ export function screenText(line: string, max = MAX_SCREEN_LINE): string {
 const EMOJI_JOINERS = /[\u200d\ufe0e\ufe0f\u{1f3fb}-\u{1f3ff}]/gu;
 
 /** Terminal cells of screen text, and a cut to a width: see components/cells.ts. */
-export { cellWidth, cutCells as fitToWidth } from '../cells.js';
+export { cellWidth, cutCells as fitToWidth } from '../../src/util/cells.js';

@@ -4,27 +4,11 @@
  * width, its continuation lines hung under the first line's text. Widths are
  * terminal cells, not code points: CJK and emoji take two.
  */
+import { cellWidth } from '../util/cells.js';
 import { toTerminalText } from '../util/terminal-text.js';
 
-// Zero-width: combining marks, joiners, variation selectors. Two cells: emoji and East Asian wide forms.
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufe00-\ufe0f]$/u;
-const DOUBLE_WIDTH =
-  /^[\p{Emoji_Presentation}\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]$/u;
-
-function charCells(char: string): number {
-  const code = char.codePointAt(0) ?? 0;
-  if (code < 0x7f) return 1;
-  if (ZERO_WIDTH.test(char)) return 0;
-  return DOUBLE_WIDTH.test(char) ? 2 : 1;
-}
-
-/** Terminal cells `text` takes (exact for ASCII, close to what terminals do otherwise). */
-export function textCells(text: string): number {
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
-  let cells = 0;
-  for (const char of text) cells += charCells(char);
-  return cells;
-}
+/** Terminal cells `text` takes: the screen's own measure (string-width, as Ink lays out). */
+export const textCells = cellWidth;
 
 /** The narrowest room left for text after a hanging indent: below it the indent shrinks. */
 const MIN_TEXT_CELLS = 20;
@@ -81,7 +65,7 @@ function splitToCells(word: string, first: number, rest: number): string[] {
   let cells = 0;
   let room = first;
   for (const char of word) {
-    const w = charCells(char);
+    const w = cellWidth(char);
     if (cells + w > room && piece !== '') {
       pieces.push(piece);
       piece = '';

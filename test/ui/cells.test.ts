@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { cellWidth, cutCells, padCells, wrapCells } from '../../components/cells.js';
+import { cellWidth, cutCells, padCells, wrapCells } from '../../src/util/cells.js';
 import { fitParts, separatorOf, type Part } from '../../components/fit-line.js';
 import { screenText } from '../../components/view-model/screen-text.js';
 
