@@ -13,6 +13,7 @@ import { Store } from '../store/store.js';
 import { EventBus } from '../events/bus.js';
 import { attachHeadlessReporter } from '../report/headless.js';
 import { parseSpeed } from '../replay/pace.js';
+import { wantsLiveUi } from '../report/starting-line.js';
 import { readReplayLog, type ReplayLog } from '../replay/replay-log.js';
 import { printLine, stateDirOf, type Flags } from './common.js';
 
@@ -20,7 +21,7 @@ export async function replayCommand(flags: Flags & { speed?: string }): Promise<
   const speed = parseSpeed(flags.speed);
   const runId = parseRunId(flags.run);
   const log = readReplayLog(stateDirOf(flags), runId);
-  if (!wantsReplayScreen(flags)) {
+  if (!wantsLiveUi(flags)) {
     printHeadless(log, flags);
     return ExitCode.ok;
   }
@@ -64,15 +65,6 @@ function runStateText(run: ReplayLog['run']): string {
   // Still marked running, yet no live supervisor owns it (readReplayLog refuses a live one): cut off.
   if (run.status === 'running') return 'cut off: its supervisor stopped without ending it';
   return run.reason ? `${run.status}: ${run.reason}` : run.status;
-}
-
-/** The screen needs a terminal for its frames and one for its keys; --headless, --json, CI and TERM=dumb say no. */
-function wantsReplayScreen(flags: Flags): boolean {
-  if (flags.headless || flags.json) return false;
-  const ci = process.env.CI;
-  if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') return false;
-  if (process.env.TERM === 'dumb') return false;
-  return process.stdout.isTTY === true && process.stdin.isTTY === true;
 }
 
 /** React's production build while the screen loads, as for a run (components/render.tsx). */

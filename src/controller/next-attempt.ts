@@ -49,6 +49,8 @@ export interface NextAttempt {
   /** Its number: one more than the unit's attempts so far. */
   attempt: number;
   unitStatus: UnitStatus;
+  /** Its attempts so far that cost a strike (what the screen shows against maxAttempts). */
+  strikes: number;
   prompt: string;
   startMode: StartMode;
   startReason: string;
@@ -74,7 +76,7 @@ export function planNextAttempt(store: Store, input: NextAttemptInput): NextAtte
           dependencies: dependencyReports(store, input.runId, input.unitId),
           previous: failure,
         });
-  return { attempt: row.attempts + 1, unitStatus: row.status, prompt, ...decision };
+  return { attempt: row.attempts + 1, unitStatus: row.status, strikes: row.strikes, prompt, ...decision };
 }
 
 /** How an attempt ended, as far as the next one cares. */

@@ -274,7 +274,7 @@ export class WaveScheduler {
             logPath,
             startMode: next.startMode,
             startReason: next.startReason,
-            strikes: ledger.get(unitId).strikes,
+            strikes: next.strikes,
           },
         ],
       ],
