@@ -41,22 +41,8 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
         const isSelected = focused && start + offset === selected;
         return (
           <Box key={unit.id} width={width}>
-            <Box width={2} flexShrink={0}>
-              <Text bold color={isSelected ? theme.accent : undefined}>
-                {isSelected ? '›' : ' '}
-              </Text>
-            </Box>
-            <Box width={2} flexShrink={0}>
-              <Text bold color={theme.accent}>
-                {ORIGIN_MARKS[unit.origin]}
-              </Text>
-            </Box>
-            <Box width={idWidth} flexShrink={0} marginRight={1}>
-              <Text wrap="truncate-end" bold={isSelected} dimColor={unit.status === 'removed'}>
-                {unit.id}
-              </Text>
-            </Box>
-            <Box width={8} flexShrink={0}>
+            <UnitIdCells unit={unit} selected={isSelected} idWidth={idWidth} />
+            <Box width={8} flexShrink={0} marginLeft={1}>
               <Text color={stateColor(unit.status, theme)}>{unit.status}</Text>
             </Box>
             <Box flexGrow={1} flexShrink={1}>
@@ -70,6 +56,38 @@ export const UnitsPane = memo(function UnitsPane({ units, selected, focused, hei
     </Box>
   );
 });
+
+/** A unit row's first cells, in the Units pane and the Units view: the selection marker, the origin's mark, the id. */
+export function UnitIdCells({
+  unit,
+  selected,
+  idWidth,
+}: {
+  unit: UnitRow;
+  selected: boolean;
+  idWidth: number;
+}) {
+  const { theme } = useUi();
+  return (
+    <>
+      <Box width={2} flexShrink={0}>
+        <Text bold color={selected ? theme.accent : undefined}>
+          {selected ? '›' : ' '}
+        </Text>
+      </Box>
+      <Box width={2} flexShrink={0}>
+        <Text bold color={theme.accent}>
+          {ORIGIN_MARKS[unit.origin]}
+        </Text>
+      </Box>
+      <Box width={idWidth} flexShrink={0}>
+        <Text wrap="truncate-end" bold={selected} dimColor={unit.status === 'removed'}>
+          {unit.id}
+        </Text>
+      </Box>
+    </>
+  );
+}
 
 /** Marker, origin, the gap after the id, status. */
 const FIXED_COLUMNS = 2 + 2 + 1 + 8;

@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { visibleWindow } from './format.js';
-import { ORIGIN_MARKS, UNITS_VIEW_KEYS } from './keys.js';
+import { UNITS_VIEW_KEYS } from './keys.js';
+import { UnitIdCells } from './UnitsPane.js';
 import { useUi } from './use-ui.js';
 import { SORT_WORDS, waitsOn } from './view-model/units-view.js';
 import type { AttemptMark, UnitRow, UnitsView as Units } from './view-model/types.js';
@@ -55,21 +56,7 @@ export const UnitsView = memo(function UnitsView({
         const isSelected = start + offset === selected;
         return (
           <Box key={unit.id} width={innerWidth}>
-            <Box width={2} flexShrink={0}>
-              <Text bold color={isSelected ? theme.accent : undefined}>
-                {isSelected ? '›' : ' '}
-              </Text>
-            </Box>
-            <Box width={2} flexShrink={0}>
-              <Text bold color={theme.accent}>
-                {ORIGIN_MARKS[unit.origin]}
-              </Text>
-            </Box>
-            <Box width={idWidth} flexShrink={0}>
-              <Text wrap="truncate-end" bold={isSelected} dimColor={unit.status === 'removed'}>
-                {unit.id}
-              </Text>
-            </Box>
+            <UnitIdCells unit={unit} selected={isSelected} idWidth={idWidth} />
             <Box width={9} flexShrink={0} marginLeft={1}>
               <Text wrap="truncate-end" color={stateColor(unit.status, theme)}>
                 {unit.status}
