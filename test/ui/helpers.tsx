@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 /**
  * Test helpers for the UI: a recording MissionControl (the UI's boundary;
  * the real one is covered end to end), events made like the controller's,
@@ -270,4 +270,53 @@ export function useFakeClock(teardown: () => void): void {
       vi.useRealTimers();
     }
   });
+}
+
+/** The footer's message line (above the keys' line). */
+export const footerMessage = (rendered: Rendered): string | undefined => rendered.lines().at(-2);
+
+/** Esc: Ink waits a moment to tell a lone Esc from an escape sequence. */
+export async function pressEscape(rendered: Rendered): Promise<void> {
+  await rendered.press(KEY.escape);
+  vi.runOnlyPendingTimers();
+  await settle();
+}
+
+/** A unit's move, as the controller reports it. */
+export function unitState(
+  unitId: string,
+  from: GafferEvents['unit:state']['from'],
+  to: GafferEvents['unit:state']['to'],
+  reason: string,
+): GafferEvent {
+  return ev('unit:state', { runId: 1, unitId, from, to, reason });
+}
+
+/** An attempt's end, as the controller reports it; `costUsd` makes its agent report usage. */
+export function attemptEnded(
+  unitId: string,
+  attempt: number,
+  outcome: GafferEvents['attempt:ended']['outcome'],
+  { reason = outcome, costUsd = null }: { reason?: string; costUsd?: number | null } = {},
+): GafferEvent {
+  return ev('attempt:ended', {
+    runId: 1,
+    unitId,
+    attempt,
+    outcome,
+    exitCode: outcome === 'handed-off' ? 0 : 1,
+    durationMs: 1000,
+    commits: 0,
+    handoff: 'missing',
+    reason,
+    usage: costUsd === null ? null : { inputTokens: 1000, outputTokens: 500, cachedTokens: 0, costUsd },
+  });
+}
+
+/** A pane's lines from its title's line: `count` of them. */
+export function paneLines(rendered: Rendered, title: string, count: number): string[] {
+  const lines = rendered.lines();
+  const start = lines.findIndex((line) => line.includes(title));
+  expect(start, `a pane titled "${title}" in:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0);
+  return lines.slice(start, start + count);
 }

@@ -8,6 +8,7 @@ import {
   started,
   type Rendered,
   useFakeClock,
+  footerMessage,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
@@ -29,7 +30,6 @@ async function busyMission(): Promise<Rendered> {
   return rendered;
 }
 
-const footerMessage = (rendered: Rendered): string | undefined => rendered.lines().at(-2);
 const selectedRow = (rendered: Rendered): string | undefined =>
   rendered.lines().find((line) => line.trimStart().startsWith('›'));
 

@@ -4,18 +4,21 @@
  * numbers that contradicted "no strike", a resumed run that started from
  * nothing, keys with no answer, and a selection that left its unit.
  */
-import { describe, expect, it, vi } from 'vitest';
-import type { GafferEvent, GafferEvents } from '../../src/events/types.js';
+import { describe, expect, it } from 'vitest';
+import type { GafferEvent } from '../../src/events/types.js';
 import {
-  KEY,
   ev,
-  settle,
   missionInfo,
   output,
   renderWithProviders,
   started,
   type Rendered,
   useFakeClock,
+  attemptEnded,
+  footerMessage,
+  paneLines,
+  pressEscape,
+  unitState,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
@@ -25,65 +28,20 @@ useFakeClock(() => {
   ui = undefined;
 });
 
-const footerMessage = (rendered: Rendered): string | undefined => rendered.lines().at(-2);
-
-/** Esc: Ink waits a moment to tell a lone Esc from an escape sequence. */
-async function pressEscape(rendered: Rendered): Promise<void> {
-  await rendered.press(KEY.escape);
-  vi.runOnlyPendingTimers();
-  await settle();
-}
-
-function paneLines(rendered: Rendered, title: string, count: number): string[] {
-  const lines = rendered.lines();
-  const at = lines.findIndex((line) => line.includes(title));
-  expect(at, `pane ${title} in:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0);
-  return lines.slice(at, at + count);
-}
-
-function attemptEnded(
-  unitId: string,
-  attempt: number,
-  outcome: GafferEvents['attempt:ended']['outcome'],
-  reason: string,
-): GafferEvent {
-  return ev('attempt:ended', {
-    runId: 1,
-    unitId,
-    attempt,
-    outcome,
-    exitCode: outcome === 'handed-off' ? 0 : 1,
-    durationMs: 1000,
-    commits: 0,
-    handoff: 'missing',
-    reason,
-    usage: null,
-  });
-}
-
-function state(
-  unitId: string,
-  from: GafferEvents['unit:state']['from'],
-  to: GafferEvents['unit:state']['to'],
-  reason: string,
-) {
-  return ev('unit:state', { runId: 1, unitId, from, to, reason });
-}
-
 describe('rounds count as they go (defect 4)', () => {
   it('a running round shows its merges, done units and failed attempts before it ends', async () => {
     ui = await renderWithProviders();
     await ui.feed(
       ev('round:started', { runId: 1, round: 1 }),
       started('parser'),
-      attemptEnded('parser', 1, 'handed-off', 'handed off'),
-      state('parser', 'running', 'merging', 'handed off'),
+      attemptEnded('parser', 1, 'handed-off', { reason: 'handed off' }),
+      unitState('parser', 'running', 'merging', 'handed off'),
       ev('merge:queued', { runId: 1, mergeId: 1, unitId: 'parser', attempt: 1, branch: 'gaffer/parser-1' }),
       ev('merge:merged', { runId: 1, mergeId: 1, unitId: 'parser', commit: 'c'.repeat(40) }),
-      state('parser', 'merging', 'done', 'merged'),
+      unitState('parser', 'merging', 'done', 'merged'),
       started('lexer'),
-      attemptEnded('lexer', 1, 'failed', 'the checks failed'),
-      state('lexer', 'running', 'pending', 'the checks failed (attempt 1 of 3 used)'),
+      attemptEnded('lexer', 1, 'failed', { reason: 'the checks failed' }),
+      unitState('lexer', 'running', 'pending', 'the checks failed (attempt 1 of 3 used)'),
     );
     const [, round1] = paneLines(ui, 'Rounds', 2);
     expect(round1).toMatch(/^ 1 (\S+ )?1✓ 1✗ 1m 0r/);
@@ -97,10 +55,10 @@ describe('a failed attempt with attempts left stays in view (defect 5)', () => {
       ev('round:started', { runId: 1, round: 1 }),
       started('lexer'),
       started('parser'),
-      attemptEnded('parser', 1, 'handed-off', 'handed off'),
-      state('parser', 'running', 'merging', 'handed off'),
-      attemptEnded('lexer', 1, 'failed', 'the checks failed: 2 tests'),
-      state('lexer', 'running', 'pending', 'the checks failed: 2 tests (attempt 1 of 3 used)'),
+      attemptEnded('parser', 1, 'handed-off', { reason: 'handed off' }),
+      unitState('parser', 'running', 'merging', 'handed off'),
+      attemptEnded('lexer', 1, 'failed', { reason: 'the checks failed: 2 tests' }),
+      unitState('lexer', 'running', 'pending', 'the checks failed: 2 tests (attempt 1 of 3 used)'),
     );
     expect(ui.lines()[1]).toContain('1 retrying');
     const units = paneLines(ui, 'Units', 2);
@@ -119,7 +77,7 @@ describe('a failed attempt with attempts left stays in view (defect 5)', () => {
     await ui.feed(
       started('parser'),
       output('parser', '}'),
-      attemptEnded('parser', 1, 'handed-off', 'with 2 commits'),
+      attemptEnded('parser', 1, 'handed-off', { reason: 'with 2 commits' }),
     );
     const row = paneLines(ui, 'Workers', 2)[1] ?? '';
     expect(row).toContain('handed off: with 2 commits');
@@ -132,9 +90,9 @@ describe('attempt numbers say strikes, not attempts (defect 9)', () => {
     ui = await renderWithProviders({ info: missionInfo({ maxAttempts: 2 }) });
     await ui.feed(
       started('parser', 1, 0),
-      attemptEnded('parser', 1, 'killed', 'killed by the operator'),
-      state('parser', 'running', 'killed', 'killed by the operator (no strike)'),
-      state('parser', 'killed', 'pending', 'retried by the operator'),
+      attemptEnded('parser', 1, 'killed', { reason: 'killed by the operator' }),
+      unitState('parser', 'running', 'killed', 'killed by the operator (no strike)'),
+      unitState('parser', 'killed', 'pending', 'retried by the operator'),
       started('parser', 2, 0),
     );
     const row = paneLines(ui, 'Workers', 2)[1] ?? '';
@@ -247,8 +205,8 @@ describe('every key answers (defect 11)', () => {
     expect(ui.control.calls).toEqual([{ command: 'kill', arg: 'parser' }]);
     ui.control.live = [];
     await ui.feed(
-      attemptEnded('parser', 1, 'killed', 'killed by the operator'),
-      state('parser', 'running', 'killed', 'killed by the operator (no strike)'),
+      attemptEnded('parser', 1, 'killed', { reason: 'killed by the operator' }),
+      unitState('parser', 'running', 'killed', 'killed by the operator (no strike)'),
       started('lexer'),
     );
     expect(ui.store.getSnapshot().selection.unitId).toBe('parser');

@@ -9,6 +9,7 @@ import {
   started,
   type Rendered,
   useFakeClock,
+  paneLines,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
@@ -19,13 +20,6 @@ useFakeClock(() => {
 });
 
 /** The frame's lines from the one starting with `title` (a pane's heading) on, `count` of them. */
-function paneLines(rendered: Rendered, title: string, count: number): string[] {
-  const lines = rendered.lines();
-  const start = lines.findIndex((line) => line.includes(title));
-  expect(start, `a pane titled "${title}" in:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0);
-  return lines.slice(start, start + count);
-}
-
 function ended(
   unitId: string,
   attempt: number,

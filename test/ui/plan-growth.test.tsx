@@ -1,7 +1,7 @@
 import chalk from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { GafferEvents, UnitOrigin } from '../../src/events/types.js';
-import { ev, renderWithProviders, started, type Rendered, useFakeClock } from './helpers.js';
+import { ev, renderWithProviders, started, type Rendered, useFakeClock, footerMessage } from './helpers.js';
 
 let ui: Rendered | undefined;
 
@@ -26,8 +26,6 @@ const rowOf = (rendered: Rendered, unitId: string): string | undefined =>
   rendered
     .lines()
     .find((line) => new RegExp(`^. . ${unitId} +(pending|failed|blocked|killed|removed) `).test(line));
-const footerMessage = (rendered: Rendered): string | undefined => rendered.lines().at(-2);
-
 describe('units added while running', () => {
   it('appear in the Units pane with the mark of their origin and where they came from', async () => {
     ui = await renderWithProviders();

@@ -1,6 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { OpenProposal } from '../../src/controller/control.js';
-import { KEY, ev, missionInfo, renderWithProviders, settle, type Rendered, useFakeClock } from './helpers.js';
+import {
+  KEY,
+  ev,
+  missionInfo,
+  renderWithProviders,
+  settle,
+  type Rendered,
+  useFakeClock,
+  footerMessage,
+} from './helpers.js';
 
 let ui: Rendered | undefined;
 
@@ -64,7 +73,6 @@ async function waiting(): Promise<Rendered> {
   return rendered;
 }
 
-const footerMessage = (rendered: Rendered): string | undefined => rendered.lines().at(-2);
 const selectedRow = (rendered: Rendered): string | undefined =>
   rendered.lines().find((line) => /^│ › /.test(line));
 

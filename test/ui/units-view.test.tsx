@@ -2,17 +2,18 @@
  * The Units view (`u`): every unit with its state, what it waits on, its
  * attempts and cost; sorted with `s`, filtered with `/`, moved with j/k.
  */
-import { describe, expect, it, vi } from 'vitest';
-import type { GafferEvents } from '../../src/events/types.js';
+import { describe, expect, it } from 'vitest';
 import {
   KEY,
-  ev,
-  settle,
   missionInfo,
   renderWithProviders,
   started,
   type Rendered,
   useFakeClock,
+  attemptEnded,
+  footerMessage,
+  pressEscape,
+  unitState,
 } from './helpers.js';
 
 let ui: Rendered | undefined;
@@ -22,15 +23,6 @@ useFakeClock(() => {
   ui = undefined;
 });
 
-const footerMessage = (rendered: Rendered): string | undefined => rendered.lines().at(-2);
-
-/** Esc: Ink waits a moment to tell a lone Esc from an escape sequence. */
-async function pressEscape(rendered: Rendered): Promise<void> {
-  await rendered.press(KEY.escape);
-  vi.runOnlyPendingTimers();
-  await settle();
-}
-
 /** The view's unit rows, in order: the lines with a state word after an id. */
 function unitRows(rendered: Rendered): string[] {
   return rendered
@@ -39,33 +31,6 @@ function unitRows(rendered: Rendered): string[] {
       /│ [› ] . \S+ +(pending|running|merging|done|failed|blocked|killed|removed)/.test(line),
     );
 }
-
-function ended(
-  unitId: string,
-  attempt: number,
-  outcome: GafferEvents['attempt:ended']['outcome'],
-  costUsd: number | null,
-) {
-  return ev('attempt:ended', {
-    runId: 1,
-    unitId,
-    attempt,
-    outcome,
-    exitCode: outcome === 'handed-off' ? 0 : 1,
-    durationMs: 1000,
-    commits: 0,
-    handoff: 'missing',
-    reason: outcome,
-    usage: costUsd === null ? null : { inputTokens: 1000, outputTokens: 500, cachedTokens: 0, costUsd },
-  });
-}
-
-const state = (
-  unitId: string,
-  from: GafferEvents['unit:state']['from'],
-  to: GafferEvents['unit:state']['to'],
-  reason: string,
-) => ev('unit:state', { runId: 1, unitId, from, to, reason });
 
 async function mission(): Promise<Rendered> {
   const rendered = await renderWithProviders({
@@ -81,15 +46,15 @@ async function mission(): Promise<Rendered> {
   rendered.store.getSnapshot();
   await rendered.feed(
     started('lexer', 1, 0),
-    ended('lexer', 1, 'failed', 0.5),
-    state('lexer', 'running', 'pending', 'checks failed (attempt 1 of 3 used)'),
+    attemptEnded('lexer', 1, 'failed', { costUsd: 0.5 }),
+    unitState('lexer', 'running', 'pending', 'checks failed (attempt 1 of 3 used)'),
     started('lexer', 2, 1),
-    ended('lexer', 2, 'failed', 0.25),
-    state('lexer', 'running', 'pending', 'checks failed (attempt 2 of 3 used)'),
+    attemptEnded('lexer', 2, 'failed', { costUsd: 0.25 }),
+    unitState('lexer', 'running', 'pending', 'checks failed (attempt 2 of 3 used)'),
     started('docs', 1, 0),
-    ended('docs', 1, 'handed-off', 2),
-    state('docs', 'running', 'merging', 'handed off'),
-    state('docs', 'merging', 'done', 'merged'),
+    attemptEnded('docs', 1, 'handed-off', { costUsd: 2 }),
+    unitState('docs', 'running', 'merging', 'handed off'),
+    unitState('docs', 'merging', 'done', 'merged'),
     started('parser', 1, 0),
   );
   return rendered;
