@@ -249,10 +249,12 @@ export const ConfigSchema = z.strictObject({
   notify: z
     .strictObject({ bell: z.boolean().default(false), desktop: z.boolean().default(false) })
     .prefault({}),
-  // Candidates verified together (bisected on failure); 1 is serial.
+  // Candidates verified together (searched on failure); 1 is serial. Verifiers check prefixes of the
+  // stack at once, each in a workspace of its own (speculative: candidate k on top of 1..k-1).
   merge: z
     .strictObject({
       batchSize: z.int().min(1).max(64).default(1),
+      verifiers: z.int().min(1).max(16).default(1),
       // A lone candidate's failure is run once more before it is called red (flaky checks land, said).
       confirmFailures: z.boolean().default(true),
     })

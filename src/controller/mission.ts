@@ -272,7 +272,13 @@ export class Mission {
       runId,
       repo,
       branches: config.branches,
-      workspace,
+      workspaces: [
+        workspace,
+        ...Array.from(
+          { length: config.merge.verifiers - 1 },
+          (_, index) => new QueueWorkspace(source, stateDir, index + 2),
+        ),
+      ],
       guard,
       checksFor,
       greenChecks: config.checks,

@@ -2,14 +2,16 @@ import type { EventSpec, Recorder } from '../controller/recorder.js';
 import { errorMessage } from '../errors.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { updateRefs } from '../git/git.js';
-import { checksKey, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
+import { checksKey, infrastructureFailures, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import { attributionWords, brokeWith, runAttributions } from '../health/attribution.js';
 import type { Snapshot } from '../store/health.js';
+import { checkpoints } from './checkpoints.js';
 import { conflictDetail } from './conflict-detail.js';
 import type { BranchGuard } from './branch-guard.js';
 import type { MergeBook, MergeOutcome } from './merge-book.js';
 import type { QueueWorkspace } from './queue-workspace.js';
+import { VerifierPool } from './verifier-pool.js';
 import { greenDecision, judge, type Verdict } from './verdict.js';
 
 export type { MergeOutcome } from './merge-book.js';
@@ -21,13 +23,14 @@ export interface MergeQueueOptions {
   runId: number;
   repo: string;
   branches: { working: string; green: string };
-  workspace: QueueWorkspace;
+  /** The verification slots, each a workspace of its own (`merge.verifiers`); the first is the mission's. */
+  workspaces: readonly QueueWorkspace[];
   /** Compares the branches and the repository with what gaffer knows, before each batch. */
   guard: BranchGuard;
   checksFor: (unitId: string) => readonly CheckSpec[];
   /** The configured checks: green moves only on a commit verified with these. */
   greenChecks: readonly CheckSpec[];
-  /** Candidates verified together at most; 1 is serial. */
+  /** Candidates landed together at most (the most a pass leaves unverified between two verified commits); 1 is serial. */
   batchSize: number;
   /** A lone candidate's failure is run once more before it is called red. */
   confirmFailures: boolean;
@@ -51,25 +54,34 @@ interface Stacked {
   commit: string;
 }
 
+/** The shortest prefix of a stack known to fail on its target: its length, verdict and snapshot. */
+interface Failure {
+  length: number;
+  verdict: Exclude<Verdict, { kind: 'pass' }>;
+  snapshot: Snapshot;
+}
+
 // A target that keeps moving under verified candidates means another writer;
 // after this many re-verifications a request goes back to the queue.
 const MAX_TARGET_RACES = 3;
 
 /**
  * The merge queue. Waiting candidates are stacked (each rebased onto the one
- * below, the first onto the working branch) up to `batchSize`, and the top of
- * the stack is verified once. If it passes, the whole stack lands; if not, the
- * stack is bisected: the first half is verified (and lands or splits again),
- * then the rest on top of what landed, until each culprit stands alone. A
- * lone failure is run once more (`confirmFailures`), whether it came alone or
- * out of a batch: passing then, it is flaky and lands, said out loud.
- * Branches move only through the guard, by compare-and-swap to verified
- * commits: working to the top of what landed, green too when every gating
- * check passed and nothing regressed against green. Before each batch the
- * guard compares the branches with its record: a foreign move stops the queue.
+ * below, the first onto the working branch), up to `batchSize` per verifier,
+ * and prefixes of the stack are verified, up to one per verifier at once (see
+ * `settle`): the longest passing prefix lands, a failing one is searched
+ * inside until its culprit stands alone, and the rest is stacked again on
+ * what landed. A lone failure is run once more (`confirmFailures`), whether
+ * it came alone or out of a batch: passing then, it is flaky and lands, said
+ * out loud. Branches move only through the guard, by compare-and-swap to
+ * verified commits, in the queue's order: working to the top of what landed,
+ * green too when every gating check passed and nothing regressed against
+ * green. Before each batch the guard compares the branches with its record:
+ * a foreign move stops the queue.
  */
 export class MergeQueue {
   private readonly book: MergeBook;
+  private readonly pool: VerifierPool;
   private readonly waiting: Waiting[] = [];
   private draining: Promise<void> | undefined;
   private verifications = 0;
@@ -78,6 +90,7 @@ export class MergeQueue {
 
   constructor(private readonly options: MergeQueueOptions) {
     this.book = options.book;
+    this.pool = new VerifierPool(options.workspaces);
   }
 
   /** Check runs so far (targets and candidates, re-runs included). */
@@ -125,7 +138,7 @@ export class MergeQueue {
         await this.process(batch);
       } catch (error) {
         // An unexpected failure (git, the disk): the workspace is rebuilt, the requests end without a strike.
-        this.options.workspace.markBroken();
+        this.pool.markBroken();
         const reason = `the merge queue failed: ${errorMessage(error)}`;
         for (const entry of batch) {
           this.settleSafely(entry, () =>
@@ -178,13 +191,14 @@ export class MergeQueue {
     return false;
   }
 
-  /** The oldest waiting requests that share one set of checks, up to the batch size. */
+  /** The oldest waiting requests that share one set of checks, up to a batch for each verifier. */
   private takeBatch(): Waiting[] {
     const first = this.waiting[0];
     if (!first) return [];
     const key = checksKey(this.checksOf(first));
     const batch: Waiting[] = [];
-    for (let index = 0; index < this.waiting.length && batch.length < this.options.batchSize;) {
+    const most = this.options.batchSize * this.pool.size;
+    for (let index = 0; index < this.waiting.length && batch.length < most;) {
       const entry = this.waiting[index] as Waiting;
       if (checksKey(this.checksOf(entry)) === key) {
         batch.push(entry);
@@ -203,88 +217,266 @@ export class MergeQueue {
         );
       return;
     }
-    const stack = await this.buildStack(batch, target);
-    if (stack.length > 0) await this.verifyStack(stack, target);
+    const stack = await this.stackOn(batch, target);
+    if (stack.length > 0) await this.settle(stack, target);
+  }
+
+  /** Rebases each candidate onto the one below, then marks the stack as being verified. */
+  private async stackOn(entries: readonly Waiting[], target: string): Promise<Stacked[]> {
+    const stack = await this.buildStack(entries, target);
+    for (const item of stack) this.book.verifying(item.entry.mergeId, item.commit);
+    return stack;
   }
 
   /** Rebases each candidate onto the one below; one that does not apply is rejected on its own. */
   private async buildStack(batch: readonly Waiting[], target: string): Promise<Stacked[]> {
-    const stack: Stacked[] = [];
-    let onto = target;
-    for (const entry of batch) {
-      const request = this.book.get(entry.mergeId);
-      const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
-      const tip = attempt?.head_commit;
-      if (!attempt || !tip) {
-        entry.settle(
-          this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`),
-        );
-        continue;
+    return this.pool.use(async (workspace) => {
+      const stack: Stacked[] = [];
+      let onto = target;
+      for (const entry of batch) {
+        const request = this.book.get(entry.mergeId);
+        const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
+        const tip = attempt?.head_commit;
+        if (!attempt || !tip) {
+          entry.settle(
+            this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`),
+          );
+          continue;
+        }
+        this.book.rebasing(entry.mergeId, onto);
+        const rebased = await workspace.rebase(onto, attempt.base_commit, tip);
+        if (!rebased.ok) {
+          // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
+          const outcome =
+            rebased.conflicted.length > 0
+              ? this.book.reject(
+                  entry.mergeId,
+                  'conflict',
+                  conflictDetail(this.options.branches.working, rebased.conflicted),
+                )
+              : this.book.reject(entry.mergeId, 'infrastructure', `rebase failed: ${rebased.message}`);
+          entry.settle(outcome);
+          continue;
+        }
+        onto = rebased.head;
+        stack.push({ entry, commit: rebased.head });
       }
-      this.book.rebasing(entry.mergeId, onto);
-      const rebased = await this.options.workspace.rebase(onto, attempt.base_commit, tip);
-      if (!rebased.ok) {
-        // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
-        const outcome =
-          rebased.conflicted.length > 0
-            ? this.book.reject(
-                entry.mergeId,
-                'conflict',
-                conflictDetail(this.options.branches.working, rebased.conflicted),
-              )
-            : this.book.reject(entry.mergeId, 'infrastructure', `rebase failed: ${rebased.message}`);
-        entry.settle(outcome);
-        continue;
-      }
-      onto = rebased.head;
-      stack.push({ entry, commit: rebased.head });
-    }
-    return stack;
+      return stack;
+    });
   }
 
   /**
-   * Verifies a stack and lands it, or bisects it. `parentFailure` is the
-   * failed snapshot of the larger stack this one came from; `inferredBad`
-   * marks the second half of a failed stack whose first half passed: it must
-   * hold a culprit, so it is split without being verified whole.
+   * Lands what verifies of a stack standing on the working tip, strictly in
+   * the stack's order. Each pass verifies the tops of up to `verifiers`
+   * prefixes at once (each in a workspace of its own; the target's own
+   * snapshot too when the store has none) and judges every known result
+   * against the commit it would land on: the longest passing prefix lands;
+   * the first failing one is searched inside, until one candidate is left
+   * on top of what landed. That one runs once more on the same commit before
+   * it is called red (`confirmFailures`); meanwhile the candidates above it
+   * are rebased onto what landed and verified there, on speculation that it
+   * is rejected. A rebase is a function of its commits and its base (the
+   * committer date is the author's), so the stack built again after the
+   * rejection is the one verified, and the store's snapshots are reused. With
+   * one verifier the passes are a bisection. Green moves only in `land`, to a
+   * verified commit, by compare-and-swap.
    */
-  private async verifyStack(
+  private async settle(initial: Stacked[], initialTarget: string): Promise<void> {
+    let stack = initial;
+    let target = initialTarget;
+    const checks = this.checksOf(stack[0]?.entry as Waiting);
+    // This settle's own results, the last word on a commit (an infrastructure result after its re-run included).
+    const seen = new Map<string, Snapshot>();
+    const known = (commit: string): Snapshot | undefined => seen.get(commit) ?? this.stored(commit, checks);
+    while (stack.length > 0) {
+      if (this.options.signal.aborted) return this.requeue(stack, 'the supervisor is stopping');
+      const before = known(target);
+      const found = before ? this.scan(stack, before, known) : { passed: 0 };
+      if (found.passed > 0) {
+        const top = stack[found.passed - 1] as Stacked;
+        const landed = await this.land(
+          stack.slice(0, found.passed),
+          target,
+          known(top.commit) as Snapshot,
+          [],
+        );
+        if (landed !== 'landed') return this.stopLanding(stack, landed);
+        stack = stack.slice(found.passed);
+        target = top.commit;
+        continue;
+      }
+      const failure = found.failure;
+      if (failure?.verdict.kind === 'infrastructure') return this.rejectAll(stack, failure.verdict);
+      if (failure?.length === 1) {
+        const next = await this.confirm(stack, target, before as Snapshot, failure, checks);
+        if (next === 'stopped') return;
+        stack = next;
+        continue;
+      }
+      const slots = this.pool.size - (before ? 0 : 1);
+      const lengths = checkpoints(
+        failure?.length ?? stack.length,
+        failure !== undefined,
+        slots,
+        this.options.batchSize,
+      ).filter((length) => known((stack[length - 1] as Stacked).commit) === undefined);
+      await this.verifyPrefixes(stack, target, lengths, checks, seen);
+    }
+  }
+
+  /**
+   * What the known results say, bottom up: the longest prefix whose top
+   * passes with nothing failing below it, or else the shortest failing one.
+   */
+  private scan(
+    stack: readonly Stacked[],
+    before: Snapshot,
+    known: (commit: string) => Snapshot | undefined,
+  ): { passed: number; failure?: Failure } {
+    let passed = 0;
+    for (let length = 1; length <= stack.length; length += 1) {
+      const snapshot = known((stack[length - 1] as Stacked).commit);
+      if (!snapshot) continue;
+      const verdict = this.judgeAgainst(before, snapshot);
+      if (verdict.kind === 'pass') passed = length;
+      else if (passed === 0) return { passed, failure: { length, verdict, snapshot } };
+      else break;
+    }
+    return { passed };
+  }
+
+  /**
+   * The target's snapshot when the store has none, and the given prefixes'
+   * tops, all at once. A run that gave no verdict runs once more (no strike:
+   * a slow or starved machine is not a red test); what it then gives is final.
+   */
+  private async verifyPrefixes(
+    stack: readonly Stacked[],
+    target: string,
+    lengths: readonly number[],
+    checks: readonly CheckSpec[],
+    seen: Map<string, Snapshot>,
+  ): Promise<void> {
+    const before = this.snapshot(target, checks, 'target').then((snapshot) => {
+      seen.set(target, snapshot);
+      return snapshot;
+    });
+    const verified = lengths.map(async (length) => {
+      const prefix = stack.slice(0, length);
+      const commit = (prefix.at(-1) as Stacked).commit;
+      const maker = this.makerOf(prefix);
+      let after = await this.snapshot(commit, checks, 'candidate', { maker });
+      if (this.judgeAgainst(await before, after).kind === 'infrastructure')
+        after = await this.snapshot(commit, checks, 'candidate', { fresh: true, maker });
+      seen.set(commit, after);
+    });
+    await Promise.all([before, ...verified]);
+  }
+
+  /**
+   * The bottom candidate failed on the target: once more on the same commit
+   * (`confirmFailures`), while the rest is rebased and verified without it.
+   * Passing then, the failure did not reproduce: it lands, marked flaky.
+   * Returns the stack left to settle, or 'stopped' when landing stopped.
+   */
+  private async confirm(
     stack: Stacked[],
     target: string,
-    context: { parentFailure?: Snapshot; inferredBad?: boolean } = {},
-  ): Promise<void> {
-    if (context.inferredBad && stack.length > 1) return this.bisect(stack, target, context.parentFailure);
-    const top = (stack.at(-1) as Stacked).commit;
-    const checks = this.checksOf(stack[0]?.entry as Waiting);
-    for (const item of stack) this.book.verifying(item.entry.mergeId, item.commit);
-    const before = await this.snapshot(target, checks, 'target');
-    const maker = this.makerOf(stack);
-    let after = top === target ? before : await this.snapshot(top, checks, 'candidate', { maker });
-    let verdict = this.judgeAgainst(before, after);
-    if (verdict.kind === 'infrastructure') {
-      // Once more without a strike: a slow or starved machine is not a red test.
-      after = await this.snapshot(top, checks, 'candidate', { fresh: true, maker });
-      verdict = this.judgeAgainst(before, after);
-    }
-    if (this.options.signal.aborted) return this.requeue(stack, 'the supervisor is stopping');
-    if (verdict.kind === 'pass') {
-      // Alone it passes although the stack it came from failed: that failure did not reproduce.
-      const flaky = context.inferredBad && context.parentFailure ? failingGates(context.parentFailure) : [];
-      return this.land(stack, target, flaky.length > 0 ? markFlaky(after, flaky) : after, flaky);
-    }
-    if (verdict.kind === 'infrastructure') return this.rejectAll(stack, verdict);
-    if (stack.length > 1) return this.bisect(stack, target, after);
+    before: Snapshot,
+    failure: Failure,
+    checks: readonly CheckSpec[],
+  ): Promise<Stacked[] | 'stopped'> {
+    const [culprit, ...rest] = stack as [Stacked, ...Stacked[]];
+    let verdict = failure.verdict;
     if (this.options.confirmFailures) {
-      // A lone failure, alone from the start or isolated by bisection: once more on the same commit.
-      const rerun = await this.snapshot(top, checks, 'candidate', { fresh: true, maker });
+      const maker = this.makerOf([culprit]);
+      const [rerun] = await Promise.all([
+        this.snapshot(culprit.commit, checks, 'candidate', { fresh: true, maker }),
+        this.speculate(rest, target, checks),
+      ]);
+      if (this.options.signal.aborted) {
+        this.requeue(stack, 'the supervisor is stopping');
+        return 'stopped';
+      }
       const again = this.judgeAgainst(before, rerun);
       if (again.kind === 'pass') {
-        const flaky = failingGates(after);
-        return this.land(stack, target, markFlaky(rerun, flaky), flaky);
+        const flaky = failingGates(failure.snapshot);
+        const landed = await this.land([culprit], target, markFlaky(rerun, flaky), flaky);
+        if (landed !== 'landed') {
+          this.stopLanding(stack, landed);
+          return 'stopped';
+        }
+        return rest;
       }
       if (again.kind !== 'infrastructure') verdict = again;
     }
-    return this.rejectAll(stack, verdict);
+    this.settleSafely(culprit.entry, () =>
+      this.book.reject(culprit.entry.mergeId, verdict.kind, verdict.detail),
+    );
+    const open = rest.filter((item) => this.isOpen(item.entry.mergeId));
+    return open.length > 0
+      ? this.stackOn(
+          open.map((item) => item.entry),
+          target,
+        )
+      : [];
+  }
+
+  /**
+   * With verifiers to spare, the candidates above a failure being confirmed
+   * are rebased onto the target without it and their prefixes verified, so
+   * their results are in the store when the failure is confirmed. Nothing is
+   * settled here: a rebase that does not apply ends the speculation.
+   */
+  private async speculate(
+    rest: readonly Stacked[],
+    target: string,
+    checks: readonly CheckSpec[],
+  ): Promise<void> {
+    const slots = this.pool.size - 1;
+    if (slots < 1 || rest.length === 0) return;
+    const speculative = await this.pool.use(async (workspace) => {
+      const stack: Stacked[] = [];
+      let onto = target;
+      for (const item of rest) {
+        const request = this.book.get(item.entry.mergeId);
+        const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
+        if (!attempt?.head_commit) break;
+        const rebased = await workspace.rebase(onto, attempt.base_commit, attempt.head_commit);
+        if (!rebased.ok) break;
+        onto = rebased.head;
+        stack.push({ entry: item.entry, commit: rebased.head });
+      }
+      return stack;
+    });
+    const lengths = checkpoints(speculative.length, false, slots, this.options.batchSize).filter(
+      (length) => this.stored((speculative[length - 1] as Stacked).commit, checks) === undefined,
+    );
+    await Promise.all(
+      lengths.map((length) => {
+        const prefix = speculative.slice(0, length);
+        return this.snapshot((prefix.at(-1) as Stacked).commit, checks, 'candidate', {
+          maker: this.makerOf(prefix),
+        });
+      }),
+    );
+  }
+
+  /** A snapshot in the store for `commit` with these checks, unless it gave no verdict (that one runs again). */
+  private stored(commit: string, checks: readonly CheckSpec[]): Snapshot | undefined {
+    const snapshot = this.options.recorder.store.health.forCommit(commit, checksKey(checks));
+    return snapshot && infrastructureFailures(snapshot).length === 0 ? snapshot : undefined;
+  }
+
+  /** Landing stopped: the stack's open requests are paused (tampering) or back in the queue (a race). */
+  private stopLanding(stack: readonly Stacked[], why: 'stopped' | 'raced'): void {
+    const open = stack.filter((item) => this.isOpen(item.entry.mergeId));
+    if (why === 'stopped')
+      return this.interruptAll(
+        open.map((item) => item.entry),
+        this.stopped ?? 'tampering',
+      );
+    this.requeue(open, `${this.options.branches.working} could not be updated`);
   }
 
   /** The unit whose merge would make the stack's top commit, with its attempt's round. */
@@ -320,38 +512,19 @@ export class MergeQueue {
     return { ...verdict, detail: `${words.join('\n')}\n\n${verdict.detail}` };
   }
 
-  /** The first half, then the rest on top of what landed. */
-  private async bisect(stack: Stacked[], target: string, failure: Snapshot | undefined): Promise<void> {
-    const half = Math.ceil(stack.length / 2);
-    const first = stack.slice(0, half);
-    await this.verifyStack(first, target, { parentFailure: failure });
-    const rest = stack.slice(half).filter((item) => this.isOpen(item.entry.mergeId));
-    if (rest.length === 0) return;
-    if (this.stopped !== undefined)
-      return this.interruptAll(
-        rest.map((item) => item.entry),
-        this.stopped,
-      );
-    const newTarget = this.workingTip() as string;
-    if (newTarget === first.at(-1)?.commit) {
-      // All of the first half landed, so the culprit is in the rest.
-      return this.verifyStack(rest, newTarget, { parentFailure: failure, inferredBad: true });
-    }
-    // Some of the first half did not land: the rest is stacked again on what did.
-    const rebuilt = await this.buildStack(
-      rest.map((item) => item.entry),
-      newTarget,
-    );
-    if (rebuilt.length > 0) await this.verifyStack(rebuilt, newTarget, { parentFailure: failure });
-  }
-
   /**
    * Moves working to the verified top (and green with it when it may follow)
    * through the guard, in one guarded ref transaction; then the attempts'
    * branches go (their merges end here). If a guard fails, someone moved a
-   * branch: the guard says who, and the stack waits for a resume.
+   * branch: the guard says who ('stopped'); a lock nobody holds that cannot
+   * be cleared is a 'raced' target. Either way the caller settles the rest.
    */
-  private async land(stack: Stacked[], target: string, snapshot: Snapshot, flaky: string[]): Promise<void> {
+  private async land(
+    stack: Stacked[],
+    target: string,
+    snapshot: Snapshot,
+    flaky: string[],
+  ): Promise<'landed' | 'stopped' | 'raced'> {
     const { repo, branches, runId, recorder, guard } = this.options;
     // The passing run, with the checks that failed first marked flaky: the record shows it, never hides it.
     if (flaky.length > 0)
@@ -365,15 +538,10 @@ export class MergeQueue {
     if (promoteGreen) moves.push({ role: 'green', to: top });
     const units = stack.map((item) => this.book.get(item.entry.mergeId).unit_id).join(', ');
     if (moves.length > 0 && !(await guard.move(moves, [], `gaffer: merge ${units}`))) {
-      if (!(await this.guardHolds()))
-        return this.interruptAll(
-          stack.map((item) => item.entry),
-          this.stopped ?? 'tampering',
-        );
+      if (!(await this.guardHolds())) return 'stopped';
       // The branches are where gaffer left them, yet the update failed: a lock a killed git left is cleared once.
       const cleared = await guard.clearStaleLocks();
-      if (cleared.length === 0 || !(await guard.move(moves, [], `gaffer: merge ${units}`)))
-        return this.requeue(stack, `${branches.working} could not be updated`);
+      if (cleared.length === 0 || !(await guard.move(moves, [], `gaffer: merge ${units}`))) return 'raced';
     }
     const promoted: EventSpec[] = [];
     if (top !== target)
@@ -414,6 +582,7 @@ export class MergeQueue {
           `gaffer: merged ${unitId}`,
         );
     }
+    return 'landed';
   }
 
   /** Green follows only a commit verified with the configured checks, passing the gate, no worse than green. */
@@ -450,20 +619,25 @@ export class MergeQueue {
     label: 'target' | 'candidate',
     options: { fresh?: boolean; maker?: { unitId: string; round: number | null } } = {},
   ): Promise<Snapshot> {
-    const { recorder, runId, workspace } = this.options;
+    const { recorder, runId } = this.options;
     if (!options.fresh) {
       const cached = recorder.store.health.forCommit(commit, checksKey(checks));
       if (cached) return cached;
     }
     this.verifications += 1;
-    const snapshot = await workspace.runChecks(commit, {
-      checks,
-      logDir: this.options.logDir,
-      logPrefix: `${label}-${commit.slice(0, 10)}-${this.verifications}`,
-      graceMs: this.options.graceMs,
-      redact: this.options.redact,
-      signal: this.options.signal,
-    });
+    const run = this.verifications;
+    const snapshot = await this.pool.use((workspace) =>
+      workspace.runChecks(commit, {
+        checks,
+        logDir: this.options.logDir,
+        logPrefix: `${label}-${commit.slice(0, 10)}-${run}`,
+        graceMs: this.options.graceMs,
+        redact: this.options.redact,
+        signal: this.options.signal,
+      }),
+    );
+    // Checks cut short by a stop say nothing about the commit: kept, they would stand for its health.
+    if (this.options.signal.aborted) return snapshot;
     const stored = label === 'target' ? 'baseline' : 'candidate';
     // What fails on it, by the unit it was first seen with (this candidate's, if it lands).
     const extra = options.maker ? { snapshot, maker: options.maker } : { snapshot };

@@ -22,10 +22,11 @@ export class QueueWorkspace {
   readonly path: string;
   private readonly workspace: IsolatedWorkspace;
 
-  constructor(source: SourceRepo, stateDir: string) {
-    this.path = path.join(stateDir, 'merge');
+  /** Slot 1 is the merge queue's own folder (`merge/`); more verifiers get `verify/<slot>/`. */
+  constructor(source: SourceRepo, stateDir: string, slot = 1) {
+    this.path = slot === 1 ? path.join(stateDir, 'merge') : path.join(stateDir, 'verify', String(slot));
     this.workspace = new IsolatedWorkspace(this.path, source, {
-      indexCopy: path.join(stateDir, 'index', 'merge.index'),
+      indexCopy: path.join(stateDir, 'index', slot === 1 ? 'merge.index' : `verify-${slot}.index`),
       writeObjects: true,
     });
   }
@@ -65,7 +66,12 @@ export class QueueWorkspace {
     return runChecks({ ...options, cwd: this.path, commit });
   }
 
-  /** Replays `base..tip` onto `onto`, leaving HEAD at the result. On failure the next use rebuilds. */
+  /**
+   * Replays `base..tip` onto `onto`, leaving HEAD at the result. The commits
+   * keep their authors' dates as committer dates, so the same commits on the
+   * same base always make the same commit: a stack built again is the one
+   * already verified. On failure the next use rebuilds.
+   */
   async rebase(onto: string, base: string, tip: string): Promise<RebaseResult> {
     // A rebase checks out what it needs itself; it only needs a git directory gaffer made.
     if (!this.workspace.isTrusted) await this.checkout(onto);
@@ -73,6 +79,7 @@ export class QueueWorkspace {
       'rebase',
       '--quiet',
       '--no-autosquash',
+      '--committer-date-is-author-date',
       '--onto',
       onto,
       base,

@@ -41,7 +41,7 @@ export async function queueHarness(
   candidates: readonly Candidate[],
   checks: readonly CheckSpec[],
   batchSize: number,
-  options: { confirmFailures?: boolean } = {},
+  options: { confirmFailures?: boolean; verifiers?: number } = {},
 ): Promise<QueueHarness> {
   const stateDir = path.join(repo, '.gaffer');
   const store = Store.open(path.join(stateDir, 'state.db'));
@@ -115,7 +115,13 @@ export async function queueHarness(
     runId,
     repo,
     branches,
-    workspace,
+    workspaces: [
+      workspace,
+      ...Array.from(
+        { length: (options.verifiers ?? 1) - 1 },
+        (_, index) => new QueueWorkspace(source, stateDir, index + 2),
+      ),
+    ],
     guard,
     checksFor: () => checks,
     greenChecks: checks,
