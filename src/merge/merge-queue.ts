@@ -272,10 +272,12 @@ export class MergeQueue {
    * snapshot too when the store has none) and judges every known result
    * against the commit it would land on: the longest passing prefix lands;
    * the first failing one is searched inside, until one candidate is left
-   * on top of what landed. That one runs once more on the same commit before
-   * it is called red (`confirmFailures`); meanwhile the candidates above it
-   * are rebased onto what landed and verified there, on speculation that it
-   * is rejected. A rebase is a function of its commits and its base (the
+   * on top of what landed (checks that gave no verdict, twice, count as a
+   * failure here: the search finds the candidate that makes them hang, and
+   * only that one goes back without a strike). That one runs once more on
+   * the same commit before it is called red (`confirmFailures`); meanwhile
+   * the candidates above it are rebased onto what landed and verified there,
+   * on speculation that it is rejected. A rebase is a function of its commits and its base (the
    * committer date is the author's), so the stack built again after the
    * rejection is the one verified, and the store's snapshots are reused. With
    * one verifier the passes are a bisection. Green moves only in `land`, to a
@@ -306,7 +308,6 @@ export class MergeQueue {
         continue;
       }
       const failure = found.failure;
-      if (failure?.verdict.kind === 'infrastructure') return this.rejectAll(stack, failure.verdict);
       if (failure?.length === 1) {
         const next = await this.confirm(stack, target, before as Snapshot, failure, checks);
         if (next === 'stopped') return;
@@ -388,7 +389,8 @@ export class MergeQueue {
   ): Promise<Stacked[] | 'stopped'> {
     const [culprit, ...rest] = stack as [Stacked, ...Stacked[]];
     let verdict = failure.verdict;
-    if (this.options.confirmFailures) {
+    // A run that gave no verdict has had its second run already.
+    if (this.options.confirmFailures && verdict.kind !== 'infrastructure') {
       const maker = this.makerOf([culprit]);
       const [rerun] = await Promise.all([
         this.snapshot(culprit.commit, checks, 'candidate', { fresh: true, maker }),

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       agent: { kind: 'scripted', env: {}, passEnv: [], autoCommit: false },
       checks: [],
       rounds: { max: 3 },
-      merge: { batchSize: 1, confirmFailures: true },
+      merge: { batchSize: 1, verifiers: 1, confirmFailures: true },
       ring: { lines: 500, bytes: 262_144 },
       stallMs: 300_000,
       retryBackoffMs: 30_000,
