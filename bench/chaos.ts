@@ -81,7 +81,9 @@ async function main(argv: string[]): Promise<number> {
       index,
       seed: random.int(1, 0x7fffffff),
       killBudget: Math.min(perMission, kills - landed),
+      // Serial, then batches of 3 with 2 verifiers (prefixes verified at once), in turn.
       batchSize: index % 2 === 1 ? 1 : 3,
+      verifiers: index % 2 === 1 ? 1 : 2,
       small,
       cli,
       dir,

@@ -24,6 +24,7 @@ export interface ChaosUnit {
 
 export interface MissionSettings {
   batchSize: number;
+  verifiers: number;
   concurrency: number;
   maxAttempts: number;
   maxRounds: number;
@@ -224,7 +225,7 @@ export function createMission(
     attemptTimeoutMs: 120_000,
     killGraceMs: 300,
     rounds: { max: settings.maxRounds },
-    merge: { batchSize: settings.batchSize },
+    merge: { batchSize: settings.batchSize, verifiers: settings.verifiers },
     checks: [{ name: 'tests', command: checkCommand(), parser: 'node-test', timeoutMs: 120_000 }],
   };
   fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);

@@ -22,6 +22,7 @@ export interface MissionOptions {
   /** Kills to land in this mission at most; then one start runs to the end. */
   killBudget: number;
   batchSize: number;
+  verifiers: number;
   small: boolean;
   cli: string;
   /** The mission's folder (created here). */
@@ -56,6 +57,7 @@ export async function runMission(options: MissionOptions): Promise<MissionReport
   const random = new Random(options.seed);
   const settings: MissionSettings = {
     batchSize: options.batchSize,
+    verifiers: options.verifiers,
     concurrency: random.int(2, 3),
     maxAttempts: random.int(2, 3),
     maxRounds: 12,
@@ -66,7 +68,7 @@ export async function runMission(options: MissionOptions): Promise<MissionReport
   const token = `chaos${randomBytes(6).toString('hex')}:0`;
   liveTokens.add(token);
   options.log(
-    `mission ${options.index}: seed ${options.seed}, ${units.length} units, batch ${settings.batchSize}, concurrency ${settings.concurrency}, maxAttempts ${settings.maxAttempts}, up to ${options.killBudget} kills, in ${options.dir}`,
+    `mission ${options.index}: seed ${options.seed}, ${units.length} units, batch ${settings.batchSize}, verifiers ${settings.verifiers}, concurrency ${settings.concurrency}, maxAttempts ${settings.maxAttempts}, up to ${options.killBudget} kills, in ${options.dir}`,
   );
   const label = `mission ${options.index} (seed ${options.seed})`;
   let outcome: RestartResult;

@@ -36,6 +36,7 @@ export function crashMission(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-crash-'));
   const files = createMission(dir, units, {
     batchSize: 1,
+    verifiers: 1,
     concurrency: options.concurrency ?? 2,
     maxAttempts: 2,
     maxRounds: 6,
