@@ -311,7 +311,7 @@ export class MergeQueue {
       if (failure?.length === 1) {
         const next = await this.confirm(stack, target, before as Snapshot, failure, checks);
         if (next === 'stopped') return;
-        stack = next;
+        ({ stack, target } = next);
         continue;
       }
       const slots = this.pool.size - (before ? 0 : 1);
@@ -378,7 +378,8 @@ export class MergeQueue {
    * The bottom candidate failed on the target: once more on the same commit
    * (`confirmFailures`), while the rest is rebased and verified without it.
    * Passing then, the failure did not reproduce: it lands, marked flaky.
-   * Returns the stack left to settle, or 'stopped' when landing stopped.
+   * Returns the stack left to settle and the commit it stands on, or
+   * 'stopped' when landing stopped.
    */
   private async confirm(
     stack: Stacked[],
@@ -386,7 +387,7 @@ export class MergeQueue {
     before: Snapshot,
     failure: Failure,
     checks: readonly CheckSpec[],
-  ): Promise<Stacked[] | 'stopped'> {
+  ): Promise<{ stack: Stacked[]; target: string } | 'stopped'> {
     const [culprit, ...rest] = stack as [Stacked, ...Stacked[]];
     let verdict = failure.verdict;
     // A run that gave no verdict has had its second run already.
@@ -408,7 +409,7 @@ export class MergeQueue {
           this.stopLanding(stack, landed);
           return 'stopped';
         }
-        return rest;
+        return { stack: rest, target: culprit.commit };
       }
       if (again.kind !== 'infrastructure') verdict = again;
     }
@@ -416,12 +417,8 @@ export class MergeQueue {
       this.book.reject(culprit.entry.mergeId, verdict.kind, verdict.detail),
     );
     const open = rest.filter((item) => this.isOpen(item.entry.mergeId));
-    return open.length > 0
-      ? this.stackOn(
-          open.map((item) => item.entry),
-          target,
-        )
-      : [];
+    const entries = open.map((item) => item.entry);
+    return { stack: entries.length > 0 ? await this.stackOn(entries, target) : [], target };
   }
 
   /**

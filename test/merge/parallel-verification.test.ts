@@ -24,6 +24,17 @@ function expectGreenVerified(): void {
   for (const commit of greens) expect(passed.has(commit)).toBe(true);
 }
 
+/** Each move of working starts where the one before ended: landings are in order, each judged on its base. */
+function expectPromotionsChained(): void {
+  const moves = (harness?.events ?? []).flatMap((event) =>
+    event.type === 'branch:promoted' && event.payload.role === 'working' ? [event.payload] : [],
+  );
+  expect(moves.length).toBeGreaterThan(0);
+  expect(moves[0]?.from).toBe(git(repo, 'rev-parse', 'main'));
+  for (const [index, move] of moves.entries()) if (index > 0) expect(move.from).toBe(moves[index - 1]?.to);
+  expect(moves.at(-1)?.to).toBe(git(repo, 'rev-parse', 'gaffer/working'));
+}
+
 /** The commits the store holds a passing snapshot of. */
 function passedCommits(): Set<string> {
   return new Set(
@@ -102,6 +113,7 @@ it('with 4 verifiers, prefixes are verified at once (never more than 4), each la
   expect(passed.has(history.at(-1) as string)).toBe(true);
   expect(filesOn(repo, 'gaffer/working')).toEqual(['base.txt', ...ids.map((id) => `${id}.txt`)]);
   expectGreenVerified();
+  expectPromotionsChained();
 });
 
 /** Fails while a counter outside the repository is below `failures`, for candidates holding files/flaky.txt. */
@@ -145,6 +157,7 @@ it('a failure that does not reproduce on its second run lands as flaky, and the 
   const subjects = git(repo, 'log', '--format=%s', 'gaffer/working').split('\n');
   expect(subjects.slice(0, 4)).toEqual(['c', 'b', 'flaky', 'a']);
   expectGreenVerified();
+  expectPromotionsChained();
 });
 
 it('a confirmed culprit is rejected and the candidates above it land as verified on speculation, without verifying them again', async () => {
@@ -181,6 +194,7 @@ it('a confirmed culprit is rejected and the candidates above it land as verified
   expect([...byCommit.values()].filter((count) => count > 1)).toHaveLength(1);
   expect(git(repo, 'ls-tree', '--name-only', 'gaffer/working', 'files/')).not.toContain('broken.txt');
   expectGreenVerified();
+  expectPromotionsChained();
 });
 
 it('checks that give no verdict in a stack are searched down to the candidate that makes them hang: only that one goes back, without a strike', async () => {
@@ -205,4 +219,5 @@ it('checks that give no verdict in a stack are searched down to the candidate th
   expect(outcomes.get('ok1')?.status).toBe('merged');
   expect(outcomes.get('ok2')?.status).toBe('merged');
   expectGreenVerified();
+  expectPromotionsChained();
 });
