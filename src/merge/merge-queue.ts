@@ -309,7 +309,7 @@ export class MergeQueue {
       }
       const failure = found.failure;
       if (failure?.length === 1) {
-        const next = await this.confirm(stack, target, before as Snapshot, failure, checks);
+        const next = await this.confirm(stack, target, before as Snapshot, failure, checks, seen);
         if (next === 'stopped') return;
         ({ stack, target } = next);
         continue;
@@ -387,6 +387,7 @@ export class MergeQueue {
     before: Snapshot,
     failure: Failure,
     checks: readonly CheckSpec[],
+    seen: Map<string, Snapshot>,
   ): Promise<{ stack: Stacked[]; target: string } | 'stopped'> {
     const [culprit, ...rest] = stack as [Stacked, ...Stacked[]];
     let verdict = failure.verdict;
@@ -404,7 +405,10 @@ export class MergeQueue {
       const again = this.judgeAgainst(before, rerun);
       if (again.kind === 'pass') {
         const flaky = failingGates(failure.snapshot);
-        const landed = await this.land([culprit], target, markFlaky(rerun, flaky), flaky);
+        const passed = markFlaky(rerun, flaky);
+        // The commit's last word is now this pass: what lands on it is judged against it, not the failure.
+        seen.set(culprit.commit, passed);
+        const landed = await this.land([culprit], target, passed, flaky);
         if (landed !== 'landed') {
           this.stopLanding(stack, landed);
           return 'stopped';

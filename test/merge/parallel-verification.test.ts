@@ -153,6 +153,10 @@ it('a failure that does not reproduce on its second run lands as flaky, and the 
     event.type === 'merge:flaky' ? [event.payload.unitId] : [],
   );
   expect(flakyUnits).toContain('flaky');
+  // Every commit holding files/flaky.txt whose failure is not reproduced runs a second time before it lands:
+  // [a, flaky] and the whole stack fail; flaky's second run passes; [a, flaky, b] passes; the whole stack
+  // (c on b) failed before, so its second run decides. Judged against flaky's passing run, not its failure.
+  expect(fs.readFileSync(flaky.counter, 'utf8')).toBe('5');
   // Landed in the queue's order, each on the one before: flaky is in working's history below b and c.
   const subjects = git(repo, 'log', '--format=%s', 'gaffer/working').split('\n');
   expect(subjects.slice(0, 4)).toEqual(['c', 'b', 'flaky', 'a']);
