@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { databasePath } from '../src/state-dir.js';
 import { Store } from '../src/store/store.js';
 import {
   BenchFailure,
@@ -87,7 +88,7 @@ function checksJson(failing: number): string {
  * new state database, with the real schema (Store.open migrates) and plain
  * inserts in one transaction. Returns the run's id.
  */
-function buildDatabase(file: string, shape: Shape): number {
+export function buildDatabase(file: string, shape: Shape): number {
   const store = Store.open(file);
   const db = store.db;
   const at = '2026-01-01T00:00:00.000Z';
@@ -239,7 +240,7 @@ function buildDatabase(file: string, shape: Shape): number {
 }
 
 /** The plain reader: every unit, attempt and merge request of the run, one printed line per row. */
-function readerScript(file: string, runId: number): string {
+export function readerScript(file: string, runId: number): string {
   const sqlite = createRequire(path.join(packageRoot(), 'package.json')).resolve('better-sqlite3');
   return `const Database = require(${JSON.stringify(sqlite)});
 const db = new Database(${JSON.stringify(file)}, { readonly: true });
@@ -279,7 +280,7 @@ export const statusScale: Benchmark = {
     try {
       const dir = makeTempDir('status-scale');
       const stateDir = path.join(dir, 'state');
-      const file = path.join(stateDir, 'gaffer.db');
+      const file = databasePath(stateDir);
       const built = performance.now();
       const runId = buildDatabase(file, shape);
       const attempts = shape.units * shape.attemptsPerUnit;
