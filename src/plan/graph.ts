@@ -94,16 +94,17 @@ export function findDependencyCycles(units: readonly GraphUnit[]): string[][] {
   const planIndex = new Map(uniqueIds(units).map((id, index) => [id, index]));
   const finished = new Set<string>();
   const cycles = new Map<string, string[]>();
+  // One path and stack for every root (each search ends with them empty): no allocation per unit.
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const pending: { id: string; next: Iterator<string> }[] = [];
+  const enter = (id: string): void => {
+    path.push(id);
+    onPath.add(id);
+    pending.push({ id, next: (dependencies.get(id) ?? NO_DEPENDENCIES).values() });
+  };
   for (const root of dependencies.keys()) {
     if (finished.has(root)) continue;
-    const path: string[] = [];
-    const onPath = new Set<string>();
-    const pending: { id: string; next: Iterator<string> }[] = [];
-    const enter = (id: string): void => {
-      path.push(id);
-      onPath.add(id);
-      pending.push({ id, next: (dependencies.get(id) ?? new Set<string>()).values() });
-    };
     enter(root);
     for (let top = pending.at(-1); top !== undefined; top = pending.at(-1)) {
       const step = top.next.next();
@@ -125,6 +126,8 @@ export function findDependencyCycles(units: readonly GraphUnit[]): string[][] {
   }
   return [...cycles.values()];
 }
+
+const NO_DEPENDENCIES: ReadonlySet<string> = new Set();
 
 /** Known dependencies per unit, deduplicated; duplicate unit ids merge their lists. */
 function dependencyMap(units: readonly GraphUnit[]): Map<string, Set<string>> {
