@@ -12,6 +12,8 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'ui-flood': async () => (await import('./ui-flood.js')).uiFlood,
   'merge-queue': async () => (await import('./merge-queue.js')).mergeQueue,
   workspace: async () => (await import('./workspace.js')).workspace,
+  'status-scale': async () => (await import('./status-scale.js')).statusScale,
+  'plan-scale': async () => (await import('./plan-scale.js')).planScale,
 };
 
 async function usage(): Promise<string> {

@@ -85,11 +85,7 @@ export interface ExtraPoint {
 /** The unit whose merge made each commit of the run's working branch, with the attempt's round. */
 function mergeMakers(store: Store, runId: number): Map<string, { unitId: string; round: number | null }> {
   const makers = new Map<string, { unitId: string; round: number | null }>();
-  for (const merge of store.merges.forRun(runId)) {
-    if (merge.status !== 'merged' || merge.merged_commit === null) continue;
-    const round = store.attempts.get(merge.attempt_id)?.round ?? null;
-    makers.set(merge.merged_commit, { unitId: merge.unit_id, round });
-  }
+  for (const { commit, unitId, round } of store.merges.makers(runId)) makers.set(commit, { unitId, round });
   return makers;
 }
 
@@ -109,7 +105,7 @@ export function workingHistory(store: Store, runId: number, extra?: ExtraPoint):
     points.push({ snapshot, unitId: maker?.unitId ?? null, round: maker?.round ?? null });
   };
   // The newest snapshots only: each holds every test name, and a day-long run takes hundreds.
-  for (const row of store.health.forRun(runId).slice(-HISTORY_SNAPSHOTS)) {
+  for (const row of store.health.recentForRun(runId, HISTORY_SNAPSHOTS)) {
     const snapshot: Snapshot = {
       commit: row.commit_sha,
       checksKey: row.checks_key,

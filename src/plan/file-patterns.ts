@@ -22,7 +22,7 @@ const GLOB_CHARACTERS = /[*?[{]/;
 export function filePatternProblem(pattern: string): string | undefined {
   if (/^([/\\]|[A-Za-z]:)/.test(pattern))
     return 'it is an absolute path; write it relative to the repository root (e.g. "src/api/")';
-  if (pattern.split(/[/\\]/).includes('..'))
+  if (pattern.includes('..') && pattern.split(/[/\\]/).includes('..'))
     return 'it contains ".."; name files inside the repository, relative to its root';
   return undefined;
 }

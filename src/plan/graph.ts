@@ -90,40 +90,72 @@ export function topologicalOrder(units: readonly GraphUnit[]): string[] {
  * itself is a cycle of one. Iterative so a long chain cannot overflow the stack.
  */
 export function findDependencyCycles(units: readonly GraphUnit[]): string[][] {
-  const dependencies = dependencyMap(units);
-  const planIndex = new Map(uniqueIds(units).map((id, index) => [id, index]));
-  const finished = new Set<string>();
+  // Units by number and a state per unit (not a Set and an iterator per unit): a plan of
+  // 10,000 units is searched without garbage.
+  const { ids, dependencies } = numberedDependencies(units);
+  const state = new Uint8Array(ids.length); // UNSEEN, ON_PATH or FINISHED
+  const path: number[] = [];
+  const nextEdge: number[] = [];
   const cycles = new Map<string, string[]>();
-  for (const root of dependencies.keys()) {
-    if (finished.has(root)) continue;
-    const path: string[] = [];
-    const onPath = new Set<string>();
-    const pending: { id: string; next: Iterator<string> }[] = [];
-    const enter = (id: string): void => {
-      path.push(id);
-      onPath.add(id);
-      pending.push({ id, next: (dependencies.get(id) ?? new Set<string>()).values() });
-    };
-    enter(root);
-    for (let top = pending.at(-1); top !== undefined; top = pending.at(-1)) {
-      const step = top.next.next();
-      if (step.done === true) {
-        pending.pop();
+  for (let root = 0; root < ids.length; root += 1) {
+    if (state[root] === FINISHED) continue;
+    path.push(root);
+    nextEdge.push(0);
+    state[root] = ON_PATH;
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const id = path[top] as number;
+      const edges = dependencies[id] as number[];
+      const at = nextEdge[top] as number;
+      if (at === edges.length) {
         path.pop();
-        onPath.delete(top.id);
-        finished.add(top.id);
+        nextEdge.pop();
+        state[id] = FINISHED;
         continue;
       }
-      const dependency = step.value;
-      if (onPath.has(dependency)) {
-        const cycle = rotateToFirst(path.slice(path.indexOf(dependency)), planIndex);
+      nextEdge[top] = at + 1;
+      const dependency = edges[at] as number;
+      if (state[dependency] === ON_PATH) {
+        const cycle = rotateToFirst(path.slice(path.indexOf(dependency))).map(
+          (member) => ids[member] as string,
+        );
         cycles.set(cycle.join('\u0000'), cycle);
-      } else if (!finished.has(dependency)) {
-        enter(dependency);
+      } else if (state[dependency] === UNSEEN) {
+        path.push(dependency);
+        nextEdge.push(0);
+        state[dependency] = ON_PATH;
       }
     }
   }
   return [...cycles.values()];
+}
+
+const UNSEEN = 0;
+const ON_PATH = 1;
+const FINISHED = 2;
+
+/**
+ * Unit ids numbered in plan order (a repeated id keeps its first number) and,
+ * per number, its known dependencies by number, each once, in the order first named.
+ */
+function numberedDependencies(units: readonly GraphUnit[]): { ids: string[]; dependencies: number[][] } {
+  const numberOf = new Map<string, number>();
+  const ids: string[] = [];
+  const dependencies: number[][] = [];
+  for (const unit of units) {
+    if (numberOf.has(unit.id)) continue;
+    numberOf.set(unit.id, ids.length);
+    ids.push(unit.id);
+    dependencies.push([]);
+  }
+  for (const unit of units) {
+    const edges = dependencies[numberOf.get(unit.id) as number] as number[];
+    for (const dependency of unit.depends_on) {
+      const number = numberOf.get(dependency);
+      if (number !== undefined && !edges.includes(number)) edges.push(number);
+    }
+  }
+  return { ids, dependencies };
 }
 
 /** Known dependencies per unit, deduplicated; duplicate unit ids merge their lists. */
@@ -142,10 +174,11 @@ function uniqueIds(units: readonly GraphUnit[]): string[] {
   return [...new Set(units.map((unit) => unit.id))];
 }
 
-function rotateToFirst(cycle: string[], planIndex: Map<string, number>): string[] {
+/** The cycle started at its member first in the plan (the lowest number). */
+function rotateToFirst(cycle: number[]): number[] {
   let start = 0;
-  cycle.forEach((id, index) => {
-    if ((planIndex.get(id) ?? 0) < (planIndex.get(cycle[start] ?? '') ?? 0)) start = index;
+  cycle.forEach((member, index) => {
+    if (member < (cycle[start] as number)) start = index;
   });
   return [...cycle.slice(start), ...cycle.slice(0, start)];
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describeJsonSyntaxError, formatZodIssues, readableIssueMessages } from '../config/format-issues.js';
 import { readRegularFile } from '../config/load.js';
 import { PlanError, errorMessage } from '../errors.js';
+import { plainPlanShape } from './plain-shape.js';
 import { PlanSchema, type Plan } from './schema.js';
 import { validatePlan } from './validate.js';
 
@@ -35,6 +36,8 @@ export function parsePlan(value: unknown, source: string): Plan {
 }
 
 function parsePlanShape(value: unknown, source: string): Plan {
+  const plain = plainPlanShape(value);
+  if (plain !== undefined) return plain;
   const result = PlanSchema.safeParse(value, { error: readableIssueMessages });
   if (!result.success) {
     throw new PlanError(`plan ${formatZodIssues(result.error, source)}`, { cause: result.error });

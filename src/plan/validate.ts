@@ -64,7 +64,20 @@ export function toValidUnitId(raw: string): string {
   return id === '' ? 'unit' : id;
 }
 
+/** True when unitIdProblem has nothing to say: the check every id of a plan takes, without allocating. */
+function isUsableUnitId(id: string): boolean {
+  return (
+    id.length <= MAX_UNIT_ID_LENGTH &&
+    UNIT_ID_PATTERN.test(id) &&
+    !id.includes('..') &&
+    !id.endsWith('.') &&
+    !id.endsWith('.lock')
+  );
+}
+
 function unitIdProblems(units: readonly Unit[]): string[] {
+  // Most plans have no bad id: the suggestions' bookkeeping is built only for one that has.
+  if (units.every((unit) => isUsableUnitId(unit.id))) return [];
   const taken = new Set(units.map((unit) => unit.id));
   const problems: string[] = [];
   units.forEach((unit, index) => {
@@ -81,10 +94,16 @@ function unitIdProblems(units: readonly Unit[]): string[] {
 }
 
 function duplicateIdProblems(units: readonly Unit[]): string[] {
-  const positions = new Map<string, number[]>();
-  units.forEach((unit, index) => positions.set(unit.id, [...(positions.get(unit.id) ?? []), index]));
-  return [...positions]
-    .filter(([, indexes]) => indexes.length > 1)
+  // The first position of each id; a list of positions only for the ids that repeat.
+  const first = new Map<string, number>();
+  const repeated = new Map<string, number[]>();
+  units.forEach((unit, index) => {
+    const seen = first.get(unit.id);
+    if (seen === undefined) first.set(unit.id, index);
+    else repeated.set(unit.id, [...(repeated.get(unit.id) ?? [seen]), index]);
+  });
+  return [...repeated]
+    .sort(([, a], [, b]) => (a[0] ?? 0) - (b[0] ?? 0))
     .map(
       ([id, indexes]) =>
         `duplicate unit id "${id}" (${indexes.map((index) => `units.${index}`).join(', ')}); ` +
@@ -96,7 +115,9 @@ function dependencyProblems(units: readonly Unit[]): string[] {
   const ids = new Set(units.map((unit) => unit.id));
   const problems: string[] = [];
   for (const unit of units) {
-    for (const dependency of new Set(unit.depends_on)) {
+    unit.depends_on.forEach((dependency, index) => {
+      // Each name once, at its first mention (a Set per unit was most of this check's time).
+      if (unit.depends_on.indexOf(dependency) < index) return;
       if (dependency === unit.id) {
         problems.push(`unit ${unit.id} depends on itself; remove "${dependency}" from its depends_on`);
       } else if (!ids.has(dependency)) {
@@ -107,7 +128,7 @@ function dependencyProblems(units: readonly Unit[]): string[] {
             `add a unit with that id or remove it from ${unit.id}'s depends_on`,
         );
       }
-    }
+    });
   }
   return problems;
 }
@@ -124,14 +145,17 @@ function cycleProblems(units: readonly Unit[]): string[] {
 }
 
 function fileHintProblems(units: readonly Unit[]): string[] {
-  return units.flatMap((unit) =>
-    (unit.files ?? []).flatMap((hint, index) => {
+  const problems: string[] = [];
+  for (const unit of units) {
+    unit.files?.forEach((hint, index) => {
       const problem = filePatternProblem(hint);
-      return problem === undefined
-        ? []
-        : [`unit ${unit.id} files.${index} ${JSON.stringify(hint)} cannot be a file hint: ${problem}`];
-    }),
-  );
+      if (problem !== undefined)
+        problems.push(
+          `unit ${unit.id} files.${index} ${JSON.stringify(hint)} cannot be a file hint: ${problem}`,
+        );
+    });
+  }
+  return problems;
 }
 
 function freeId(candidate: string, taken: ReadonlySet<string>): string {

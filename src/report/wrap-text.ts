@@ -21,6 +21,7 @@ const MIN_TEXT_CELLS = 20;
  * Control sequences are stripped on the way, so agents' text is safe here.
  */
 export function wrapHanging(prefix: string, text: string, width: number, hangCells?: number): string[] {
+  if (fitsPlain(prefix, text, width)) return [`${prefix}${text}`.trimEnd()];
   const hang = ' '.repeat(Math.max(0, Math.min(hangCells ?? textCells(prefix), width - MIN_TEXT_CELLS)));
   const paragraphs = toTerminalText(text, { multiline: true }).replace(/\t/g, ' ').split('\n');
   const lines: string[] = [];
@@ -56,6 +57,19 @@ export function wrapHanging(prefix: string, text: string, width: number, hangCel
   });
   lines.push(current.trimEnd());
   return lines;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Words of printable ASCII, one space between them: what the general path would leave as it is. */
+const PLAIN_WORDS = /^(?:[\x21-\x7e]+(?: [\x21-\x7e]+)*)?$/;
+
+/**
+ * The common case, a short plain line, answered without splitting it into
+ * words (gaffer status wraps a line per attempt: 30,000 on a big run): the
+ * general path gives the same one line.
+ */
+function fitsPlain(prefix: string, text: string, width: number): boolean {
+  return prefix.length + text.length <= width && PRINTABLE_ASCII.test(prefix) && PLAIN_WORDS.test(text);
 }
 
 /** `word` in pieces: the first fits `first` cells, the rest `rest` cells each. */

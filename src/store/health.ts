@@ -81,6 +81,13 @@ export class HealthTable {
     return row && toStoredSnapshot(row);
   }
 
+  /** The run's newest `limit` snapshots, oldest first (a long run takes thousands, each holding every test name). */
+  recentForRun(runId: number, limit: number): SnapshotRow[] {
+    return this.prepare(
+      'SELECT * FROM (SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+    ).all(runId, limit) as SnapshotRow[];
+  }
+
   forRun(runId: number): SnapshotRow[] {
     return this.prepare('SELECT * FROM health_snapshots WHERE run_id = ? ORDER BY id').all(
       runId,

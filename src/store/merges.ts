@@ -20,6 +20,12 @@ export interface MergeRow {
   updated_at: string;
 }
 
+/** What `gaffer status` shows of a merge request. */
+export type MergeSummary = Pick<
+  MergeRow,
+  'id' | 'unit_id' | 'attempt_id' | 'status' | 'reject_class' | 'detail' | 'candidate' | 'merged_commit'
+>;
+
 /** What may change of a request besides its status. */
 export type MergeChanges = Partial<
   Pick<MergeRow, 'reject_class' | 'detail' | 'target_before' | 'candidate' | 'merged_commit'>
@@ -92,6 +98,23 @@ export class MergesTable {
 
   forRun(runId: number): MergeRow[] {
     return this.prepare('SELECT * FROM merge_requests WHERE run_id = ? ORDER BY id').all(runId) as MergeRow[];
+  }
+
+  /** The run's requests as status shows them, oldest first. */
+  summariesForRun(runId: number): MergeSummary[] {
+    return this.prepare(
+      `SELECT id, unit_id, attempt_id, status, reject_class, detail, candidate, merged_commit
+         FROM merge_requests WHERE run_id = ? ORDER BY id`,
+    ).all(runId) as MergeSummary[];
+  }
+
+  /** Each merged commit of the run, the unit whose merge made it and its attempt's round, oldest first: one query. */
+  makers(runId: number): { commit: string; unitId: string; round: number | null }[] {
+    return this.prepare(
+      `SELECT m.merged_commit AS "commit", m.unit_id AS unitId, a.round AS round
+         FROM merge_requests m LEFT JOIN attempts a ON a.id = m.attempt_id
+        WHERE m.run_id = ? AND m.status = 'merged' AND m.merged_commit IS NOT NULL ORDER BY m.id`,
+    ).all(runId) as { commit: string; unitId: string; round: number | null }[];
   }
 
   /** Requests not yet merged or rejected, oldest first: the queue to resume after a restart. */

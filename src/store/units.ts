@@ -23,6 +23,12 @@ export interface UnitRow {
   updated_at: string;
 }
 
+/** What `gaffer status` shows of a unit: its prompt and spec (most of the row) stay unread. */
+export type UnitSummary = Pick<
+  UnitRow,
+  'id' | 'title' | 'status' | 'reason' | 'strikes' | 'origin' | 'discovered_from'
+>;
+
 /** What may change of a unit besides its status. */
 export type UnitChanges = Partial<
   Pick<UnitRow, 'strikes' | 'attempts' | 'last_round' | 'feedback' | 'reason'>
@@ -76,6 +82,13 @@ export class UnitsTable {
 
   all(runId: number): UnitRow[] {
     return this.prepare('SELECT * FROM units WHERE run_id = ? ORDER BY rowid').all(runId) as UnitRow[];
+  }
+
+  /** Every unit of the run as status shows it, in plan order (the columns named: a wide row costs per column). */
+  summaries(runId: number): UnitSummary[] {
+    return this.prepare(
+      'SELECT id, title, status, reason, strikes, origin, discovered_from FROM units WHERE run_id = ? ORDER BY rowid',
+    ).all(runId) as UnitSummary[];
   }
 
   /** Replaces a unit's dependency edges (a live edit of a unit that has not started). */

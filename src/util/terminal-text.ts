@@ -62,13 +62,37 @@ export function terminalSafe<T>(value: T): T {
   return clean(value) as T;
 }
 
+const MULTILINE: TerminalTextOptions = { multiline: true };
+
+/**
+ * Loops rather than Object.fromEntries(Object.entries(...).map(...)): a status
+ * report of 30,000 attempts is copied here, and the entry arrays were most of
+ * its garbage.
+ */
 function clean(value: unknown): unknown {
-  if (typeof value === 'string') return toTerminalText(value, { multiline: true });
-  if (Array.isArray(value)) return value.map(clean);
+  if (typeof value === 'string') return toTerminalText(value, MULTILINE);
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array<unknown>(value.length);
+    for (let index = 0; index < value.length; index += 1) copy[index] = clean(value[index]);
+    return copy;
+  }
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, field]) => [toTerminalText(key), clean(field)]),
-    );
+    const record = value as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(record)) {
+      const field = clean(record[key]);
+      const safeKey = toTerminalText(key);
+      // A key named "__proto__" stays a field, as with Object.fromEntries.
+      if (safeKey === '__proto__')
+        Object.defineProperty(copy, safeKey, {
+          value: field,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else copy[safeKey] = field;
+    }
+    return copy;
   }
   return value;
 }

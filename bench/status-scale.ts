@@ -1,0 +1,353 @@
+/**
+ * status-scale: `gaffer status` on a big state database. One run of 10,000
+ * units and 30,000 attempts (with merge requests, branch tips, events and
+ * health snapshots in the proportions a long mission leaves, and an earlier
+ * smaller run beside it) is written in one transaction, untimed. Then, side by
+ * side in one run, each a fresh process:
+ *
+ *   status     `node dist/src/cli.js status --state <dir>` (text), and with --json
+ *   read       a plain node script: better-sqlite3 opens the same file and prints
+ *              one line per unit, attempt and merge request of the run: the floor
+ *              of reading the data status shows
+ *   node       `node -e 0`: process start-up alone
+ *
+ * Both sides are checked: status names every unit (and the last attempt's
+ * reason), the read script counts every row. Times are medians.
+ */
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { databasePath } from '../src/state-dir.js';
+import { Store } from '../src/store/store.js';
+import {
+  BenchFailure,
+  checkFlags,
+  cleanup,
+  gafferCli,
+  intFlag,
+  makeTempDir,
+  median,
+  packageRoot,
+  tailOf,
+  timedRun,
+  type Benchmark,
+} from './lib.js';
+
+interface Shape {
+  units: number;
+  attemptsPerUnit: number;
+}
+
+/** The status the benchmark expects of the last unit's last attempt: proof the CLI read everything. */
+const LAST_REASON = (units: number): string => `scale-reason-${units - 1}-end`;
+
+function unitId(index: number): string {
+  return `unit-${String(index).padStart(5, '0')}`;
+}
+
+/** A snapshot's checks as the health runner stores them: a test runner with named failures and a linter. */
+function checksJson(failing: number): string {
+  return JSON.stringify([
+    {
+      name: 'test',
+      passed: failing === 0,
+      gate: true,
+      exitCode: failing === 0 ? 0 : 1,
+      outcome: 'exited',
+      durationMs: 4200,
+      tail: Array.from({ length: 10 }, (_, index) => `test output line ${index}`),
+      logPath: '/tmp/checks/test.log',
+      parsed: {
+        parser: 'vitest',
+        recognized: true,
+        counts: { passed: 900 - failing, failed: failing, errors: 0, warnings: 0, skipped: 3 },
+        failing: Array.from({ length: failing }, (_, index) => `suite > case ${index}`),
+      },
+    },
+    {
+      name: 'lint',
+      passed: true,
+      gate: true,
+      exitCode: 0,
+      outcome: 'exited',
+      durationMs: 1800,
+      tail: [],
+      logPath: '/tmp/checks/lint.log',
+      parsed: {
+        parser: 'eslint',
+        recognized: true,
+        counts: { passed: 0, failed: 0, errors: 0, warnings: 2, skipped: 0 },
+        failing: [],
+      },
+    },
+  ]);
+}
+
+/**
+ * Writes one run of `shape` (after an earlier run a tenth its size) into a
+ * new state database, with the real schema (Store.open migrates) and plain
+ * inserts in one transaction. Returns the run's id.
+ */
+export function buildDatabase(file: string, shape: Shape): number {
+  const store = Store.open(file);
+  const db = store.db;
+  const at = '2026-01-01T00:00:00.000Z';
+  const insert = {
+    run: db.prepare(
+      `INSERT INTO runs (plan_name, plan_hash, repo, config_json, status, reason, max_rounds, started_at, ended_at)
+         VALUES (?, 'hash', '/repo', ?, 'completed', 'every unit finished', 10, ?, ?)`,
+    ),
+    round: db.prepare('INSERT INTO rounds (run_id, number, started_at, ended_at) VALUES (?, ?, ?, ?)'),
+    unit: db.prepare(
+      `INSERT INTO units (run_id, id, title, prompt, status, strikes, attempts, last_round, reason, spec_json, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    dep: db.prepare('INSERT INTO unit_deps (run_id, unit_id, depends_on) VALUES (?, ?, ?)'),
+    attempt: db.prepare(
+      `INSERT INTO attempts (run_id, unit_id, number, round, branch, worktree, base_commit, head_commit, log_path,
+         outcome, exit_code, handoff, commits, reason, started_at, ended_at, input_tokens, output_tokens, cost_usd)
+         VALUES (?, ?, ?, ?, ?, '/slots/1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    merge: db.prepare(
+      `INSERT INTO merge_requests (run_id, unit_id, attempt_id, branch, status, reject_class, detail, target_before,
+         candidate, merged_commit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    tip: db.prepare(
+      `INSERT INTO branch_tips (run_id, branch, role, sha, state, reason, at) VALUES (?, ?, ?, ?, 'written', ?, ?)`,
+    ),
+    snapshot: db.prepare(
+      `INSERT INTO health_snapshots (run_id, round, commit_sha, checks_key, label, passed, checks_json, taken_at)
+         VALUES (?, ?, ?, 'checks-v1', ?, ?, ?, ?)`,
+    ),
+    event: db.prepare('INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)'),
+  };
+  const sha = (n: number): string => n.toString(16).padStart(40, '0');
+  const config = JSON.stringify({ branches: { working: 'gaffer/working', green: 'gaffer/green' } });
+  let commit = 1;
+  const writeRun = (units: number, reasonOf: (unit: number, attempt: number) => string): number => {
+    const runId = Number(insert.run.run('scale', config, at, at).lastInsertRowid);
+    for (let round = 1; round <= 10; round += 1) insert.round.run(runId, round, at, at);
+    const passing = checksJson(0);
+    const failing = checksJson(12);
+    insert.snapshot.run(runId, null, sha(commit), 'baseline', 1, passing, at);
+    for (let index = 0; index < units; index += 1) {
+      const id = unitId(index);
+      const round = 1 + Math.floor((index * 10) / units);
+      const prompt = `Implement part ${index} of the module; keep the tests green. `.repeat(4);
+      insert.unit.run(
+        runId,
+        id,
+        `Part ${index}`,
+        prompt,
+        'done',
+        2,
+        shape.attemptsPerUnit,
+        round,
+        '',
+        '{}',
+        at,
+      );
+      for (let back = 1; back <= 2 && index - back * 7 >= 0; back += 1)
+        insert.dep.run(runId, id, unitId(index - back * 7));
+      for (let number = 1; number <= shape.attemptsPerUnit; number += 1) {
+        const last = number === shape.attemptsPerUnit;
+        const attemptId = Number(
+          insert.attempt.run(
+            runId,
+            id,
+            number,
+            round,
+            `gaffer/run-${runId}/${id}/attempt-${number}`,
+            sha(commit),
+            sha(commit + 1),
+            `/state/logs/${id}-${number}.log`,
+            'succeeded',
+            0,
+            'valid',
+            1,
+            reasonOf(index, number),
+            at,
+            at,
+            12000,
+            3400,
+            0.05,
+          ).lastInsertRowid,
+        );
+        // Each attempt's work reached the queue: the earlier ones were rejected (red), the last merged.
+        commit += 2;
+        insert.merge.run(
+          runId,
+          id,
+          attemptId,
+          `gaffer/run-${runId}/${id}/attempt-${number}`,
+          last ? 'merged' : 'rejected',
+          last ? null : 'red',
+          last ? '' : 'check "test" (exit 1): 3 tests failed\n\nthis change breaks test: suite > case 1',
+          sha(commit - 1),
+          sha(commit),
+          last ? sha(commit) : null,
+          at,
+          at,
+        );
+        for (const type of [
+          'unit:started',
+          'attempt:started',
+          'attempt:ended',
+          'merge:queued',
+          'merge:verified',
+        ])
+          insert.event.run(runId, at, type, JSON.stringify({ runId, unitId: id, attempt: number }));
+        if (last) {
+          insert.tip.run(runId, 'gaffer/working', 'working', sha(commit), `merged ${id}`, at);
+          // A snapshot of the working branch every 5 merges (targets and round ends), a candidate's for each.
+          insert.snapshot.run(runId, round, sha(commit), 'candidate', 1, passing, at);
+          if (index % 5 === 0)
+            insert.snapshot.run(
+              runId,
+              round,
+              sha(commit),
+              index % 10 === 0 ? 'round' : 'baseline',
+              1,
+              passing,
+              at,
+            );
+          if (index % 50 === 0) {
+            insert.tip.run(runId, 'gaffer/green', 'green', sha(commit), 'promoted', at);
+            insert.event.run(
+              runId,
+              at,
+              'branch:promoted',
+              JSON.stringify({ runId, role: 'green', branch: 'gaffer/green', commit: sha(commit) }),
+            );
+          }
+        }
+      }
+    }
+    // The working branch ends failing some tests, so status attributes them to a unit's merge.
+    insert.snapshot.run(runId, 10, sha(commit), 'round', 0, failing, at);
+    return runId;
+  };
+  const runId = store.transaction(() => {
+    writeRun(Math.max(1, Math.floor(shape.units / 10)), () => 'an earlier run');
+    return writeRun(shape.units, (unit, attempt) =>
+      unit === shape.units - 1 && attempt === shape.attemptsPerUnit
+        ? LAST_REASON(shape.units)
+        : `attempt ${attempt}`,
+    );
+  });
+  store.close();
+  return runId;
+}
+
+/** The plain reader: every unit, attempt and merge request of the run, one printed line per row. */
+export function readerScript(file: string, runId: number): string {
+  const sqlite = createRequire(path.join(packageRoot(), 'package.json')).resolve('better-sqlite3');
+  return `const Database = require(${JSON.stringify(sqlite)});
+const db = new Database(${JSON.stringify(file)}, { readonly: true });
+const lines = [];
+for (const table of ['units', 'attempts', 'merge_requests']) {
+  const rows = db.prepare('SELECT * FROM ' + table + ' WHERE run_id = ?').all(${runId});
+  for (const row of rows) lines.push(table + ' ' + row.id + ' ' + (row.status ?? row.outcome) + ' ' + (row.reason ?? row.detail));
+  lines.push('count ' + table + ' ' + rows.length);
+}
+process.stdout.write(lines.join('\\n') + '\\n');
+`;
+}
+
+function countsOf(stdoutPath: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const match of fs.readFileSync(stdoutPath, 'utf8').matchAll(/^count (\w+) (\d+)$/gm))
+    counts.set(match[1] ?? '', Number(match[2]));
+  return counts;
+}
+
+export const statusScale: Benchmark = {
+  name: 'status-scale',
+  summary: '`gaffer status` on 10,000 units / 30,000 attempts against a plain read of the same rows',
+  flags: [
+    '--units N (default 10000)',
+    '--attempts N per unit (default 3)',
+    '--repeat N runs per side (default 5)',
+  ],
+  async run(argv) {
+    checkFlags(argv, { units: 'int', attempts: 'int', repeat: 'int' });
+    const shape: Shape = {
+      units: intFlag(argv, 'units', 10_000),
+      attemptsPerUnit: intFlag(argv, 'attempts', 3),
+    };
+    const repeat = intFlag(argv, 'repeat', 5);
+    const cli = gafferCli();
+    try {
+      const dir = makeTempDir('status-scale');
+      const stateDir = path.join(dir, 'state');
+      const file = databasePath(stateDir);
+      const built = performance.now();
+      const runId = buildDatabase(file, shape);
+      const attempts = shape.units * shape.attemptsPerUnit;
+      console.log(
+        `status-scale: run #${runId} with ${shape.units} units and ${attempts} attempts written in ${((performance.now() - built) / 1000).toFixed(1)} s (not timed); ${(fs.statSync(file).size / 1e6).toFixed(0)} MB`,
+      );
+      const script = path.join(dir, 'read.cjs');
+      fs.writeFileSync(script, readerScript(file, runId));
+      const sides = {
+        status: [process.execPath, [cli, 'status', '--state', stateDir]],
+        json: [process.execPath, [cli, 'status', '--state', stateDir, '--json']],
+        read: [process.execPath, [script]],
+        node: [process.execPath, ['-e', '0']],
+      } as const;
+      const times: Record<keyof typeof sides, number[]> = { status: [], json: [], read: [], node: [] };
+      for (let round = 0; round < repeat; round += 1) {
+        for (const side of Object.keys(sides) as (keyof typeof sides)[]) {
+          const [command, args] = sides[side];
+          const run = await timedRun(command, [...args], {
+            cwd: dir,
+            outDir: dir,
+            label: `${side}-${round}`,
+            timeoutMs: 120_000,
+            env: { ...process.env, COLUMNS: '120' },
+          });
+          if (run.exitCode !== 0)
+            throw new BenchFailure(`${side} exited ${run.exitCode ?? run.signal}: ${tailOf(run.stderrPath)}`);
+          verify(side, run.stdoutPath, shape);
+          times[side].push(run.seconds);
+        }
+      }
+      const status = median(times.status);
+      const read = median(times.read);
+      for (const side of Object.keys(times) as (keyof typeof times)[])
+        console.log(
+          `  ${side.padEnd(7)} median ${median(times[side]).toFixed(3)} s over ${repeat} (${times[side].map((s) => s.toFixed(3)).join(', ')})`,
+        );
+      console.log(
+        `RESULT status_10k_s=${status.toFixed(3)} status_json_s=${median(times.json).toFixed(3)} status_baseline_s=${read.toFixed(3)} node_startup_s=${median(times.node).toFixed(3)} status_ratio=${(status / read).toFixed(2)}`,
+      );
+      return 0;
+    } finally {
+      await cleanup();
+    }
+  },
+};
+
+/** Each side did the whole work: status shows every unit and the last attempt's reason; the reader counted every row. */
+function verify(side: string, stdoutPath: string, shape: Shape): void {
+  if (side === 'node') return;
+  if (side === 'read') {
+    const counts = countsOf(stdoutPath);
+    const attempts = shape.units * shape.attemptsPerUnit;
+    if (
+      counts.get('units') !== shape.units ||
+      counts.get('attempts') !== attempts ||
+      counts.get('merge_requests') !== attempts
+    )
+      throw new BenchFailure(
+        `the plain reader read ${JSON.stringify([...counts])}, not ${shape.units} units and ${attempts} attempts`,
+      );
+    return;
+  }
+  const text = fs.readFileSync(stdoutPath, 'utf8');
+  const last = unitId(shape.units - 1);
+  if (!text.includes(LAST_REASON(shape.units)) || !text.includes(last) || !text.includes(unitId(0)))
+    throw new BenchFailure(
+      `gaffer status (${side}) did not show every unit: ${last} or its last attempt is missing`,
+    );
+}
