@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'ui-flood': async () => (await import('./ui-flood.js')).uiFlood,
   'merge-queue': async () => (await import('./merge-queue.js')).mergeQueue,
   workspace: async () => (await import('./workspace.js')).workspace,
+  'mission-scale': async () => (await import('./mission-scale.js')).missionScale,
 };
 
 async function usage(): Promise<string> {
