@@ -75,6 +75,11 @@ export class UnitLedger {
     return this.dependencies.get(id) ?? [];
   }
 
+  /** Whether any unit of the run depends on `id`. */
+  hasDependents(id: string): boolean {
+    return (this.dependents.get(id)?.length ?? 0) > 0;
+  }
+
   /**
    * Moves a unit, writing `changes` and anything in `write` in the same
    * transaction, and publishes `unit:state` after `before` and before `after`.

@@ -80,6 +80,7 @@ export class WaveScheduler {
       repo: options.repo,
       hintsOf: (unitId) => this.options.units.get(unitId)?.files,
       dependenciesOf: (unitId) => options.ledger.dependenciesOf(unitId),
+      hasDependents: (unitId) => options.ledger.hasDependents(unitId),
     });
     this.budget = new BudgetGate(options.budget, options.recorder, options.ledger, options.runId);
     options.signal.addEventListener('abort', () => {
