@@ -171,7 +171,7 @@ export class WaveScheduler {
   /** Units whose files a ready unit must not touch at the same time: running, starting, or with a merge in flight. */
   private occupiedUnits(): string[] {
     const merging = this.options.ledger
-      .all()
+      .schedulingView()
       .filter((unit) => unit.status === 'merging')
       .map((unit) => unit.id);
     return [...new Set([...this.live.keys(), ...this.starting, ...merging])];
@@ -180,7 +180,7 @@ export class WaveScheduler {
   /** Pending units whose dependencies are all done and that have not had their attempt this round. */
   private readyUnits(round: number): string[] {
     const { ledger } = this.options;
-    const all = ledger.all();
+    const all = ledger.schedulingView();
     const status = new Map(all.map((unit) => [unit.id, unit.status]));
     // A fixup not yet landed goes first: new work would be judged against a red working branch.
     const fixupFirst = all.some(

@@ -23,6 +23,9 @@ export interface UnitRow {
   updated_at: string;
 }
 
+/** The columns the scheduler decides with. */
+export type UnitSchedulingRow = Pick<UnitRow, 'id' | 'status' | 'origin' | 'attempts' | 'last_round'>;
+
 /** What may change of a unit besides its status. */
 export type UnitChanges = Partial<
   Pick<UnitRow, 'strikes' | 'attempts' | 'last_round' | 'feedback' | 'reason'>
@@ -76,6 +79,17 @@ export class UnitsTable {
 
   all(runId: number): UnitRow[] {
     return this.prepare('SELECT * FROM units WHERE run_id = ? ORDER BY rowid').all(runId) as UnitRow[];
+  }
+
+  /**
+   * What the scheduler looks at on every pass, in the order of `all`: no
+   * prompts or specs, so a pass over a 1,000-unit run reads a few short
+   * columns instead of every unit's texts.
+   */
+  schedulingView(runId: number): UnitSchedulingRow[] {
+    return this.prepare(
+      'SELECT id, status, origin, attempts, last_round FROM units WHERE run_id = ? ORDER BY rowid',
+    ).all(runId) as UnitSchedulingRow[];
   }
 
   /** Replaces a unit's dependency edges (a live edit of a unit that has not started). */
