@@ -238,7 +238,9 @@ async function run(argv: string[]): Promise<number> {
         gaffer = await runGaffer(units, `gaffer-${r}`);
       }
       samples.push({ gaffer, baseline });
-      console.log(`  run ${r}: ${describe('gaffer', gaffer)}; ${describe('baseline', baseline)}; both verified`);
+      console.log(
+        `  run ${r}: ${describe('gaffer', gaffer)}; ${describe('baseline', baseline)}; both verified`,
+      );
     }
   } finally {
     if (keep) for (const dir of keepTempDirs()) console.log(`  kept ${dir}`);
