@@ -280,7 +280,7 @@ export class WaveScheduler {
         ],
       ],
     });
-    writeLogHeader(
+    await writeLogHeader(
       logPath,
       `gaffer: attempt ${attempt} of ${unitId} starts ${next.startMode}: ${next.startReason}`,
     );
@@ -544,11 +544,15 @@ export class WaveScheduler {
   }
 }
 
-/** The attempt log's first line says how it started; the agent's output is appended after it. */
-function writeLogHeader(logPath: string, line: string): void {
+/**
+ * The attempt log's first line says how it started; the agent's output is
+ * appended after it. Asynchronous: a synchronous create and write on a busy
+ * disk held the supervisor's event loop for ms at every attempt's start.
+ */
+async function writeLogHeader(logPath: string, line: string): Promise<void> {
   try {
-    fs.mkdirSync(path.dirname(logPath), { recursive: true });
-    fs.appendFileSync(logPath, `${redact(line)}\n`);
+    await fs.promises.mkdir(path.dirname(logPath), { recursive: true });
+    await fs.promises.appendFile(logPath, `${redact(line)}\n`);
   } catch {
     // The log sink reports an unwritable log folder itself when the attempt opens it.
   }
