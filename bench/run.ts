@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   workspace: async () => (await import('./workspace.js')).workspace,
   'status-scale': async () => (await import('./status-scale.js')).statusScale,
   'plan-scale': async () => (await import('./plan-scale.js')).planScale,
+  'mission-scale': async () => (await import('./mission-scale.js')).missionScale,
 };
 
 async function usage(): Promise<string> {

@@ -126,6 +126,12 @@ export interface OverlapGuardOptions {
   /** The unit's plan hints, read from the live plan each time (units may change while the run goes on). */
   hintsOf: (unitId: string) => readonly string[] | undefined;
   dependenciesOf: (unitId: string) => readonly string[];
+  /**
+   * Whether some unit depends on `unitId`: only such a unit's merge is ever
+   * part of a footprint, so only its changed files are read (a git process
+   * each). Absent: every merge's are.
+   */
+  hasDependents?: (unitId: string) => boolean;
 }
 
 /**
@@ -175,21 +181,37 @@ export class OverlapGuard {
 
   /** What the unit is expected to touch now. */
   footprint(unitId: string): Footprint {
-    const { recorder, runId } = this.options;
+    return this.footprintFrom(unitId, this.mergesByUnit());
+  }
+
+  /**
+   * The run's merge requests by unit, oldest first: read once per pass of the
+   * launch loop, so a pass costs one query however many units it looks at
+   * (a query per footprint made a 1,000-unit mission quadratic).
+   */
+  private mergesByUnit(): ReadonlyMap<string, readonly MergeRow[]> {
+    const byUnit = new Map<string, MergeRow[]>();
+    for (const merge of this.options.recorder.store.merges.forRun(this.options.runId)) {
+      const list = byUnit.get(merge.unit_id);
+      if (list) list.push(merge);
+      else byUnit.set(merge.unit_id, [merge]);
+    }
+    return byUnit;
+  }
+
+  private footprintFrom(unitId: string, merges: ReadonlyMap<string, readonly MergeRow[]>): Footprint {
+    const { recorder } = this.options;
     const paths: ExpectedPath[] = (this.options.hintsOf(unitId) ?? []).map((hint) => ({
       pattern: normalizeFilePattern(hint),
       from: { kind: 'hint' },
     }));
-    const merges = recorder.store.merges.forRun(runId);
     for (const dependency of this.options.dependenciesOf(unitId)) {
-      const merged = merges
-        .filter((merge) => merge.unit_id === dependency && merge.status === 'merged')
-        .at(-1);
+      const merged = (merges.get(dependency) ?? []).filter((merge) => merge.status === 'merged').at(-1);
       for (const file of merged ? (this.changedByMerge.get(merged.id) ?? []) : [])
         paths.push({ pattern: file, from: { kind: 'dependency', dependency } });
     }
-    for (const merge of merges) {
-      if (merge.unit_id !== unitId || merge.reject_class !== 'conflict') continue;
+    for (const merge of merges.get(unitId) ?? []) {
+      if (merge.reject_class !== 'conflict') continue;
       const attempt = recorder.store.attempts.get(merge.attempt_id)?.number ?? 0;
       for (const file of conflictedPaths(merge.detail))
         paths.push({ pattern: file, from: { kind: 'conflict', attempt } });
@@ -199,10 +221,11 @@ export class OverlapGuard {
 
   /** One pass of the launch loop: `occupied` are the units running or merging now. */
   admission(round: number, occupied: readonly string[]): { admit: (unitId: string) => boolean } {
-    const taken = occupied.map((unitId) => this.footprint(unitId));
+    const merges = this.mergesByUnit();
+    const taken = occupied.map((unitId) => this.footprintFrom(unitId, merges));
     return {
       admit: (unitId) => {
-        const unit = this.footprint(unitId);
+        const unit = this.footprintFrom(unitId, merges);
         const wait = findOverlap(unit, taken);
         if (wait) {
           this.record(round, wait);
@@ -229,10 +252,12 @@ export class OverlapGuard {
     );
   }
 
+  /** The merged requests whose changed files some footprint may need. */
   private mergedRequests(): MergeRow[] {
+    const { hasDependents } = this.options;
     return this.options.recorder.store.merges
       .forRun(this.options.runId)
-      .filter((merge) => merge.status === 'merged');
+      .filter((merge) => merge.status === 'merged' && (hasDependents?.(merge.unit_id) ?? true));
   }
 }
 

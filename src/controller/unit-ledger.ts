@@ -1,7 +1,7 @@
 import { IllegalTransitionError } from '../errors.js';
 import type { RejectClass, UnitStatus } from '../events/types.js';
 import { assertUnitTransition, isRetryable } from '../machines/unit.js';
-import type { UnitChanges, UnitRow } from '../store/units.js';
+import type { UnitChanges, UnitRow, UnitSchedulingRow } from '../store/units.js';
 import type { EventSpec, Recorder } from './recorder.js';
 
 interface Effects {
@@ -71,8 +71,18 @@ export class UnitLedger {
     return this.recorder.store.units.all(this.runId);
   }
 
+  /** Every unit's status and counters, without its texts: for the scheduler's passes. */
+  schedulingView(): UnitSchedulingRow[] {
+    return this.recorder.store.units.schedulingView(this.runId);
+  }
+
   dependenciesOf(id: string): readonly string[] {
     return this.dependencies.get(id) ?? [];
+  }
+
+  /** Whether any unit of the run depends on `id`. */
+  hasDependents(id: string): boolean {
+    return (this.dependents.get(id)?.length ?? 0) > 0;
   }
 
   /**

@@ -80,6 +80,7 @@ export class WaveScheduler {
       repo: options.repo,
       hintsOf: (unitId) => this.options.units.get(unitId)?.files,
       dependenciesOf: (unitId) => options.ledger.dependenciesOf(unitId),
+      hasDependents: (unitId) => options.ledger.hasDependents(unitId),
     });
     this.budget = new BudgetGate(options.budget, options.recorder, options.ledger, options.runId);
     options.signal.addEventListener('abort', () => {
@@ -170,7 +171,7 @@ export class WaveScheduler {
   /** Units whose files a ready unit must not touch at the same time: running, starting, or with a merge in flight. */
   private occupiedUnits(): string[] {
     const merging = this.options.ledger
-      .all()
+      .schedulingView()
       .filter((unit) => unit.status === 'merging')
       .map((unit) => unit.id);
     return [...new Set([...this.live.keys(), ...this.starting, ...merging])];
@@ -179,7 +180,7 @@ export class WaveScheduler {
   /** Pending units whose dependencies are all done and that have not had their attempt this round. */
   private readyUnits(round: number): string[] {
     const { ledger } = this.options;
-    const all = ledger.all();
+    const all = ledger.schedulingView();
     const status = new Map(all.map((unit) => [unit.id, unit.status]));
     // A fixup not yet landed goes first: new work would be judged against a red working branch.
     const fixupFirst = all.some(
@@ -279,7 +280,7 @@ export class WaveScheduler {
         ],
       ],
     });
-    writeLogHeader(
+    await writeLogHeader(
       logPath,
       `gaffer: attempt ${attempt} of ${unitId} starts ${next.startMode}: ${next.startReason}`,
     );
@@ -543,11 +544,15 @@ export class WaveScheduler {
   }
 }
 
-/** The attempt log's first line says how it started; the agent's output is appended after it. */
-function writeLogHeader(logPath: string, line: string): void {
+/**
+ * The attempt log's first line says how it started; the agent's output is
+ * appended after it. Asynchronous: a synchronous create and write on a busy
+ * disk held the supervisor's event loop for ms at every attempt's start.
+ */
+async function writeLogHeader(logPath: string, line: string): Promise<void> {
   try {
-    fs.mkdirSync(path.dirname(logPath), { recursive: true });
-    fs.appendFileSync(logPath, `${redact(line)}\n`);
+    await fs.promises.mkdir(path.dirname(logPath), { recursive: true });
+    await fs.promises.appendFile(logPath, `${redact(line)}\n`);
   } catch {
     // The log sink reports an unwritable log folder itself when the attempt opens it.
   }

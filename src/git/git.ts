@@ -1,6 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chaosArmed, chaosStep } from '../util/chaos-step.js';
 import { GitError } from '../errors.js';
+import { runGitProcess } from './git-runner.js';
 
 export interface GitResult {
   exitCode: number;
@@ -70,33 +71,27 @@ export interface GitOptions {
 
 /**
  * Runs git and returns its result whatever the exit status: for callers that
- * branch on it. Plain execFile, not execa: the supervisor runs thousands of
- * short git commands and each wrapper layer costs milliseconds per spawn.
+ * branch on it. Plain execFile, not execa (the supervisor runs thousands of
+ * short git commands and each wrapper layer costs milliseconds per spawn),
+ * started from a worker thread so the spawn never stalls the event loop
+ * (src/git/git-runner.ts).
  */
-export function tryGit(
+export async function tryGit(
   cwd: string,
   args: readonly string[],
   input?: string | GitOptions,
 ): Promise<GitResult> {
   const options: GitOptions = typeof input === 'string' ? { input } : (input ?? {});
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      [...SAFE_GIT_FLAGS, ...args],
-      { cwd, env: gitEnvironment(options.env), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = (error as (NodeJS.ErrnoException & { code?: unknown }) | null)?.code;
-        if (error && typeof code !== 'number') {
-          reject(new GitError(args, undefined, stderr || error.message));
-          return;
-        }
-        resolve({ exitCode: typeof code === 'number' ? code : 0, stdout: stdout.replace(/\n$/, ''), stderr });
-      },
-    );
-    // git may exit without reading its input (an error, or a command that takes none): not our error.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input ?? '');
+  const result = await runGitProcess({
+    args: [...SAFE_GIT_FLAGS, ...args],
+    cwd,
+    env: gitEnvironment(options.env),
+    input: options.input ?? '',
+    maxBuffer: 64 * 1024 * 1024,
   });
+  if (result.exitCode === undefined)
+    throw new GitError(args, undefined, result.stderr || (result.error ?? 'git did not run'));
+  return { exitCode: result.exitCode, stdout: result.stdout.replace(/\n$/, ''), stderr: result.stderr };
 }
 
 /** Runs git and throws GitError unless it exits 0: no git failure is ever ignored. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
 import { git, tryGit, type GitResult } from './git.js';
-import { gitProcessesIn } from './stale-locks.js';
+import { gitProcessesInYielding } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
 
 const LIVE_GIT_WAIT_MS = 5000;
@@ -155,11 +155,11 @@ export class IsolatedWorkspace {
 /** A git process of ours still at work here (left by a supervisor that was killed) is waited for, never raced. */
 async function waitForGitToLeave(folder: string): Promise<void> {
   const deadline = Date.now() + LIVE_GIT_WAIT_MS;
-  while (gitProcessesIn(folder).length > 0) {
+  for (;;) {
+    const pids = await gitProcessesInYielding(folder);
+    if (pids.length === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(
-        `${folder} is in use by a running git process (pid ${gitProcessesIn(folder).join(', ')})`,
-      );
+      throw new Error(`${folder} is in use by a running git process (pid ${pids.join(', ')})`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

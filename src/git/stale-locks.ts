@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { timeSlices } from '../util/time-slices.js';
 
 export interface LockSweep {
   /** Lock files removed: nothing alive could have owned them. */
@@ -28,21 +29,44 @@ export function gitProcessesIn(folder: string): number[] {
  * names a path there (`--git-dir=...`).
  */
 export function liveGitProcesses(folders: readonly string[]): number[] {
+  return pids().filter((pid) => isGitProcessIn(pid, folders));
+}
+
+/**
+ * gitProcessesIn for the running supervisor (each attempt's workspace checkout
+ * asks): it gives the event loop a turn every few ms, since one pass over a
+ * busy machine's /proc takes several ms.
+ */
+export async function gitProcessesInYielding(folder: string): Promise<number[]> {
   const found: number[] = [];
-  for (const pid of pids()) {
-    try {
-      const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (comm !== 'git' && !comm.startsWith('git-')) continue;
-      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const inside = (candidate: string): boolean =>
-        folders.some((folder) => candidate === folder || candidate.startsWith(`${folder}/`));
-      if (inside(cwd) || args.some((arg) => inside(arg.replace(/^--[a-z-]+=/, '')))) found.push(pid);
-    } catch {
-      // The process ended while we looked.
-    }
+  const slices = timeSlices();
+  let all: number[];
+  try {
+    all = (await fs.promises.readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(Number);
+  } catch {
+    return [];
+  }
+  for (const pid of all) {
+    if (slices.due()) await slices.pause();
+    if (isGitProcessIn(pid, [folder])) found.push(pid);
   }
   return found;
+}
+
+/** Whether `pid` is git (or a `git-*` helper) working in one of `folders` (its cwd, or a path argument). */
+function isGitProcessIn(pid: number, folders: readonly string[]): boolean {
+  try {
+    const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    if (comm !== 'git' && !comm.startsWith('git-')) return false;
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const inside = (candidate: string): boolean =>
+      folders.some((folder) => candidate === folder || candidate.startsWith(`${folder}/`));
+    return inside(cwd) || args.some((arg) => inside(arg.replace(/^--[a-z-]+=/, '')));
+  } catch {
+    // The process ended while we looked.
+    return false;
+  }
 }
 
 /** Processes that have one of `files` open. */

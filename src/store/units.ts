@@ -29,6 +29,9 @@ export type UnitSummary = Pick<
   'id' | 'title' | 'status' | 'reason' | 'strikes' | 'origin' | 'discovered_from'
 >;
 
+/** The columns the scheduler decides with. */
+export type UnitSchedulingRow = Pick<UnitRow, 'id' | 'status' | 'origin' | 'attempts' | 'last_round'>;
+
 /** What may change of a unit besides its status. */
 export type UnitChanges = Partial<
   Pick<UnitRow, 'strikes' | 'attempts' | 'last_round' | 'feedback' | 'reason'>
@@ -89,6 +92,17 @@ export class UnitsTable {
     return this.prepare(
       'SELECT id, title, status, reason, strikes, origin, discovered_from FROM units WHERE run_id = ? ORDER BY rowid',
     ).all(runId) as UnitSummary[];
+  }
+
+  /**
+   * What the scheduler looks at on every pass, in the order of `all`: no
+   * prompts or specs, so a pass over a 1,000-unit run reads a few short
+   * columns instead of every unit's texts.
+   */
+  schedulingView(runId: number): UnitSchedulingRow[] {
+    return this.prepare(
+      'SELECT id, status, origin, attempts, last_round FROM units WHERE run_id = ? ORDER BY rowid',
+    ).all(runId) as UnitSchedulingRow[];
   }
 
   /** Replaces a unit's dependency edges (a live edit of a unit that has not started). */

@@ -66,8 +66,9 @@ export interface AttemptReport {
  * from the workspace onto its branch.
  */
 export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
-  fs.mkdirSync(path.dirname(spec.promptPath), { recursive: true });
-  fs.writeFileSync(spec.promptPath, spec.prompt);
+  // Asynchronous: on a busy disk a synchronous create and write held the supervisor's event loop for ms.
+  await fs.promises.mkdir(path.dirname(spec.promptPath), { recursive: true });
+  await fs.promises.writeFile(spec.promptPath, spec.prompt);
   const invocation = buildInvocation(spec.agent, {
     prompt: spec.prompt,
     promptFile: spec.promptPath,

@@ -20,7 +20,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { timeSlices } from '../util/time-slices.js';
 import { processAlive } from './process-group.js';
 
 export const PROCESS_MARK_VARIABLE = 'GAFFER_PROCESS_MARK';
@@ -97,7 +99,7 @@ export interface MarkedEndResult {
  * mark (the usual case) this is one /proc scan.
  */
 export async function endMarkedProcesses(mark: string, graceMs: number): Promise<MarkedEndResult> {
-  return endFound(() => findMarkedProcesses(mark), graceMs);
+  return endFound(() => scanYielding((token) => token === mark), graceMs);
 }
 
 /**
@@ -106,22 +108,23 @@ export async function endMarkedProcesses(mark: string, graceMs: number): Promise
  */
 export async function endSessionProcesses(session: string, graceMs: number): Promise<MarkedEndResult> {
   if (session === SESSION) return { outcome: 'none', pids: [] };
-  return endFound(() => findSessionProcesses(session), graceMs);
+  const prefix = `${session}:`;
+  return endFound(() => scanYielding((token) => token.startsWith(prefix)), graceMs);
 }
 
-async function endFound(find: () => number[], graceMs: number): Promise<MarkedEndResult> {
-  const found = find();
+async function endFound(find: () => Promise<number[]>, graceMs: number): Promise<MarkedEndResult> {
+  const found = await find();
   if (found.length === 0) return { outcome: 'none', pids: [] };
   const signalled = new Set(found);
   signalEach(found, 'SIGTERM');
   if (await waitForExit(found, graceMs)) {
-    const late = find();
+    const late = await find();
     if (late.length === 0) return { outcome: 'terminated', pids: [...signalled] };
   }
   const deadline = performance.now() + KILL_WAIT_MS;
   for (;;) {
     // Only pids from a fresh scan: one that exited since may already belong to someone else.
-    const left = find();
+    const left = await find();
     if (left.length === 0) break;
     for (const pid of left) signalled.add(pid);
     signalEach(left, 'SIGKILL');
@@ -194,14 +197,48 @@ function scan(test: (token: string) => boolean): number[] {
   }
   const found: number[] = [];
   for (const entry of entries) {
-    const pid = pidOf(entry);
-    if (pid === undefined || pid === process.pid) continue;
-    const environ = readProcFile(`/proc/${entry}/environ`);
-    if (environ !== undefined && carriesMark(environ, test)) found.push(pid);
+    const pid = markedPid(entry, test);
+    if (pid !== undefined) found.push(pid);
   }
-  // One huge environment must not pin megabytes for the supervisor's lifetime.
-  if (readBuffer.length > READ_BUFFER_BYTES) readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  shrinkReadBuffer();
   return found;
+}
+
+/**
+ * The same pass for the running supervisor (an attempt's end, a restart's
+ * sweep): it gives the event loop a turn every few ms, since one pass over a
+ * busy machine's /proc takes 10 to 40 ms. Only the synchronous exit path
+ * needs `scan`.
+ */
+async function scanYielding(test: (token: string) => boolean): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  const slices = timeSlices();
+  for (const entry of entries) {
+    if (slices.due()) await slices.pause();
+    const pid = markedPid(entry, test);
+    if (pid !== undefined) found.push(pid);
+  }
+  shrinkReadBuffer();
+  return found;
+}
+
+/** The pid of a /proc entry whose environment carries an accepted mark (never our own). */
+function markedPid(entry: string, test: (token: string) => boolean): number | undefined {
+  const pid = pidOf(entry);
+  if (pid === undefined || pid === process.pid) return undefined;
+  const environ = readProcFile(`/proc/${entry}/environ`);
+  return environ !== undefined && carriesMark(environ, test) ? pid : undefined;
+}
+
+/** One huge environment must not pin megabytes for the supervisor's lifetime. */
+function shrinkReadBuffer(): void {
+  if (readBuffer.length > READ_BUFFER_BYTES) readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 }
 
 /** Reused by every read: a scan reads hundreds of small files and allocates nothing per file. */

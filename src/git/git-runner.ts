@@ -1,0 +1,157 @@
+/**
+ * Where gaffer's own git processes are started: a worker thread, not the
+ * supervisor's event loop.
+ *
+ * Starting a process is synchronous in Node: libuv forks and then waits until
+ * the child has exec'd. On a busy machine that wait is 10 to 60 ms per
+ * process, and a supervisor runs about ten git commands per unit, so on the
+ * main thread those waits were the longest stretches its event loop stood
+ * still (the mission-scale benchmark: a 1,000-unit mission spent more time in
+ * spawn than in anything else). In a worker they block only the worker, whose
+ * own loop does nothing else. The git processes are the same: children of the
+ * supervisor, in its process group, with the environment and options given.
+ *
+ * The worker is plain JavaScript evaluated from a string, so it runs the same
+ * from the TypeScript sources (tests) and from dist/. It is started on the
+ * first call, keeps the process alive only while a command runs, and is
+ * started again if it ever dies (its pending commands fail with the reason).
+ */
+import { Worker } from 'node:worker_threads';
+
+/** What one git process did: exit code (undefined when it never ran or was killed), output. */
+export interface RawGitResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** Set when there is no exit code: why (spawn failed, a signal, too much output). */
+  error?: string;
+}
+
+export interface GitProcessRequest {
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  input: string;
+  maxBuffer: number;
+}
+
+const WORKER_SOURCE = `
+const { execFile } = require('node:child_process');
+const { parentPort } = require('node:worker_threads');
+const envs = new Map();
+parentPort.on('message', ({ id, args, cwd, envId, env, forget, input, maxBuffer }) => {
+  if (forget !== undefined) envs.delete(forget);
+  if (env) envs.set(envId, env);
+  else env = envs.get(envId);
+  let child;
+  try {
+    child = execFile('git', args, { cwd, env, maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? error.code : 0;
+      if (typeof code === 'number') parentPort.postMessage({ id, exitCode: code, stdout, stderr });
+      else parentPort.postMessage({ id, exitCode: undefined, stdout, stderr, error: error.message });
+    });
+  } catch (error) {
+    parentPort.postMessage({ id, exitCode: undefined, stdout: '', stderr: '', error: String(error && error.message || error) });
+    return;
+  }
+  // git may exit without reading its input (an error, or a command that takes none): not our error.
+  if (child.stdin) {
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  }
+});
+`;
+
+interface Pending {
+  resolve: (result: RawGitResult) => void;
+  reject: (error: Error) => void;
+}
+
+let worker: Worker | undefined;
+const pending = new Map<number, Pending>();
+let nextId = 0;
+/**
+ * Environments the worker holds, by object, the last few used: gaffer's git
+ * environment is one object built once, so it crosses to the worker once, not
+ * with every command (copying it each time cost ~1 ms a command on a loaded
+ * machine). The worker forgets what falls out of this map, when told.
+ */
+const KNOWN_ENVS = 16;
+let knownEnvs = new Map<object, number>();
+let nextEnvId = 0;
+
+function startWorker(): Worker {
+  const started = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false });
+  started.on('message', (message: RawGitResult & { id: number }) => {
+    const waiting = pending.get(message.id);
+    if (!waiting) return;
+    pending.delete(message.id);
+    if (pending.size === 0) started.unref();
+    const { id: _id, ...result } = message;
+    waiting.resolve(result);
+  });
+  const fail = (reason: string): void => {
+    if (worker === started) {
+      worker = undefined;
+      knownEnvs = new Map();
+    }
+    const error = new Error(
+      `gaffer's git runner stopped (${reason}); run again, and report it if it repeats`,
+    );
+    for (const waiting of pending.values()) waiting.reject(error);
+    pending.clear();
+  };
+  started.on('error', (error) => fail(error.message));
+  started.on('exit', (code) => fail(`exit code ${code}`));
+  started.unref();
+  return started;
+}
+
+/** Runs one git process from the worker thread; rejects only if the worker itself fails. */
+export function runGitProcess(request: GitProcessRequest): Promise<RawGitResult> {
+  worker ??= startWorker();
+  const current = worker;
+  const id = (nextId += 1);
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    // A command in flight keeps the process alive, as a child process of the main thread would.
+    current.ref();
+    const { envId, env, forget } = envMessage(request.env);
+    current.postMessage({
+      id,
+      args: [...request.args],
+      cwd: request.cwd,
+      envId,
+      env,
+      forget,
+      input: request.input,
+      maxBuffer: request.maxBuffer,
+    });
+  });
+}
+
+/** The environment's id, the environment itself only when the worker does not hold it, and the id it may forget. */
+function envMessage(env: NodeJS.ProcessEnv): {
+  envId: number;
+  env: NodeJS.ProcessEnv | undefined;
+  forget: number | undefined;
+} {
+  const known = knownEnvs.get(env);
+  if (known !== undefined) {
+    // Most recently used last: what falls out is what was used longest ago.
+    knownEnvs.delete(env);
+    knownEnvs.set(env, known);
+    return { envId: known, env: undefined, forget: undefined };
+  }
+  const envId = (nextEnvId += 1);
+  knownEnvs.set(env, envId);
+  let forget: number | undefined;
+  if (knownEnvs.size > KNOWN_ENVS) {
+    const [oldest] = knownEnvs;
+    if (oldest) {
+      knownEnvs.delete(oldest[0]);
+      forget = oldest[1];
+    }
+  }
+  return { envId, env, forget };
+}
