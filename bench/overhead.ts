@@ -2,13 +2,19 @@
  * overhead: what supervising costs. 100 independent scripted-agent units (each
  * writes and commits one file), a no-op check, four workers, run by the real
  * CLI in a subprocess; against it, in the same run, a serial bash script that
- * does the same git work (worktree, commit, rebase in a merge worktree, the
- * check, update-ref, cleanup) on an identical fresh repository. Both results
- * are verified file by file. RESULT is gaffer's seconds over the script's.
+ * runs the same built scripted agent with the same prompt in a worktree per
+ * unit and then does the same git work (rebase in a merge worktree, the check,
+ * update-ref, cleanup) on an identical fresh repository. A second script does
+ * the git work without the agent (the earlier comparison). Every side is
+ * verified file by file. RESULT is gaffer's seconds over the agent script's,
+ * and the supervisor process's own CPU per unit (GAFFER_CPU_REPORT).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AgentSchema } from '../src/config/schema.js';
+import { agentEnvironment } from '../src/workers/agent-env.js';
+import { buildPrompt } from '../src/workers/prompt.js';
 import {
   BenchFailure,
   checkFlags,
@@ -37,13 +43,20 @@ const SCRIPT_WORKING = 'working';
 /**
  * The serial baseline. `true` is a bash builtin, so the check runs the
  * external binary (as gaffer does) to keep one process per check on both sides.
+ * With an agent, each unit's worktree gets the scripted agent gaffer runs
+ * (same file, same prompt on stdin and in GAFFER_PROMPT_FILE, the attempt's
+ * variables, its output to a log file), which writes and commits the file;
+ * without one, the script writes and commits it itself.
  */
 const SCRIPT = `#!/usr/bin/env bash
-# usage: serial.sh <repo> <units> <work-folder>
+# usage: serial.sh <repo> <units> <work-folder> [<node> <scripted-agent.js> <prompt-folder>]
 set -euo pipefail
 repo=$1
 units=$2
 work=$3
+node_bin=\${4:-}
+agent=\${5:-}
+prompts=\${6:-}
 true_bin=$(type -P true)
 merge="$work/merge"
 git -C "$repo" branch ${SCRIPT_WORKING} main
@@ -51,9 +64,16 @@ git -C "$repo" worktree add -q --detach "$merge" ${SCRIPT_WORKING}
 for ((i = 1; i <= units; i++)); do
   dir="$work/unit-$i"
   git -C "$repo" worktree add -q -b "b$i" "$dir" ${SCRIPT_WORKING}
-  mkdir -p "$dir/files"
-  printf 'hello %s\\n' "$i" > "$dir/files/unit-$i.txt"
-  git -C "$dir" add -A && git -C "$dir" commit -q -m "add unit $i"
+  if [[ -n "$agent" ]]; then
+    cd "$dir"
+    GAFFER_RUN_ID=1 GAFFER_UNIT_ID="unit-$i" GAFFER_ATTEMPT=1 GAFFER_WORKTREE="$dir" GAFFER_PROMPT_FILE="$prompts/unit-$i.txt" \\
+      "$node_bin" "$agent" < "$prompts/unit-$i.txt" > "$work/unit-$i.log" 2>&1
+    cd "$work"
+  else
+    mkdir -p "$dir/files"
+    printf 'hello %s\\n' "$i" > "$dir/files/unit-$i.txt"
+    git -C "$dir" add -A && git -C "$dir" commit -q -m "add unit $i"
+  fi
   git -C "$merge" checkout -q --detach "b$i"
   git -C "$merge" rebase -q ${SCRIPT_WORKING}
   (cd "$merge" && "$true_bin")
@@ -66,8 +86,15 @@ git -C "$repo" worktree remove --force "$merge"
 
 interface Sample {
   gaffer: number;
-  script: number;
+  /** The serial script running the scripted agent per unit: the fair baseline. */
+  agentScript: number;
+  /** The serial script without the agent (it writes and commits itself): the earlier baseline. */
+  plainScript: number;
+  /** CPU the supervisor process itself used (user + system, ms), its children excluded. */
+  supervisorCpuMs: number;
 }
+
+type Side = 'gaffer' | 'agentScript' | 'plainScript';
 
 /** What both sides must leave on their working branch: files/unit-<i>.txt = "hello <i>". */
 function expectedFiles(units: number): Map<string, string> {
@@ -110,18 +137,20 @@ function verifyCommits(repo: string, branch: string, units: number, who: string)
     throw new BenchFailure(`${who}: ${branch} has ${count} commits on top of main, expected ${units}`);
 }
 
-async function runGaffer(units: number, label: string): Promise<number> {
+async function runGaffer(units: number, label: string): Promise<{ seconds: number; cpuMs: number }> {
   const root = makeTempDir('overhead-gaffer');
   const repo = initRepo(path.join(root, 'repo'));
   fs.writeFileSync(path.join(root, 'plan.json'), `${JSON.stringify(planFor(units), null, 2)}\n`);
   const configPath = path.join(root, 'gaffer.json');
   fs.writeFileSync(configPath, `${JSON.stringify(configFor(), null, 2)}\n`);
   const args = [gafferCli(), 'run', '--config', configPath, '--headless'];
+  const cpuReport = path.join(root, `${label}.cpu.json`);
   const run = await timedRun(process.execPath, args, {
     cwd: root,
     outDir: root,
     label,
     timeoutMs: RUN_TIMEOUT_MS,
+    env: { ...process.env, GAFFER_CPU_REPORT: cpuReport },
   });
   if (run.exitCode !== 0) {
     const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.exitCode ?? 'none'}`;
@@ -131,22 +160,60 @@ async function runGaffer(units: number, label: string): Promise<number> {
   }
   verifyTree(repo, GAFFER_WORKING, expectedFiles(units), 'gaffer');
   verifyCommits(repo, GAFFER_WORKING, units, 'gaffer');
-  return run.seconds;
+  return { seconds: run.seconds, cpuMs: readCpuReport(cpuReport) };
 }
 
-async function runScript(units: number, label: string): Promise<number> {
+/** The supervisor's own CPU (user + system, ms) from the report gaffer wrote at exit. */
+function readCpuReport(file: string): number {
+  let report: unknown;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new BenchFailure(
+      `gaffer wrote no readable CPU report to ${file} (GAFFER_CPU_REPORT): ${String(error)}`,
+    );
+  }
+  const { userMs, systemMs } = (report ?? {}) as { userMs?: unknown; systemMs?: unknown };
+  if (typeof userMs !== 'number' || typeof systemMs !== 'number')
+    throw new BenchFailure(`the CPU report ${file} lacks userMs and systemMs: ${JSON.stringify(report)}`);
+  return userMs + systemMs;
+}
+
+/**
+ * The prompt gaffer gives each unit's first attempt (the plan has no objective
+ * and the units no dependencies), one file per unit, for the agent script.
+ */
+function writePrompts(units: number, folder: string): void {
+  fs.mkdirSync(folder, { recursive: true });
+  const plan = planFor(units) as { units: { id: string; title: string; prompt: string }[] };
+  for (const unit of plan.units) fs.writeFileSync(path.join(folder, `${unit.id}.txt`), buildPrompt({ unit }));
+}
+
+/** The environment gaffer gives a scripted agent (its allowlist), plus the script's git settings. */
+function agentScriptEnv(): NodeJS.ProcessEnv {
+  const agent = AgentSchema.parse({ kind: 'scripted' });
+  return { ...agentEnvironment(agent, process.env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+}
+
+async function runScript(units: number, label: string, withAgent: boolean): Promise<number> {
   const root = makeTempDir('overhead-script');
   const repo = initRepo(path.join(root, 'repo'));
   const work = path.join(root, 'work');
   fs.mkdirSync(work);
   const script = path.join(root, 'serial.sh');
   fs.writeFileSync(script, SCRIPT, { mode: 0o755 });
-  const run = await timedRun('bash', [script, repo, String(units), work], {
+  const args = [script, repo, String(units), work];
+  if (withAgent) {
+    const prompts = path.join(root, 'prompts');
+    writePrompts(units, prompts);
+    args.push(process.execPath, scriptedAgent(), prompts);
+  }
+  const run = await timedRun('bash', args, {
     cwd: root,
     outDir: root,
     label,
     timeoutMs: RUN_TIMEOUT_MS,
-    env: gitEnv,
+    env: withAgent ? agentScriptEnv() : gitEnv,
   });
   if (run.exitCode !== 0) {
     throw new BenchFailure(
@@ -158,13 +225,18 @@ async function runScript(units: number, label: string): Promise<number> {
   return run.seconds;
 }
 
+/** The built scripted agent gaffer runs for `agent.kind: "scripted"`. */
+function scriptedAgent(): string {
+  return path.join(path.dirname(gafferCli()), 'workers', 'scripted-agent.js');
+}
+
 /**
  * What the agents alone cost: gaffer starts one Node.js process per unit (the
  * scripted agent), which the bash script never does. Measured here, serially,
  * so the reader can tell supervision overhead from agent start-up.
  */
 function agentStartSeconds(samples: number): number {
-  const agent = path.join(path.dirname(gafferCli()), 'workers', 'scripted-agent.js');
+  const agent = scriptedAgent();
   const started = performance.now();
   for (let i = 0; i < samples; i += 1) {
     const result = spawnSync(process.execPath, [agent], {
@@ -186,23 +258,31 @@ async function run(argv: string[]): Promise<number> {
   const units = intFlag(argv, 'units', DEFAULT_UNITS);
   const keep = argv.includes('--keep');
   console.log(
-    `overhead: ${units} scripted units, concurrency ${CONCURRENCY}, check ["true"], vs a serial bash script; ${repeat} repetition(s)`,
+    `overhead: ${units} scripted units, concurrency ${CONCURRENCY}, check ["true"], vs serial bash scripts with and without the same agent; ${repeat} repetition(s)`,
   );
   const samples: Sample[] = [];
   try {
     for (let r = 1; r <= repeat; r += 1) {
-      // Alternate which side goes first, so a noisy neighbour does not always hit the same one.
-      const sample: Sample = { gaffer: 0, script: 0 };
-      if (r % 2 === 1) {
-        sample.gaffer = await runGaffer(units, `gaffer-${r}`);
-        sample.script = await runScript(units, `script-${r}`);
-      } else {
-        sample.script = await runScript(units, `script-${r}`);
-        sample.gaffer = await runGaffer(units, `gaffer-${r}`);
+      // Rotate which side goes first, so a noisy neighbour does not always hit the same one.
+      const sample: Sample = { gaffer: 0, agentScript: 0, plainScript: 0, supervisorCpuMs: 0 };
+      const order: Side[] = rotate(['gaffer', 'agentScript', 'plainScript'], r - 1);
+      for (const side of order) {
+        if (side === 'gaffer') {
+          const gaffer = await runGaffer(units, `gaffer-${r}`);
+          sample.gaffer = gaffer.seconds;
+          sample.supervisorCpuMs = gaffer.cpuMs;
+        } else if (side === 'agentScript') {
+          sample.agentScript = await runScript(units, `agent-script-${r}`, true);
+        } else {
+          sample.plainScript = await runScript(units, `plain-script-${r}`, false);
+        }
       }
       samples.push(sample);
       console.log(
-        `  run ${r}: gaffer ${seconds(sample.gaffer)} (${perUnit(sample.gaffer, units)}), script ${seconds(sample.script)} (${perUnit(sample.script, units)}), ratio ${(sample.gaffer / sample.script).toFixed(2)}; both verified`,
+        `  run ${r}: gaffer ${seconds(sample.gaffer)} (${perUnit(sample.gaffer, units)}, supervisor CPU ${(sample.supervisorCpuMs / units).toFixed(1)} ms/unit), ` +
+          `agent script ${seconds(sample.agentScript)} (${perUnit(sample.agentScript, units)}), ` +
+          `plain script ${seconds(sample.plainScript)}; ratio ${(sample.gaffer / sample.agentScript).toFixed(2)} ` +
+          `(no agent ${(sample.gaffer / sample.plainScript).toFixed(2)}); all verified`,
       );
     }
   } finally {
@@ -210,25 +290,40 @@ async function run(argv: string[]): Promise<number> {
     else await cleanup();
   }
   const gaffer = median(samples.map((sample) => sample.gaffer));
-  const script = median(samples.map((sample) => sample.script));
+  const agentScript = median(samples.map((sample) => sample.agentScript));
+  const plainScript = median(samples.map((sample) => sample.plainScript));
+  const cpuPerUnit = median(samples.map((sample) => sample.supervisorCpuMs)) / units;
   const label = repeat > 1 ? 'median ' : '';
   console.log(
-    `gaffer: ${label}${seconds(gaffer)}, ${perUnit(gaffer, units)} (${CONCURRENCY} workers, wall clock incl. startup)`,
+    `gaffer: ${label}${seconds(gaffer)}, ${perUnit(gaffer, units)} (${CONCURRENCY} workers, wall clock incl. startup); supervisor process CPU ${label}${cpuPerUnit.toFixed(1)} ms/unit`,
   );
-  console.log(`script: ${label}${seconds(script)}, ${perUnit(script, units)} (serial bash, same git work)`);
+  console.log(
+    `agent script: ${label}${seconds(agentScript)}, ${perUnit(agentScript, units)} (serial bash, the same scripted agent and prompt per unit, same git work)`,
+  );
+  console.log(
+    `plain script: ${label}${seconds(plainScript)}, ${perUnit(plainScript, units)} (serial bash, same git work, no agent)`,
+  );
   const agentStart = agentStartSeconds(20);
   console.log(
-    `agents: one scripted-agent start costs ${(agentStart * 1000).toFixed(0)} ms here; ${units} starts = ${seconds(agentStart * units)} of CPU that only gaffer's side spends`,
+    `agents: one scripted-agent start on an empty prompt costs ${(agentStart * 1000).toFixed(0)} ms here (${seconds(agentStart * units)} for ${units})`,
   );
-  console.log(resultLine('overhead_ratio', gaffer / script));
+  console.log(
+    `${resultLine('overhead_ratio', gaffer / agentScript)} supervisor_cpu_ms_per_unit=${cpuPerUnit.toFixed(1)} overhead_ratio_no_agent=${(gaffer / plainScript).toFixed(2)}`,
+  );
   return 0;
+}
+
+/** The list turned left `by` places: each repetition starts with another side. */
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
 export const overhead: Benchmark = {
   name: 'overhead',
-  summary: `gaffer (${CONCURRENCY} workers) vs a serial git script on ${DEFAULT_UNITS} one-file units; RESULT overhead_ratio`,
+  summary: `gaffer (${CONCURRENCY} workers) vs a serial script running the same agent on ${DEFAULT_UNITS} one-file units; RESULT overhead_ratio supervisor_cpu_ms_per_unit`,
   flags: [
-    '--repeat N   run each side N times, report the medians (default 1)',
+    '--repeat N   run each side N times, rotating which goes first; report the medians (default 1)',
     `--units N    units per side (default ${DEFAULT_UNITS})`,
     '--keep       leave the temp folders for inspection',
   ],
