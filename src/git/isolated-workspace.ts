@@ -35,6 +35,8 @@ export interface IsolatedWorkspaceOptions {
 export class IsolatedWorkspace {
   private trusted = false;
   private head: string | undefined;
+  /** Set once this process has waited out git processes an earlier supervisor left here. */
+  private leftoversGone = false;
 
   constructor(
     readonly path: string,
@@ -120,7 +122,13 @@ export class IsolatedWorkspace {
   }
 
   private async rebuildGitDir(commit: string, branch: string | undefined): Promise<void> {
-    await waitForGitToLeave(this.path);
+    // Only before this process's first use: later, every git gaffer ran here has been awaited, and
+    // whatever an agent or a check started was ended with its process group and mark. The scan
+    // reads every process in /proc, milliseconds on a busy machine, so not once per attempt.
+    if (!this.leftoversGone) {
+      await waitForGitToLeave(this.path);
+      this.leftoversGone = true;
+    }
     await fs.promises.mkdir(this.path, { recursive: true });
     const stat = await fs.promises.lstat(this.path);
     if (!stat.isDirectory()) throw new Error(`${this.path} is not a folder`);
