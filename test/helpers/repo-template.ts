@@ -14,19 +14,18 @@ const templates = new Map<string, string>();
 /**
  * Fills `dest` (made if missing) with a copy of the template named `key`,
  * which `build` makes in the empty folder it is given the first time the key
- * is asked for. The templates are removed when the process exits.
+ * is asked for in this process.
  */
 export function copyTemplateRepo(key: string, build: (dir: string) => void, dest: string): string {
   let template = templates.get(key);
   if (template === undefined) {
-    const holder = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-template-'));
-    if (templates.size === 0) process.once('exit', removeTemplates);
-    template = path.join(holder, 'repo');
-    fs.mkdirSync(template);
+    template = path.join(templatesFolder(), `${key}-${process.pid}`);
+    fs.rmSync(template, { recursive: true, force: true });
+    fs.mkdirSync(template, { recursive: true });
     try {
       build(template);
     } catch (error) {
-      fs.rmSync(holder, { recursive: true, force: true });
+      fs.rmSync(template, { recursive: true, force: true });
       throw error;
     }
     templates.set(key, template);
@@ -35,8 +34,19 @@ export function copyTemplateRepo(key: string, build: (dir: string) => void, dest
   return dest;
 }
 
-function removeTemplates(): void {
-  for (const template of templates.values())
-    fs.rmSync(path.dirname(template), { recursive: true, force: true });
-  templates.clear();
+/** The environment variable naming the folder test/global-setup.ts makes for the templates and removes after the run. */
+export const TEMPLATES_VARIABLE = 'GAFFER_TEST_TEMPLATES';
+
+/**
+ * The global setup's folder (test workers do not run exit handlers, so it is
+ * the setup's teardown that removes the templates); outside vitest, a folder
+ * of this process's own, removed when it exits.
+ */
+function templatesFolder(): string {
+  const shared = process.env[TEMPLATES_VARIABLE];
+  if (shared !== undefined && shared !== '') return shared;
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-template-'));
+  process.env[TEMPLATES_VARIABLE] = own;
+  process.once('exit', () => fs.rmSync(own, { recursive: true, force: true }));
+  return own;
 }
