@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
+import { copyTemplateRepo } from './repo-template.js';
 
 /**
  * Helpers for end-to-end CLI tests: the built CLI runs as a real subprocess
@@ -69,20 +70,27 @@ export function git(cwd: string, ...args: string[]): string {
 
 /**
  * A git repository at `dir` with a local identity and one commit (README.md)
- * on main. With `commit: false` it is initialised but has no commit (no branch).
+ * on main (a copy of one made once per test process). With `commit: false` it is initialised but has no commit (no branch).
  */
 export function makeRepo(dir: string, options: { commit?: boolean } = {}): string {
-  fs.mkdirSync(dir, { recursive: true });
+  const commit = options.commit ?? true;
+  return copyTemplateRepo(
+    commit ? 'cli-repo' : 'cli-repo-no-commit',
+    (template) => initRepo(template, commit),
+    dir,
+  );
+}
+
+function initRepo(dir: string, commit: boolean): void {
   git(dir, 'init', '--quiet', '--initial-branch=main');
   git(dir, 'config', 'user.name', 'Gaffer Test');
   git(dir, 'config', 'user.email', 'test@gaffer.invalid');
   git(dir, 'config', 'commit.gpgsign', 'false');
-  if (options.commit ?? true) {
+  if (commit) {
     fs.writeFileSync(path.join(dir, 'README.md'), '# test repository\n');
     git(dir, 'add', '-A');
     git(dir, 'commit', '--quiet', '-m', 'Initial commit');
   }
-  return dir;
 }
 
 /** Writes `value` as pretty JSON (creating folders); returns the file path. */

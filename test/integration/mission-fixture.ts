@@ -9,13 +9,20 @@ import { parsePlan } from '../../src/plan/load.js';
 import type { PlanInput } from '../../src/plan/schema.js';
 import type { EventBus } from '../../src/events/bus.js';
 import { supervise, type SupervisorOptions, type SupervisorResult } from '../../src/supervisor.js';
+import { copyTemplateRepo } from '../helpers/repo-template.js';
 
 /**
- * A real git repository in a temporary folder with a fast check: `check.mjs`
+ * A real git repository in a temporary folder (a copy of one built once per
+ * test process) with a fast check: `check.mjs`
  * fails (exit 1, naming the file) when any file under files/ contains BROKEN.
  */
 export function makeRepo(): string {
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-it-'));
+  return copyTemplateRepo('mission-repo', initMissionRepo, repo);
+}
+
+/** The repository makeRepo copies: built once per test process. */
+function initMissionRepo(repo: string): void {
   const write = (file: string, content: string): void => {
     fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
     fs.writeFileSync(path.join(repo, file), content);
@@ -40,7 +47,6 @@ export function makeRepo(): string {
   git(repo, 'config', 'user.email', 'test@gaffer.invalid');
   git(repo, 'add', '-A');
   git(repo, 'commit', '--quiet', '-m', 'initial');
-  return repo;
 }
 
 export function git(repo: string, ...args: string[]): string {
