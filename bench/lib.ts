@@ -157,6 +157,15 @@ export async function timedRun(
 }
 
 /** The last lines of a file, for failure messages. */
+/** A side that did not exit 0 failed the benchmark: says how it ended, with the ends of its output. */
+export function requireSuccess(run: TimedRun, side: string): void {
+  if (run.exitCode === 0) return;
+  const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.exitCode ?? 'none'}`;
+  throw new BenchFailure(
+    `${side} ${how} (expected 0) after ${run.seconds.toFixed(1)} s; its output (${run.stdoutPath}):\n${tailOf(run.stdoutPath)}\nstderr:\n${tailOf(run.stderrPath)}`,
+  );
+}
+
 export function tailOf(file: string, lines = 15): string {
   if (!fs.existsSync(file)) return '(no output file)';
   const text = fs.readFileSync(file, 'utf8').trimEnd();

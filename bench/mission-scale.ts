@@ -33,6 +33,7 @@ import {
   keepTempDirs,
   makeTempDir,
   median,
+  requireSuccess,
   tailOf,
   timedRun,
   verifyTree,
@@ -166,12 +167,7 @@ async function runGaffer(units: number, label: string): Promise<Side> {
     timeoutMs: RUN_TIMEOUT_MS,
     env: { ...process.env, GAFFER_LAG_REPORT: reportPath },
   });
-  if (run.exitCode !== 0) {
-    const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.exitCode ?? 'none'}`;
-    throw new BenchFailure(
-      `gaffer ${how} (expected 0) after ${run.seconds.toFixed(1)} s; its output (${run.stdoutPath}):\n${tailOf(run.stdoutPath)}\nstderr:\n${tailOf(run.stderrPath)}`,
-    );
-  }
+  requireSuccess(run, 'gaffer');
   verifyTree(repo, GAFFER_WORKING, expectedFiles(units), 'gaffer');
   const count = Number(gitSync(repo, ['rev-list', '--count', `main..refs/heads/${GAFFER_WORKING}`]).trim());
   if (count !== units) throw new BenchFailure(`gaffer: ${count} commits on top of main, expected ${units}`);

@@ -27,6 +27,7 @@ import {
   keepTempDirs,
   makeTempDir,
   median,
+  requireSuccess,
   resultLine,
   tailOf,
   timedRun,
@@ -152,12 +153,7 @@ async function runGaffer(units: number, label: string): Promise<{ seconds: numbe
     timeoutMs: RUN_TIMEOUT_MS,
     env: { ...process.env, GAFFER_CPU_REPORT: cpuReport },
   });
-  if (run.exitCode !== 0) {
-    const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.exitCode ?? 'none'}`;
-    throw new BenchFailure(
-      `gaffer ${how} (expected 0) after ${run.seconds.toFixed(1)} s; its output (${run.stdoutPath}):\n${tailOf(run.stdoutPath)}\nstderr:\n${tailOf(run.stderrPath)}`,
-    );
-  }
+  requireSuccess(run, 'gaffer');
   verifyTree(repo, GAFFER_WORKING, expectedFiles(units), 'gaffer');
   verifyCommits(repo, GAFFER_WORKING, units, 'gaffer');
   return { seconds: run.seconds, cpuMs: readCpuReport(cpuReport) };

@@ -1,10 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { GafferEvent } from '../../src/events/types.js';
 import { cleanup, git, makeRepo } from '../integration/mission-fixture.js';
-import { checkSpec, commitFiles, queueHarness, type QueueHarness } from './queue-harness.js';
+import {
+  checkSpec,
+  commitFiles,
+  flakyCheck as sharedFlakyCheck,
+  queueHarness,
+  type QueueHarness,
+} from './queue-harness.js';
 
 let repo = '';
 let outside = '';
@@ -129,23 +134,11 @@ it('the next prompt carries the new failures, never the ones the target already 
   expect(feedback).not.toContain('LEGACY-BREAKAGE');
 });
 
-/** A check that fails while a counter outside the repository is below `failures`, for candidates holding files/flaky.txt. */
+/** The shared flaky check; its folder is removed after the test. */
 function flakyCheck(failures: number): { command: string[]; counter: string } {
-  outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-flaky-'));
-  const counter = path.join(outside, 'runs');
-  const script = path.join(outside, 'flaky.mjs');
-  fs.writeFileSync(
-    script,
-    [
-      "import fs from 'node:fs';",
-      "if (!fs.existsSync('files/flaky.txt')) process.exit(0);",
-      `const f = ${JSON.stringify(counter)};`,
-      "const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) + 1 : 1;",
-      'fs.writeFileSync(f, String(n));',
-      `process.exit(n <= ${failures} ? 1 : 0);`,
-    ].join('\n'),
-  );
-  return { command: [process.execPath, script], counter };
+  const check = sharedFlakyCheck(failures);
+  outside = check.dir;
+  return check;
 }
 
 it('a culprit found by bisection gets the same second run a lone candidate gets before it is called red', async () => {

@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { cleanup, filesOn, git, makeRepo } from '../integration/mission-fixture.js';
-import { checkSpec, commitFiles, queueHarness, reflog, type QueueHarness } from './queue-harness.js';
+import {
+  checkSpec,
+  commitFiles,
+  flakyCheck as sharedFlakyCheck,
+  queueHarness,
+  reflog,
+  type QueueHarness,
+} from './queue-harness.js';
 
 let repo = '';
 let outside = '';
@@ -116,23 +123,11 @@ it('with 4 verifiers, prefixes are verified at once (never more than 4), each la
   expectPromotionsChained();
 });
 
-/** Fails while a counter outside the repository is below `failures`, for candidates holding files/flaky.txt. */
+/** The shared flaky check; its folder is removed after the test. */
 function flakyCheck(failures: number): { command: string[]; counter: string } {
-  outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-flaky-'));
-  const counter = path.join(outside, 'runs');
-  const script = path.join(outside, 'flaky.mjs');
-  fs.writeFileSync(
-    script,
-    [
-      "import fs from 'node:fs';",
-      "if (!fs.existsSync('files/flaky.txt')) process.exit(0);",
-      `const f = ${JSON.stringify(counter)};`,
-      "const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) + 1 : 1;",
-      'fs.writeFileSync(f, String(n));',
-      `process.exit(n <= ${failures} ? 1 : 0);`,
-    ].join('\n'),
-  );
-  return { command: [process.execPath, script], counter };
+  const check = sharedFlakyCheck(failures);
+  outside = check.dir;
+  return check;
 }
 
 it('a failure that does not reproduce on its second run lands as flaky, and the speculation without it is dropped: the rest lands on top of it', async () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Recorder } from '../../src/controller/recorder.js';
 import { createRun } from '../../src/controller/run-setup.js';
@@ -166,4 +167,27 @@ export function commitFiles(repo: string, files: Record<string, string>): void {
 export function checkSpec(name: string, command: string[], extra: Partial<CheckSpec> = {}): CheckSpec {
   // A check that is not meant to time out: ample for a pytest start on a loaded machine.
   return { name, command, timeoutMs: 120_000, gate: true, parser: 'exit-code', ...extra };
+}
+
+/**
+ * A check that fails while a counter in a new folder outside the repository
+ * is below `failures`, for candidates holding files/flaky.txt (others pass
+ * uncounted). The caller removes `dir`.
+ */
+export function flakyCheck(failures: number): { command: string[]; counter: string; dir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-flaky-'));
+  const counter = path.join(dir, 'runs');
+  const script = path.join(dir, 'flaky.mjs');
+  fs.writeFileSync(
+    script,
+    [
+      "import fs from 'node:fs';",
+      "if (!fs.existsSync('files/flaky.txt')) process.exit(0);",
+      `const f = ${JSON.stringify(counter)};`,
+      "const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) + 1 : 1;",
+      'fs.writeFileSync(f, String(n));',
+      `process.exit(n <= ${failures} ? 1 : 0);`,
+    ].join('\n'),
+  );
+  return { command: [process.execPath, script], counter, dir };
 }
