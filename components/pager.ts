@@ -40,7 +40,7 @@ export function pagerFor(terminal: PagerTerminal): (file: string) => Promise<Com
       return { ok: false, message: `the log ${file} is not on disk: nothing to page` };
     const command = pagerCommand(terminal.env);
     pagerRunning = true;
-    const resume = suspendInk(terminal);
+    const resume = await suspendInk(terminal);
     try {
       return await runPager(command, file, terminal.env);
     } finally {
@@ -52,7 +52,7 @@ export function pagerFor(terminal: PagerTerminal): (file: string) => Promise<Com
 }
 
 /** Takes the terminal from Ink; the function returned gives it back. */
-function suspendInk({ stdin, stdout }: PagerTerminal): () => void {
+async function suspendInk({ stdin, stdout }: PagerTerminal): Promise<() => void> {
   const ownWrite = Object.prototype.hasOwnProperty.call(stdout, 'write');
   const write = stdout.write.bind(stdout);
   stdout.write = dropWrite;
@@ -60,7 +60,11 @@ function suspendInk({ stdin, stdout }: PagerTerminal): () => void {
   for (const listener of listeners) stdin.removeListener('readable', listener);
   const raw = stdin.isTTY && stdin.isRaw;
   if (raw) stdin.setRawMode(false);
-  // With no 'readable' listener left, pause() stops reading fd 0 (process.stdin's own pause hook).
+  // A stream with a 'readable' listener is already paused, so pause() alone emits nothing and fd 0 stays
+  // read: under load gaffer then took the keys typed for the pager, which waited forever. The stream
+  // notices the listener is gone a tick later; a pause after that emits 'pause', and process.stdin's
+  // own pause hook stops reading fd 0.
+  await new Promise((resolve) => setImmediate(resolve));
   stdin.pause();
   write(SHOW_CURSOR);
   return () => {
