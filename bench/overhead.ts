@@ -7,7 +7,7 @@
  * update-ref, cleanup) on an identical fresh repository. A second script does
  * the git work without the agent (the earlier comparison). Every side is
  * verified file by file. RESULT is gaffer's seconds over the agent script's,
- * and the supervisor process's own CPU per unit (GAFFER_CPU_REPORT).
+ * and the supervisor process's own CPU per unit (from GAFFER_LAG_REPORT).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -145,34 +145,34 @@ async function runGaffer(units: number, label: string): Promise<{ seconds: numbe
   const configPath = path.join(root, 'gaffer.json');
   fs.writeFileSync(configPath, `${JSON.stringify(configFor(), null, 2)}\n`);
   const args = [gafferCli(), 'run', '--config', configPath, '--headless'];
-  const cpuReport = path.join(root, `${label}.cpu.json`);
+  const report = path.join(root, `${label}.report.json`);
   const run = await timedRun(process.execPath, args, {
     cwd: root,
     outDir: root,
     label,
     timeoutMs: RUN_TIMEOUT_MS,
-    env: { ...process.env, GAFFER_CPU_REPORT: cpuReport },
+    env: { ...process.env, GAFFER_LAG_REPORT: report },
   });
   requireSuccess(run, 'gaffer');
   verifyTree(repo, GAFFER_WORKING, expectedFiles(units), 'gaffer');
   verifyCommits(repo, GAFFER_WORKING, units, 'gaffer');
-  return { seconds: run.seconds, cpuMs: readCpuReport(cpuReport) };
+  return { seconds: run.seconds, cpuMs: readCpuReport(report) };
 }
 
-/** The supervisor's own CPU (user + system, ms) from the report gaffer wrote at exit. */
+/** The supervisor's own CPU (user + system, ms) from the report gaffer wrote at the run's end. */
 function readCpuReport(file: string): number {
   let report: unknown;
   try {
     report = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     throw new BenchFailure(
-      `gaffer wrote no readable CPU report to ${file} (GAFFER_CPU_REPORT): ${String(error)}`,
+      `gaffer wrote no readable report to ${file} (GAFFER_LAG_REPORT): ${String(error)}`,
     );
   }
-  const { userMs, systemMs } = (report ?? {}) as { userMs?: unknown; systemMs?: unknown };
-  if (typeof userMs !== 'number' || typeof systemMs !== 'number')
-    throw new BenchFailure(`the CPU report ${file} lacks userMs and systemMs: ${JSON.stringify(report)}`);
-  return userMs + systemMs;
+  const { cpuUserMs, cpuSystemMs } = (report ?? {}) as { cpuUserMs?: unknown; cpuSystemMs?: unknown };
+  if (typeof cpuUserMs !== 'number' || typeof cpuSystemMs !== 'number')
+    throw new BenchFailure(`the report ${file} lacks cpuUserMs and cpuSystemMs: ${JSON.stringify(report)}`);
+  return cpuUserMs + cpuSystemMs;
 }
 
 /**

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCode, GafferError, UsageError } from './errors.js';
 import { clearStartingLine, showStartingLine, wantsLiveUi } from './report/starting-line.js';
-import { armCpuReport } from './util/cpu-report.js';
 import { redact } from './util/redact.js';
 import { toTerminalText } from './util/terminal-text.js';
 const HELP = `gaffer: a terminal supervisor for autonomous coding agents
@@ -137,7 +136,6 @@ function readVersion(): string {
   return (JSON.parse(fs.readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
 
-armCpuReport();
 main(process.argv.slice(2)).then(
   (code) => {
     clearStartingLine();

@@ -341,8 +341,10 @@ async function loadUi(): Promise<typeof import('../../components/render.js')> {
 
 /**
  * GAFFER_LAG_REPORT=<file>: at the end of the run, write the event loop's lag
- * (p99 and max, ms) and the peak RSS (MB) to that file as JSON. The ui-flood
- * benchmark reads it; it costs nothing when the variable is unset.
+ * (p99 and max, ms), the peak RSS (MB) and the CPU the supervisor process
+ * itself used (user and system, ms, its threads included, its children not)
+ * to that file as JSON. The benchmarks read it; it costs nothing when the
+ * variable is unset.
  */
 function startLagReport(): ((ui: boolean) => void) | undefined {
   const file = process.env.GAFFER_LAG_REPORT;
@@ -358,6 +360,8 @@ function startLagReport(): ((ui: boolean) => void) | undefined {
       lagMeanMs: lag.mean / 1e6,
       // maxRSS is the true peak, in KiB.
       peakRssMb: (process.resourceUsage().maxRSS * 1024) / (1024 * 1024),
+      cpuUserMs: process.cpuUsage().user / 1000,
+      cpuSystemMs: process.cpuUsage().system / 1000,
     };
     fs.writeFileSync(file, `${JSON.stringify(report)}\n`);
   };
