@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
 import { git, tryGit, type GitResult } from './git.js';
-import { gitProcessesInYielding } from './stale-locks.js';
+import { gitProcessesIn } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
 
 const LIVE_GIT_WAIT_MS = 5000;
@@ -124,7 +124,8 @@ export class IsolatedWorkspace {
   private async rebuildGitDir(commit: string, branch: string | undefined): Promise<void> {
     // Only before this process's first use: later, every git gaffer ran here has been awaited, and
     // whatever an agent or a check started was ended with its process group and mark. The scan
-    // reads every process in /proc, milliseconds on a busy machine, so not once per attempt.
+    // reads every process in /proc (milliseconds on a busy machine, the event loop held), so it runs
+    // once per folder, not once per attempt.
     if (!this.leftoversGone) {
       await waitForGitToLeave(this.path);
       this.leftoversGone = true;
@@ -164,7 +165,7 @@ export class IsolatedWorkspace {
 async function waitForGitToLeave(folder: string): Promise<void> {
   const deadline = Date.now() + LIVE_GIT_WAIT_MS;
   for (;;) {
-    const pids = await gitProcessesInYielding(folder);
+    const pids = gitProcessesIn(folder);
     if (pids.length === 0) return;
     if (Date.now() > deadline) {
       throw new Error(`${folder} is in use by a running git process (pid ${pids.join(', ')})`);

@@ -9,7 +9,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { timeSlices } from '../util/time-slices.js';
 
 export interface LockSweep {
   /** Lock files removed: nothing alive could have owned them. */
@@ -30,27 +29,6 @@ export function gitProcessesIn(folder: string): number[] {
  */
 export function liveGitProcesses(folders: readonly string[]): number[] {
   return pids().filter((pid) => isGitProcessIn(pid, folders));
-}
-
-/**
- * gitProcessesIn for the running supervisor (each attempt's workspace checkout
- * asks): it gives the event loop a turn every few ms, since one pass over a
- * busy machine's /proc takes several ms.
- */
-export async function gitProcessesInYielding(folder: string): Promise<number[]> {
-  const found: number[] = [];
-  const slices = timeSlices();
-  let all: number[];
-  try {
-    all = (await fs.promises.readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(Number);
-  } catch {
-    return [];
-  }
-  for (const pid of all) {
-    if (slices.due()) await slices.pause();
-    if (isGitProcessIn(pid, [folder])) found.push(pid);
-  }
-  return found;
 }
 
 /** Whether `pid` is git (or a `git-*` helper) working in one of `folders` (its cwd, or a path argument). */
