@@ -228,8 +228,16 @@ export class MergeQueue {
     return stack;
   }
 
-  /** Rebases each candidate onto the one below; one that does not apply is rejected on its own. */
-  private async buildStack(batch: readonly Waiting[], target: string): Promise<Stacked[]> {
+  /**
+   * Rebases each candidate onto the one below, in one verification slot. One
+   * that does not apply is rejected on its own; on speculation nothing is
+   * settled, and the stack ends below it.
+   */
+  private async buildStack(
+    batch: readonly Waiting[],
+    target: string,
+    { speculative = false } = {},
+  ): Promise<Stacked[]> {
     return this.pool.use(async (workspace) => {
       const stack: Stacked[] = [];
       let onto = target;
@@ -238,14 +246,16 @@ export class MergeQueue {
         const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
         const tip = attempt?.head_commit;
         if (!attempt || !tip) {
+          if (speculative) break;
           entry.settle(
             this.book.reject(entry.mergeId, 'infrastructure', `branch ${request.branch} is missing`),
           );
           continue;
         }
-        this.book.rebasing(entry.mergeId, onto);
+        if (!speculative) this.book.rebasing(entry.mergeId, onto);
         const rebased = await workspace.rebase(onto, attempt.base_commit, tip);
         if (!rebased.ok) {
+          if (speculative) break;
           // No conflicted paths: the rebase failed for another reason (a lock, a crash), not the content.
           const outcome =
             rebased.conflicted.length > 0
@@ -438,20 +448,11 @@ export class MergeQueue {
   ): Promise<void> {
     const slots = this.pool.size - 1;
     if (slots < 1 || rest.length === 0) return;
-    const speculative = await this.pool.use(async (workspace) => {
-      const stack: Stacked[] = [];
-      let onto = target;
-      for (const item of rest) {
-        const request = this.book.get(item.entry.mergeId);
-        const attempt = this.options.recorder.store.attempts.get(request.attempt_id);
-        if (!attempt?.head_commit) break;
-        const rebased = await workspace.rebase(onto, attempt.base_commit, attempt.head_commit);
-        if (!rebased.ok) break;
-        onto = rebased.head;
-        stack.push({ entry: item.entry, commit: rebased.head });
-      }
-      return stack;
-    });
+    const speculative = await this.buildStack(
+      rest.map((item) => item.entry),
+      target,
+      { speculative: true },
+    );
     const lengths = checkpoints(speculative.length, false, slots, this.options.batchSize).filter(
       (length) => this.stored((speculative[length - 1] as Stacked).commit, checks) === undefined,
     );
