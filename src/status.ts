@@ -7,6 +7,7 @@ import type { StoredSnapshot } from './store/health.js';
 import type { MergeSummary } from './store/merges.js';
 import { describeItem, runAttributions } from './health/attribution.js';
 import type { Store } from './store/store.js';
+import { groupBy } from './util/group-by.js';
 import { terminalSafe, toTerminalText } from './util/terminal-text.js';
 import { TEST_PARSERS } from './health/delta.js';
 import { wrapHanging } from './report/wrap-text.js';
@@ -127,6 +128,7 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
   const run = runId === undefined ? store.runs.latest() : store.runs.get(runId);
   if (!run) return undefined;
   const deps = store.units.dependencies(run.id);
+  // Each table read once and joined in memory: a filter per unit was quadratic (minutes on 10,000 units).
   const attempts = groupBy(store.attempts.summariesForRun(run.id), (attempt) => attempt.unit_id);
   const merges = store.merges.summariesForRun(run.id);
   const newestMerge = newestMergeByAttempt(merges);
@@ -205,22 +207,6 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
     })),
     green: greenOf(store, run.id, run.config_json),
   };
-}
-
-/**
- * Rows grouped by a key, each group in the rows' order: status reads each
- * table once and joins in memory (a filter per unit was quadratic: minutes
- * on 10,000 units).
- */
-function groupBy<Row>(rows: readonly Row[], keyOf: (row: Row) => string): Map<string, Row[]> {
-  const groups = new Map<string, Row[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [row]);
-    else group.push(row);
-  }
-  return groups;
 }
 
 /** Each attempt's newest merge request (the rows come oldest first). */

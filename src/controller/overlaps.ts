@@ -7,6 +7,7 @@ import {
   normalizeFilePattern,
 } from '../plan/file-patterns.js';
 import type { MergeRow } from '../store/merges.js';
+import { groupBy } from '../util/group-by.js';
 import { HandoffSchema } from '../workers/handoff.js';
 import type { Recorder } from './recorder.js';
 
@@ -190,13 +191,7 @@ export class OverlapGuard {
    * (a query per footprint made a 1,000-unit mission quadratic).
    */
   private mergesByUnit(): ReadonlyMap<string, readonly MergeRow[]> {
-    const byUnit = new Map<string, MergeRow[]>();
-    for (const merge of this.options.recorder.store.merges.forRun(this.options.runId)) {
-      const list = byUnit.get(merge.unit_id);
-      if (list) list.push(merge);
-      else byUnit.set(merge.unit_id, [merge]);
-    }
-    return byUnit;
+    return groupBy(this.options.recorder.store.merges.forRun(this.options.runId), (merge) => merge.unit_id);
   }
 
   private footprintFrom(unitId: string, merges: ReadonlyMap<string, readonly MergeRow[]>): Footprint {
