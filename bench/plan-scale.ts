@@ -24,7 +24,7 @@ import {
   makeTempDir,
   median,
   packageRoot,
-  tailOf,
+  requireSuccess,
   timedRun,
   type Benchmark,
 } from './lib.js';
@@ -117,8 +117,7 @@ export const planScale: Benchmark = {
             label: `${side}-${round}`,
             timeoutMs: 120_000,
           });
-          if (run.exitCode !== 0)
-            throw new BenchFailure(`${side} exited ${run.exitCode ?? run.signal}: ${tailOf(run.stderrPath)}`);
+          requireSuccess(run, side);
           process_[side].push(run.seconds);
           if (side === 'node') continue;
           const out = fs.readFileSync(run.stdoutPath, 'utf8');

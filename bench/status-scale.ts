@@ -28,7 +28,7 @@ import {
   makeTempDir,
   median,
   packageRoot,
-  tailOf,
+  requireSuccess,
   timedRun,
   type Benchmark,
 } from './lib.js';
@@ -306,8 +306,7 @@ export const statusScale: Benchmark = {
             timeoutMs: 120_000,
             env: { ...process.env, COLUMNS: '120' },
           });
-          if (run.exitCode !== 0)
-            throw new BenchFailure(`${side} exited ${run.exitCode ?? run.signal}: ${tailOf(run.stderrPath)}`);
+          requireSuccess(run, side);
           verify(side, run.stdoutPath, shape);
           times[side].push(run.seconds);
         }
