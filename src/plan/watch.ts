@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { watch } from 'chokidar';
 import { PlanError, errorMessage } from '../errors.js';
 import { parsePlanText, readPlanText } from './load.js';
 import type { Plan } from './schema.js';
@@ -43,15 +43,6 @@ export function watchPlan(planPath: string, options: PlanWatchOptions): PlanWatc
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const watcher = watch(folder, {
-    depth: 0,
-    ignoreInitial: true,
-    ignored: (candidate) => {
-      const resolved = path.resolve(candidate);
-      return resolved !== file && resolved !== folder;
-    },
-  });
-
   const report = (change: PlanFileChange): void => {
     if (!closed) options.onChange(change);
   };
@@ -63,27 +54,36 @@ export function watchPlan(planPath: string, options: PlanWatchOptions): PlanWatc
     lastReported = version.key;
     report(version.change);
   };
-  const schedule = (changedPath: string): void => {
-    if (path.resolve(changedPath) !== file) return;
+  const schedule = (): void => {
     clearTimeout(timer);
     timer = setTimeout(readAndReport, debounceMs);
   };
-  watcher.on('add', schedule).on('change', schedule).on('unlink', schedule);
-
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  watcher.on('error', (error) => {
+  const planName = path.basename(file);
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(folder, (_event, name) => {
+      // No name (some platforms, an overflowed queue): it may have been the plan.
+      if (name === null || name === planName) schedule();
+    });
+    watcher.on('error', (error) => reportWatchFailure(error));
+  } catch (error) {
+    reportWatchFailure(error);
+  }
+  function reportWatchFailure(error: unknown): void {
     report({
       ok: false,
       error: `watching the plan file ${file} failed: ${errorMessage(error)}; edits saved from now on may be missed, the running plan stays as it was`,
     });
-  });
+  }
 
   return {
-    ready,
-    async close() {
+    // fs.watch watches from the moment it returns.
+    ready: Promise.resolve(),
+    close() {
       closed = true;
       clearTimeout(timer);
-      await watcher.close();
+      watcher?.close();
+      return Promise.resolve();
     },
   };
 }
