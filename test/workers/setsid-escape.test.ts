@@ -132,6 +132,31 @@ describe('a grandchild that left the process group (setsid) does not outlive the
     expect(findSessionProcesses()).not.toContain(pid);
   });
 
+  it('agents ending together each have their own escaped grandchild ended, and only theirs', async () => {
+    // Their ends share /proc passes; a pass must end each mark's processes and leave a running agent's alone.
+    const pidFile = join(dir, 'still-running.pid');
+    const abort = new AbortController();
+    const stillRunning = runAgent('@setsid-orphan 60000\n@sleep 60000\n', {
+      env: { GAFFER_ORPHAN_PID_FILE: pidFile },
+      signal: abort.signal,
+    });
+    const runningOrphan = await waitFor("the running agent's orphan pid file", () =>
+      existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined,
+    );
+    started.push(runningOrphan);
+    const ended = await Promise.all([1, 2, 3].map(() => runAgent('@setsid-orphan 60000\n@print 1 done\n')));
+
+    for (const { result, orphans } of ended) {
+      expect(result.exitCode).toBe(0);
+      const orphan = expectEscaped(orphans[0], result.pid);
+      expect(processAlive(orphan.pid)).toBe(false);
+    }
+    expect(processAlive(runningOrphan)).toBe(true);
+    abort.abort();
+    expect((await stillRunning).result.outcome).toBe('killed');
+    expect(processAlive(runningOrphan)).toBe(false);
+  });
+
   it('killAllChildrenNow ends a running agent and its escaped grandchild at once, synchronously', async () => {
     const pidFile = join(dir, 'now.pid');
     const running = runAgent(`@setsid-orphan 60000 ${pidFile}\n@hang\n`);
