@@ -206,13 +206,7 @@ function previousFailure(row: UnitRow, attempt: AttemptRow, ending: Ending): Pre
 }
 
 function lastAttempt(store: Store, runId: number, unitId: string): AttemptRow | undefined {
-  return store.attempts
-    .forRun(runId)
-    .filter((attempt) => attempt.unit_id === unitId)
-    .reduce<AttemptRow | undefined>(
-      (last, attempt) => (last && last.number > attempt.number ? last : attempt),
-      undefined,
-    );
+  return store.attempts.highestNumbered(runId, unitId);
 }
 
 /** Each done dependency, with the handoff of the attempt whose merge brought it in. */

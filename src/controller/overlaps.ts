@@ -133,6 +133,8 @@ export interface OverlapGuardOptions {
    * each). Absent: every merge's are.
    */
   hasDependents?: (unitId: string) => boolean;
+  /** Changes whenever what hasDependents says may have changed (a plan edit); absent: never. */
+  dependencyEpoch?: () => number;
 }
 
 /**
@@ -144,12 +146,24 @@ export class OverlapGuard {
   /** Files each merged request changed, by merge id: a merge never changes once merged. */
   private readonly changedByMerge = new Map<number, string[]>();
   private readonly recorded = new Set<string>();
+  /**
+   * The merged count and dependency epoch when `stale` last found nothing to
+   * read: until one of them moves, nothing new can be stale, and the launch
+   * loop's every pass asks (reading every merge of a 1,000-unit run each time
+   * cost milliseconds a pass).
+   */
+  private lastFresh: string | undefined;
 
   constructor(private readonly options: OverlapGuardOptions) {}
 
   /** True when a merge landed whose changed files are not read yet (refresh reads them). */
   get stale(): boolean {
-    return this.mergedRequests().some((merge) => !this.changedByMerge.has(merge.id));
+    const { recorder, runId, dependencyEpoch } = this.options;
+    const key = `${recorder.store.merges.mergedCount(runId)}:${dependencyEpoch?.() ?? 0}`;
+    if (key === this.lastFresh) return false;
+    const stale = this.mergedRequests().some((merge) => !this.changedByMerge.has(merge.id));
+    if (!stale) this.lastFresh = key;
+    return stale;
   }
 
   /** Reads the changed files of merges that landed since the last refresh. */
@@ -182,16 +196,21 @@ export class OverlapGuard {
 
   /** What the unit is expected to touch now. */
   footprint(unitId: string): Footprint {
-    return this.footprintFrom(unitId, this.mergesByUnit());
+    return this.footprintFrom(unitId, this.mergesOf([unitId]));
   }
 
   /**
-   * The run's merge requests by unit, oldest first: read once per pass of the
-   * launch loop, so a pass costs one query however many units it looks at
-   * (a query per footprint made a 1,000-unit mission quadratic).
+   * The merge requests footprints of these units read (their own and their
+   * dependencies'), by unit, oldest first: one query for them all, never the
+   * run's every request (a 1,000-unit mission read them all per pass of the
+   * launch loop, then once per footprint, and grew quadratic).
    */
-  private mergesByUnit(): ReadonlyMap<string, readonly MergeRow[]> {
-    return groupBy(this.options.recorder.store.merges.forRun(this.options.runId), (merge) => merge.unit_id);
+  private mergesOf(unitIds: readonly string[]): ReadonlyMap<string, readonly MergeRow[]> {
+    const involved = new Set(unitIds);
+    for (const unitId of unitIds)
+      for (const dependency of this.options.dependenciesOf(unitId)) involved.add(dependency);
+    const { recorder, runId } = this.options;
+    return groupBy(recorder.store.merges.forUnits(runId, [...involved]), (merge) => merge.unit_id);
   }
 
   private footprintFrom(unitId: string, merges: ReadonlyMap<string, readonly MergeRow[]>): Footprint {
@@ -216,11 +235,11 @@ export class OverlapGuard {
 
   /** One pass of the launch loop: `occupied` are the units running or merging now. */
   admission(round: number, occupied: readonly string[]): { admit: (unitId: string) => boolean } {
-    const merges = this.mergesByUnit();
+    const merges = this.mergesOf(occupied);
     const taken = occupied.map((unitId) => this.footprintFrom(unitId, merges));
     return {
       admit: (unitId) => {
-        const unit = this.footprintFrom(unitId, merges);
+        const unit = this.footprintFrom(unitId, this.mergesOf([unitId]));
         const wait = findOverlap(unit, taken);
         if (wait) {
           this.record(round, wait);

@@ -28,6 +28,7 @@ interface Effects {
 export class UnitLedger {
   private readonly dependencies: Map<string, readonly string[]>;
   private dependents = new Map<string, string[]>();
+  private dependencyChanges = 0;
 
   constructor(
     private readonly recorder: Recorder,
@@ -40,6 +41,7 @@ export class UnitLedger {
   }
 
   private indexDependents(): void {
+    this.dependencyChanges += 1;
     this.dependents = new Map();
     for (const [unit, deps] of this.dependencies) {
       for (const dep of deps) this.dependents.set(dep, [...(this.dependents.get(dep) ?? []), unit]);
@@ -78,6 +80,11 @@ export class UnitLedger {
 
   dependenciesOf(id: string): readonly string[] {
     return this.dependencies.get(id) ?? [];
+  }
+
+  /** Changes whenever the dependency edges do: what hasDependents says may then differ. */
+  get dependencyEpoch(): number {
+    return this.dependencyChanges;
   }
 
   /** Whether any unit of the run depends on `id`. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { MergeQueue } from '../merge/merge-queue.js';
 import type { Unit } from '../plan/schema.js';
+import type { UnitSchedulingRow } from '../store/units.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import type { Usage } from '../workers/agents/types.js';
@@ -81,6 +82,7 @@ export class WaveScheduler {
       hintsOf: (unitId) => this.options.units.get(unitId)?.files,
       dependenciesOf: (unitId) => options.ledger.dependenciesOf(unitId),
       hasDependents: (unitId) => options.ledger.hasDependents(unitId),
+      dependencyEpoch: () => options.ledger.dependencyEpoch,
     });
     this.budget = new BudgetGate(options.budget, options.recorder, options.ledger, options.runId);
     options.signal.addEventListener('abort', () => {
@@ -102,14 +104,16 @@ export class WaveScheduler {
     for (const mergeId of resumedMerges) this.track(this.merge(mergeId));
     for (;;) {
       const stopping = this.options.signal.aborted;
-      const ready = !stopping && !this.paused ? this.readyUnits(round) : [];
+      // One read of every unit's status per pass, shared by both questions (a 1,000-unit run read it twice).
+      const view = !stopping && !this.paused ? this.options.ledger.schedulingView() : [];
+      const ready = this.readyUnits(round, view);
       if (ready.length > 0 && this.overlaps.stale) {
         // A merge landed: its changed files are read first, then everything is looked at again.
         await this.overlaps.refresh();
         continue;
       }
       if (ready.length > 0 && !this.budget.runSpent(this.live.size)) {
-        const admission = this.overlaps.admission(round, this.occupiedUnits());
+        const admission = this.overlaps.admission(round, this.occupiedUnits(view));
         for (const unitId of ready) {
           if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
           if (this.budget.unitSpent(unitId)) continue;
@@ -169,18 +173,14 @@ export class WaveScheduler {
   }
 
   /** Units whose files a ready unit must not touch at the same time: running, starting, or with a merge in flight. */
-  private occupiedUnits(): string[] {
-    const merging = this.options.ledger
-      .schedulingView()
-      .filter((unit) => unit.status === 'merging')
-      .map((unit) => unit.id);
+  private occupiedUnits(view: readonly UnitSchedulingRow[]): string[] {
+    const merging = view.filter((unit) => unit.status === 'merging').map((unit) => unit.id);
     return [...new Set([...this.live.keys(), ...this.starting, ...merging])];
   }
 
   /** Pending units whose dependencies are all done and that have not had their attempt this round. */
-  private readyUnits(round: number): string[] {
+  private readyUnits(round: number, all: readonly UnitSchedulingRow[]): string[] {
     const { ledger } = this.options;
-    const all = ledger.schedulingView();
     const status = new Map(all.map((unit) => [unit.id, unit.status]));
     // A fixup not yet landed goes first: new work would be judged against a red working branch.
     const fixupFirst = all.some(

@@ -181,6 +181,17 @@ export class AttemptsTable {
     ).get(runId, unitId) as AttemptRow | undefined;
   }
 
+  /**
+   * A unit's attempt with the highest number in a run (the later row of two
+   * with the same number): the one its next attempt follows. One row, so the
+   * launch of each attempt does not read every attempt of the run.
+   */
+  highestNumbered(runId: number, unitId: string): AttemptRow | undefined {
+    return this.prepare(
+      'SELECT * FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY number DESC, id DESC LIMIT 1',
+    ).get(runId, unitId) as AttemptRow | undefined;
+  }
+
   /** The attempt whose branch this is (names carry the run, unit and attempt number: at most one). */
   byBranch(branch: string): AttemptRow | undefined {
     return this.prepare('SELECT * FROM attempts WHERE branch = ? ORDER BY id DESC LIMIT 1').get(branch) as

@@ -96,6 +96,21 @@ export class MergesTable {
     ).all(unitId, specJson, beforeRun) as (MergeRow & { base_commit: string; head_commit: string | null })[];
   }
 
+  /** The run's requests of these units, oldest first: what a few footprints need, not the whole run. */
+  forUnits(runId: number, unitIds: readonly string[]): MergeRow[] {
+    return this.prepare(
+      'SELECT * FROM merge_requests WHERE run_id = ? AND unit_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+    ).all(runId, JSON.stringify(unitIds)) as MergeRow[];
+  }
+
+  /** How many of the run's requests are merged: changes only when one lands. */
+  mergedCount(runId: number): number {
+    const row = this.prepare(
+      "SELECT count(*) AS merged FROM merge_requests WHERE run_id = ? AND status = 'merged'",
+    ).get(runId) as { merged: number };
+    return row.merged;
+  }
+
   forRun(runId: number): MergeRow[] {
     return this.prepare('SELECT * FROM merge_requests WHERE run_id = ? ORDER BY id').all(runId) as MergeRow[];
   }

@@ -141,4 +141,39 @@ describe('OverlapGuard', () => {
       ['after', 'hinted', '["lib/util.ts"]'],
     ]);
   });
+
+  it('reads a merged unit that gains a dependent after it landed (a plan edit), and a second merge when it lands', async () => {
+    let dependents = new Set<string>();
+    let epoch = 0;
+    const units = new Map(plan.units.map((unit) => [unit.id, unit]));
+    const edited = new OverlapGuard({
+      recorder,
+      runId,
+      repo: dir,
+      hintsOf: (unitId) => units.get(unitId)?.files,
+      dependenciesOf: (unitId) => (unitId === 'after' && dependents.has('dep') ? ['dep'] : []),
+      hasDependents: (unitId) => dependents.has(unitId),
+      dependencyEpoch: () => epoch,
+    });
+    attemptWithMerge('dep', 1, { merged: ['lib/util.ts'] });
+    // Nobody depends on dep yet: its files are not needed.
+    expect(edited.stale).toBe(false);
+    expect(edited.stale).toBe(false);
+
+    dependents = new Set(['dep']);
+    epoch += 1;
+    expect(edited.stale).toBe(true);
+    await edited.refresh();
+    expect(edited.stale).toBe(false);
+    expect(edited.footprint('after').paths).toEqual([
+      { pattern: 'lib/util.ts', from: { kind: 'dependency', dependency: 'dep' } },
+    ]);
+
+    attemptWithMerge('dep', 2, { merged: ['lib/more.ts'] });
+    expect(edited.stale).toBe(true);
+    await edited.refresh();
+    expect(edited.footprint('after').paths).toEqual([
+      { pattern: 'lib/more.ts', from: { kind: 'dependency', dependency: 'dep' } },
+    ]);
+  });
 });
