@@ -9,10 +9,8 @@
  */
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { errorMessage } from '../errors.js';
 import { toTerminalText } from '../util/terminal-text.js';
 import { killGroup } from './process-group.js';
@@ -24,6 +22,7 @@ import {
   trackChild,
 } from './process-marks.js';
 import type { RingBuffer } from './ring-buffer.js';
+import { spawnFromThread } from './spawn-thread.js';
 
 export interface SupervisedSpec {
   command: string;
@@ -121,46 +120,38 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
     });
 
   const mark = newProcessMark();
-  let subprocess;
-  try {
-    subprocess = execa(spec.command, spec.args, {
-      cwd: spec.cwd,
-      // The mark last: a caller's env can neither forge nor remove it.
-      env: { ...spec.env, [PROCESS_MARK_VARIABLE]: processMarkValue(mark) },
-      extendEnv: true,
-      detached: true,
-      buffer: false,
-      reject: false,
-      stripFinalNewline: false,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      ...(spec.stdinText !== undefined ? { input: spec.stdinText } : { stdin: 'ignore' as const }),
-    });
-  } catch (error) {
+  // Started from a worker thread: the fork's wait blocks that thread, not this loop (spawn-thread.ts).
+  const child = spawnFromThread({
+    command: spec.command,
+    args: spec.args,
+    cwd: spec.cwd,
+    // The mark last: a caller's env can neither forge nor remove it.
+    env: { ...spec.env, [PROCESS_MARK_VARIABLE]: processMarkValue(mark) },
+    ...(spec.stdinText !== undefined ? { stdinText: spec.stdinText } : {}),
+  });
+  const splitters = { stdout: splitterFor('stdout'), stderr: splitterFor('stderr') };
+  child.onData((stream, chunk) => {
+    counters.bytes += chunk.length;
+    if (redact === undefined) log.write(chunk);
+    splitters[stream].write(chunk);
+    // A slow disk must not let output pile up in memory: pause this pipe
+    // until the log catches up (the child then blocks on its own write).
+    if (log.full) {
+      child.pause(stream);
+      log.onDrain(() => child.resume(stream));
+    }
+  });
+  const started = await child.started;
+  if (!('pid' in started)) {
     await log.close();
-    return spawnFailed(spec, errorMessage(error), elapsed());
+    return spawnFailed(spec, describeSpawnFailure(spec, started), elapsed());
   }
-  // reject: false already turns failures into results; this also covers
-  // anything else so no rejection escapes unobserved.
-  const settled = subprocess.then(
-    (result) => result,
-    (error: unknown) => error,
-  );
-  const pid = subprocess.pid;
-  if (pid === undefined) {
-    // Node reports ENOENT/EACCES asynchronously and leaves pid unset.
-    const failure = await settled;
-    await log.close();
-    return spawnFailed(spec, describeSpawnFailure(spec, failure), elapsed());
-  }
+  const { pid } = started;
+  const settled = child.closed;
 
   const untrack = trackChild(pid, mark);
   const onSpawn = spec.onSpawn;
   if (onSpawn !== undefined) callListener(() => onSpawn(pid));
-  const splitters = [
-    drain(subprocess.stdout, splitterFor('stdout')),
-    drain(subprocess.stderr, splitterFor('stderr')),
-  ];
 
   const graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
   let groupEnded: Promise<unknown> | undefined;
@@ -174,15 +165,12 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
   let leaderExited = false;
   let exitCode: number | null = null;
   let exitSignal: string | null = null;
-  const leaderExit = new Promise<void>((resolve) => {
-    subprocess.once('exit', (code, signal) => {
-      leaderExited = true;
-      exitCode = code;
-      exitSignal = signal;
-      // Orphaned grandchildren would keep the pipes (and the CPU) busy forever.
-      void endGroup();
-      resolve();
-    });
+  const leaderExit = child.exited.then((exit) => {
+    leaderExited = true;
+    exitCode = exit.exitCode;
+    exitSignal = exit.signal;
+    // Orphaned grandchildren would keep the pipes (and the CPU) busy forever.
+    void endGroup();
   });
 
   const stopEarly = (reason: 'timed-out' | 'killed'): void => {
@@ -196,26 +184,26 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
       : setTimeout(() => stopEarly('timed-out'), Math.max(0, spec.timeoutMs - (performance.now() - start)));
   const onAbort = (): void => stopEarly('killed');
   spec.signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the thread was starting it: end it now.
+  if (spec.signal?.aborted) onAbort();
 
   try {
     await Promise.race([leaderExit, settled]);
     await endGroup();
     // Before waiting on the pipes: an escaped process may be what holds them.
     await endMarked();
-    if (!(await settlesWithin(settled, STREAM_SETTLE_MS))) {
-      subprocess.stdout.destroy();
-      subprocess.stderr.destroy();
-    }
+    if (!(await settlesWithin(settled, STREAM_SETTLE_MS))) child.destroyPipes();
     const result = await settled;
-    if (!leaderExited && isRecord(result)) {
-      exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
-      exitSignal = typeof result.signal === 'string' ? result.signal : null;
+    if (!leaderExited) {
+      exitCode = result.exitCode;
+      exitSignal = result.signal;
     }
   } finally {
     untrack();
     if (timer !== undefined) clearTimeout(timer);
     spec.signal?.removeEventListener('abort', onAbort);
-    for (const splitter of splitters) splitter.end();
+    splitters.stdout.end();
+    splitters.stderr.end();
     await log.close();
   }
 
@@ -230,22 +218,6 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
     ...(log.error !== undefined ? { logError: log.error } : {}),
     ...(listenerError !== undefined ? { listenerError } : {}),
   };
-
-  function drain(stream: Readable, splitter: LineSplitter): LineSplitter {
-    stream.on('data', (chunk: Buffer | string) => {
-      counters.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      if (redact === undefined) log.write(chunk);
-      splitter.write(chunk);
-      // A slow disk must not let output pile up in memory: pause this pipe
-      // until the log catches up (the child then blocks on its own write).
-      if (log.full) {
-        stream.pause();
-        log.onDrain(() => stream.resume());
-      }
-    });
-    stream.once('end', () => splitter.end());
-    return splitter;
-  }
 }
 
 /** Waits for promise up to ms without leaving a timer behind to hold the event loop. */
@@ -282,12 +254,11 @@ function spawnFailed(spec: SupervisedSpec, message: string, durationMs: number):
   };
 }
 
-function describeSpawnFailure(spec: SupervisedSpec, failure: unknown): string {
-  const code = isRecord(failure) && typeof failure.code === 'string' ? failure.code : undefined;
-  const detail =
-    isRecord(failure) && typeof failure.originalMessage === 'string'
-      ? failure.originalMessage
-      : errorMessage(failure);
+function describeSpawnFailure(
+  spec: SupervisedSpec,
+  failure: { code: string | undefined; message: string },
+): string {
+  const { code, message: detail } = failure;
   if (code === 'ENOENT' && !existsSync(spec.cwd)) {
     return `cannot start ${spec.command}: working directory ${spec.cwd} does not exist (${detail})`;
   }
@@ -298,10 +269,6 @@ function describeSpawnFailure(spec: SupervisedSpec, failure: unknown): string {
     return `cannot start ${spec.command}: permission denied; is it executable? (${detail})`;
   }
   return `cannot start ${spec.command}: ${detail}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 /** Decodes one stream's chunks (UTF-8 split across chunks included) into lines. */
