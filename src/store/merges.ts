@@ -96,10 +96,18 @@ export class MergesTable {
     ).all(unitId, specJson, beforeRun) as (MergeRow & { base_commit: string; head_commit: string | null })[];
   }
 
-  /** The run's requests of these units, oldest first: what a few footprints need, not the whole run. */
+  /**
+   * The run's requests of these units, oldest first: what a few footprints
+   * need, not the whole run. Reached through the units' attempts (indexed by
+   * run and unit, and requests by attempt), so the cost follows the units
+   * asked for, not the run's size.
+   */
   forUnits(runId: number, unitIds: readonly string[]): MergeRow[] {
     return this.prepare(
-      'SELECT * FROM merge_requests WHERE run_id = ? AND unit_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+      `SELECT m.* FROM attempts a CROSS JOIN merge_requests m ON m.attempt_id = a.id
+        WHERE a.run_id = ? AND a.unit_id IN (SELECT value FROM json_each(?))
+          AND m.run_id = a.run_id AND m.unit_id = a.unit_id
+        ORDER BY m.id`,
     ).all(runId, JSON.stringify(unitIds)) as MergeRow[];
   }
 
