@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { watch } from 'chokidar';
 import { PlanError, errorMessage } from '../errors.js';
 import { parsePlanText, readPlanText } from './load.js';
 import type { Plan } from './schema.js';
@@ -12,9 +13,9 @@ import type { Plan } from './schema.js';
  *
  * Editors save in several ways: in place, to a temporary file renamed over
  * the plan (vim, VS Code), by deleting and creating it, by truncating and
- * writing it. The folder is watched rather than the file so that a new inode
- * or a file that comes back after a deletion is still seen, and events are
- * debounced so that one save is one report. A half-written file read anyway
+ * writing it. chokidar sees each of them on the file (a new inode, a file
+ * that comes back after a deletion), and events are debounced so that one
+ * save is one report. A half-written file read anyway
  * is reported as its JSON error; the complete file is another change.
  * A version identical to the last one reported is not reported again.
  */
@@ -36,7 +37,6 @@ export interface PlanWatcher {
 
 export function watchPlan(planPath: string, options: PlanWatchOptions): PlanWatcher {
   const file = path.resolve(planPath);
-  const folder = path.dirname(file);
   const debounceMs = options.debounceMs ?? 300;
   // The version in place when watching starts counts as reported: the run began with it.
   let lastReported = readVersion(file).key;
@@ -54,36 +54,42 @@ export function watchPlan(planPath: string, options: PlanWatchOptions): PlanWatc
     lastReported = version.key;
     report(version.change);
   };
-  const schedule = (): void => {
+  const schedule = (changedPath: string): void => {
+    if (path.resolve(changedPath) !== file) return;
     clearTimeout(timer);
     timer = setTimeout(readAndReport, debounceMs);
   };
-  const planName = path.basename(file);
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(folder, (_event, name) => {
-      // No name (some platforms, an overflowed queue): it may have been the plan.
-      if (name === null || name === planName) schedule();
-    });
-    watcher.on('error', (error) => reportWatchFailure(error));
-  } catch (error) {
-    reportWatchFailure(error);
-  }
-  function reportWatchFailure(error: unknown): void {
+  // The file itself where it exists: chokidar follows a new inode (a rename
+  // over the plan) and a plan that comes back after a deletion, and files
+  // written beside the plan (a headless log) wake nothing. Watching the folder
+  // re-reads it (readdir, an lstat per entry) on each such write, so the folder
+  // is watched only for a plan that does not exist yet (chokidar's ready comes
+  // before it watches for a missing file's creation).
+  const watcher = existsSync(file)
+    ? watch(file, { ignoreInitial: true })
+    : watch(path.dirname(file), {
+        depth: 0,
+        ignoreInitial: true,
+        ignored: (candidate) => {
+          const resolved = path.resolve(candidate);
+          return resolved !== file && resolved !== path.dirname(file);
+        },
+      });
+  watcher.on('add', schedule).on('change', schedule).on('unlink', schedule);
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  watcher.on('error', (error) => {
     report({
       ok: false,
       error: `watching the plan file ${file} failed: ${errorMessage(error)}; edits saved from now on may be missed, the running plan stays as it was`,
     });
-  }
+  });
 
   return {
-    // fs.watch watches from the moment it returns.
-    ready: Promise.resolve(),
-    close() {
+    ready,
+    async close() {
       closed = true;
       clearTimeout(timer);
-      watcher?.close();
-      return Promise.resolve();
+      await watcher.close();
     },
   };
 }
