@@ -112,7 +112,10 @@ export class MergesTable {
    * The merges of the run that made any of `commits`, oldest first: one query that finds them by
    * commit (merge_requests_by_commit) instead of reading every merged request of the run.
    */
-  makersOf(runId: number, commits: readonly string[]): { commit: string; unitId: string; round: number | null }[] {
+  makersOf(
+    runId: number,
+    commits: readonly string[],
+  ): { commit: string; unitId: string; round: number | null }[] {
     return this.prepare(
       `SELECT m.merged_commit AS "commit", m.unit_id AS unitId, a.round AS round
          FROM merge_requests m LEFT JOIN attempts a ON a.id = m.attempt_id

@@ -54,6 +54,16 @@ export class StatusReads {
     ).all(runId, status, limit) as UnitSummary[];
   }
 
+  /** What one unit depends on, in plan order (unit_deps' primary key). */
+  dependenciesOf(runId: number, unitId: string): string[] {
+    return (
+      this.prepare('SELECT depends_on FROM unit_deps WHERE run_id = ? AND unit_id = ? ORDER BY rowid').all(
+        runId,
+        unitId,
+      ) as { depends_on: string }[]
+    ).map((row) => row.depends_on);
+  }
+
   /** One unit's attempts, oldest first (the attempts' unique index on run, unit and number). */
   attemptsOf(runId: number, unitId: string): AttemptSummary[] {
     return this.prepare(
@@ -71,8 +81,9 @@ export class StatusReads {
   }
 
   attemptCount(runId: number): number {
-    return (this.prepare('SELECT COUNT(*) AS count FROM attempts WHERE run_id = ?').get(runId) as { count: number })
-      .count;
+    return (
+      this.prepare('SELECT COUNT(*) AS count FROM attempts WHERE run_id = ?').get(runId) as { count: number }
+    ).count;
   }
 
   /** The run's merge requests counted by status and rejection class. */
@@ -107,8 +118,9 @@ export class StatusReads {
   }
 
   overlapCount(runId: number): number {
-    return (this.prepare('SELECT COUNT(*) AS count FROM overlaps WHERE run_id = ?').get(runId) as { count: number })
-      .count;
+    return (
+      this.prepare('SELECT COUNT(*) AS count FROM overlaps WHERE run_id = ?').get(runId) as { count: number }
+    ).count;
   }
 
   /** The newest `limit` overlap edges, oldest first. */
