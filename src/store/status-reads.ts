@@ -64,11 +64,14 @@ export class StatusReads {
     ).map((row) => row.depends_on);
   }
 
-  /** One unit's attempts, oldest first (the attempts' unique index on run, unit and number). */
+  /**
+   * One unit's attempts, oldest first. By number, not id (the same order): ORDER BY id led the planner
+   * to a run's 30,000 attempts by id; by number the unique index on run, unit and number reads three.
+   */
   attemptsOf(runId: number, unitId: string): AttemptSummary[] {
     return this.prepare(
       `SELECT id, unit_id, number, round, outcome, exit_code, commits, handoff, reason, log_path,
-         input_tokens, output_tokens, cached_tokens, cost_usd FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY id`,
+         input_tokens, output_tokens, cached_tokens, cost_usd FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY number`,
     ).all(runId, unitId) as AttemptSummary[];
   }
 
@@ -94,11 +97,15 @@ export class StatusReads {
     ).all(runId) as MergeCount[];
   }
 
-  /** The first `limit` requests still in the queue (neither merged nor rejected), oldest first. */
+  /**
+   * The first `limit` requests still in the queue (neither merged nor rejected), oldest first. `+id`
+   * keeps the planner off the run's requests in id order (all 30,000 of them, filtered): the few in
+   * the queue come from merge_requests_by_run_status and are sorted.
+   */
   openMerges(runId: number, limit: number): MergeSummary[] {
     return this.prepare(
       `SELECT id, unit_id, attempt_id, status, reject_class, detail, candidate, merged_commit FROM merge_requests
-        WHERE run_id = ? AND status IN ('queued', 'rebasing', 'verifying') ORDER BY id LIMIT ?`,
+        WHERE run_id = ? AND status IN ('queued', 'rebasing', 'verifying') ORDER BY +id LIMIT ?`,
     ).all(runId, limit) as MergeSummary[];
   }
 
