@@ -281,7 +281,7 @@ for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM units WHERE run_
 lines.push('count attempts ' + db.prepare('SELECT COUNT(*) AS n FROM attempts WHERE run_id = ?').get(run).n);
 for (const row of db.prepare('SELECT status, reject_class, COUNT(*) AS n FROM merge_requests WHERE run_id = ? GROUP BY status, reject_class').all(run))
   lines.push('count merges ' + row.status + ' ' + row.reject_class + ' ' + row.n);
-const attempts = db.prepare('SELECT id, number, outcome, reason FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY id');
+const attempts = db.prepare('SELECT id, number, outcome, reason FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY number');
 const merge = db.prepare('SELECT id, status, reject_class, detail FROM merge_requests WHERE attempt_id = ? ORDER BY id DESC LIMIT 1');
 for (const status of ['failed', 'blocked', 'killed', 'running', 'merging']) {
   for (const unit of db.prepare('SELECT id, status, reason FROM units WHERE run_id = ? AND status = ? ORDER BY rowid LIMIT 20').all(run, status)) {
