@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
-import { databasePath } from '../state-dir.js';
+import { databasePath } from '../state-db-path.js';
 import { fitsFullListing, formatStatusOverview, readStatusOverview, statusRun } from '../status-overview.js';
 import { formatStatus, readStatus, statusWidth } from '../status.js';
 import { Store } from '../store/store.js';
