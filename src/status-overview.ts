@@ -55,7 +55,7 @@ const ATTENTION_GROUPS: readonly { name: string; status: string; retrying?: bool
     name: 'retrying',
     status: 'pending',
     retrying: true,
-    why: 'an attempt failed or was rejected; another comes',
+    why: 'an attempt ended without landing; the next one comes',
   },
   { name: 'running', status: 'running', why: 'an agent works on it now' },
   { name: 'merging', status: 'merging', why: 'its work is in the merge queue' },
