@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { databasePath } from '../src/state-dir.js';
+import { FULL_LISTING_UNITS } from '../src/status-overview.js';
 import { Store } from '../src/store/store.js';
 import {
   BenchFailure,
@@ -47,17 +48,17 @@ interface Shape {
 const LAST_REASON = (units: number): string => `scale-reason-${units - 1}-end`;
 
 /** The units that failed (the last unit among them) and were blocked; the rest are done. */
-const isFailed = (index: number): boolean => index % 1000 === 999;
+const isFailed = (index: number, units: number): boolean => index % 1000 === 999 || index === units - 1;
 const isBlocked = (index: number): boolean => index % 200 === 6;
 
-function unitStatusOf(index: number): 'failed' | 'blocked' | 'done' {
-  return isFailed(index) ? 'failed' : isBlocked(index) ? 'blocked' : 'done';
+function unitStatusOf(index: number, units: number): 'failed' | 'blocked' | 'done' {
+  return isFailed(index, units) ? 'failed' : isBlocked(index) ? 'blocked' : 'done';
 }
 
 /** How many units of each status a run of `units` holds. */
 function expectedCounts(units: number): Record<'done' | 'failed' | 'blocked', number> {
   const counts = { done: 0, failed: 0, blocked: 0 };
-  for (let index = 0; index < units; index += 1) counts[unitStatusOf(index)] += 1;
+  for (let index = 0; index < units; index += 1) counts[unitStatusOf(index, units)] += 1;
   return counts;
 }
 
@@ -154,7 +155,7 @@ export function buildDatabase(file: string, shape: Shape): number {
       const id = unitId(index);
       const round = 1 + Math.floor((index * 10) / units);
       const prompt = `Implement part ${index} of the module; keep the tests green. `.repeat(4);
-      const status = unitStatusOf(index);
+      const status = unitStatusOf(index, units);
       insert.unit.run(
         runId,
         id,
@@ -318,6 +319,10 @@ export const statusScale: Benchmark = {
       attemptsPerUnit: intFlag(argv, 'attempts', 3),
     };
     const repeat = intFlag(argv, 'repeat', 5);
+    if (shape.units <= FULL_LISTING_UNITS)
+      throw new BenchFailure(
+        `--units ${shape.units} is a small run, which status lists unit by unit: pass over ${FULL_LISTING_UNITS} to time its overview`,
+      );
     const cli = gafferCli();
     try {
       const dir = makeTempDir('status-scale');
