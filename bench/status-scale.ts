@@ -5,19 +5,25 @@
  * smaller run beside it) is written in one transaction, untimed. Then, side by
  * side in one run, each a fresh process:
  *
- *   status     `node dist/src/cli.js status --state <dir>` (text), and with --json
+ *   status     `node dist/src/cli.js status --state <dir>` (text: the overview of
+ *              a big run), and with --json (every unit, attempt and request)
  *   read       a plain node script: better-sqlite3 opens the same file and prints
- *              one line per unit, attempt and merge request of the run: the floor
- *              of reading the data status shows
+ *              what the overview shows: units, attempts and merge requests counted
+ *              by state in SQL, and the first 20 units of each group that needs the
+ *              operator with their attempts and merge verdicts: the floor of reading it
  *   node       `node -e 0`: process start-up alone
  *
- * Both sides are checked: status names every unit (and the last attempt's
- * reason), the read script counts every row. Times are medians.
+ * One unit in a thousand failed (the last among them, its reason the proof that
+ * status read it) and one in 200 is blocked (50: a group status caps at 20).
+ * Both sides are checked: status's counts equal what was written and it shows
+ * the last unit's reason and the cap; --json names every unit; the read script's
+ * counts equal what was written. Times are medians.
  */
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { databasePath } from '../src/state-dir.js';
+import { FULL_LISTING_UNITS } from '../src/status-overview.js';
 import { Store } from '../src/store/store.js';
 import {
   BenchFailure,
@@ -40,6 +46,21 @@ interface Shape {
 
 /** The status the benchmark expects of the last unit's last attempt: proof the CLI read everything. */
 const LAST_REASON = (units: number): string => `scale-reason-${units - 1}-end`;
+
+/** The units that failed (the last unit among them) and were blocked; the rest are done. */
+const isFailed = (index: number, units: number): boolean => index % 1000 === 999 || index === units - 1;
+const isBlocked = (index: number): boolean => index % 200 === 6;
+
+function unitStatusOf(index: number, units: number): 'failed' | 'blocked' | 'done' {
+  return isFailed(index, units) ? 'failed' : isBlocked(index) ? 'blocked' : 'done';
+}
+
+/** How many units of each status a run of `units` holds. */
+function expectedCounts(units: number): Record<'done' | 'failed' | 'blocked', number> {
+  const counts = { done: 0, failed: 0, blocked: 0 };
+  for (let index = 0; index < units; index += 1) counts[unitStatusOf(index, units)] += 1;
+  return counts;
+}
 
 function unitId(index: number): string {
   return `unit-${String(index).padStart(5, '0')}`;
@@ -134,23 +155,29 @@ export function buildDatabase(file: string, shape: Shape): number {
       const id = unitId(index);
       const round = 1 + Math.floor((index * 10) / units);
       const prompt = `Implement part ${index} of the module; keep the tests green. `.repeat(4);
+      const status = unitStatusOf(index, units);
       insert.unit.run(
         runId,
         id,
         `Part ${index}`,
         prompt,
-        'done',
+        status,
         2,
         shape.attemptsPerUnit,
         round,
-        '',
+        status === 'failed'
+          ? `no attempts left: ${reasonOf(index, shape.attemptsPerUnit)}`
+          : status === 'blocked'
+            ? 'a dependency failed'
+            : '',
         '{}',
         at,
       );
       for (let back = 1; back <= 2 && index - back * 7 >= 0; back += 1)
         insert.dep.run(runId, id, unitId(index - back * 7));
       for (let number = 1; number <= shape.attemptsPerUnit; number += 1) {
-        const last = number === shape.attemptsPerUnit;
+        // A failed unit's last attempt was rejected too; a blocked unit's work merged before its dependency failed.
+        const last = number === shape.attemptsPerUnit && status !== 'failed';
         const attemptId = Number(
           insert.attempt.run(
             runId,
@@ -239,16 +266,32 @@ export function buildDatabase(file: string, shape: Shape): number {
   return runId;
 }
 
-/** The plain reader: every unit, attempt and merge request of the run, one printed line per row. */
+/**
+ * The plain reader: what the overview shows, read with better-sqlite3 in the
+ * plainest way: counts by state (GROUP BY), and the first 20 units of each
+ * group that needs the operator with their attempts and newest merge verdicts.
+ */
 export function readerScript(file: string, runId: number): string {
   const sqlite = createRequire(path.join(packageRoot(), 'package.json')).resolve('better-sqlite3');
   return `const Database = require(${JSON.stringify(sqlite)});
 const db = new Database(${JSON.stringify(file)}, { readonly: true });
+const run = ${runId};
 const lines = [];
-for (const table of ['units', 'attempts', 'merge_requests']) {
-  const rows = db.prepare('SELECT * FROM ' + table + ' WHERE run_id = ?').all(${runId});
-  for (const row of rows) lines.push(table + ' ' + row.id + ' ' + (row.status ?? row.outcome) + ' ' + (row.reason ?? row.detail));
-  lines.push('count ' + table + ' ' + rows.length);
+for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM units WHERE run_id = ? GROUP BY status').all(run))
+  lines.push('count units ' + row.status + ' ' + row.n);
+lines.push('count attempts ' + db.prepare('SELECT COUNT(*) AS n FROM attempts WHERE run_id = ?').get(run).n);
+for (const row of db.prepare('SELECT status, reject_class, COUNT(*) AS n FROM merge_requests WHERE run_id = ? GROUP BY status, reject_class').all(run))
+  lines.push('count merges ' + row.status + ' ' + row.reject_class + ' ' + row.n);
+const attempts = db.prepare('SELECT id, number, outcome, reason FROM attempts WHERE run_id = ? AND unit_id = ? ORDER BY number');
+const merge = db.prepare('SELECT id, status, reject_class, detail FROM merge_requests WHERE attempt_id = ? ORDER BY id DESC LIMIT 1');
+for (const status of ['failed', 'blocked', 'killed', 'running', 'merging']) {
+  for (const unit of db.prepare('SELECT id, status, reason FROM units WHERE run_id = ? AND status = ? ORDER BY rowid LIMIT 20').all(run, status)) {
+    lines.push(unit.id + ' ' + unit.status + ' ' + unit.reason);
+    for (const attempt of attempts.all(run, unit.id)) {
+      const request = merge.get(attempt.id);
+      lines.push('  #' + attempt.number + ' ' + attempt.outcome + ' ' + attempt.reason + (request ? ' ' + request.status + ' ' + request.detail : ''));
+    }
+  }
 }
 process.stdout.write(lines.join('\\n') + '\\n');
 `;
@@ -256,7 +299,7 @@ process.stdout.write(lines.join('\\n') + '\\n');
 
 function countsOf(stdoutPath: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const match of fs.readFileSync(stdoutPath, 'utf8').matchAll(/^count (\w+) (\d+)$/gm))
+  for (const match of fs.readFileSync(stdoutPath, 'utf8').matchAll(/^count (units \w+|attempts) (\d+)$/gm))
     counts.set(match[1] ?? '', Number(match[2]));
   return counts;
 }
@@ -276,6 +319,10 @@ export const statusScale: Benchmark = {
       attemptsPerUnit: intFlag(argv, 'attempts', 3),
     };
     const repeat = intFlag(argv, 'repeat', 5);
+    if (shape.units <= FULL_LISTING_UNITS)
+      throw new BenchFailure(
+        `--units ${shape.units} is a small run, which status lists unit by unit: pass over ${FULL_LISTING_UNITS} to time its overview`,
+      );
     const cli = gafferCli();
     try {
       const dir = makeTempDir('status-scale');
@@ -327,26 +374,40 @@ export const statusScale: Benchmark = {
   },
 };
 
-/** Each side did the whole work: status shows every unit and the last attempt's reason; the reader counted every row. */
+/**
+ * Each side did the whole work. The overview's counts equal what was written,
+ * it shows the last unit's reason (a failed unit) and caps the blocked group;
+ * --json names every unit; the plain reader's counts equal what was written.
+ */
 function verify(side: string, stdoutPath: string, shape: Shape): void {
   if (side === 'node') return;
-  if (side === 'read') {
-    const counts = countsOf(stdoutPath);
-    const attempts = shape.units * shape.attemptsPerUnit;
-    if (
-      counts.get('units') !== shape.units ||
-      counts.get('attempts') !== attempts ||
-      counts.get('merge_requests') !== attempts
-    )
-      throw new BenchFailure(
-        `the plain reader read ${JSON.stringify([...counts])}, not ${shape.units} units and ${attempts} attempts`,
-      );
-    return;
-  }
+  const expected = expectedCounts(shape.units);
+  const attempts = shape.units * shape.attemptsPerUnit;
   const text = fs.readFileSync(stdoutPath, 'utf8');
   const last = unitId(shape.units - 1);
-  if (!text.includes(LAST_REASON(shape.units)) || !text.includes(last) || !text.includes(unitId(0)))
+  if (side === 'read') {
+    const counts = countsOf(stdoutPath);
+    for (const status of ['done', 'failed', 'blocked'] as const)
+      if (counts.get(`units ${status}`) !== expected[status] || counts.get('attempts') !== attempts)
+        throw new BenchFailure(
+          `the plain reader read ${JSON.stringify([...counts])}, not ${JSON.stringify(expected)} and ${attempts} attempts`,
+        );
+    if (!text.includes(LAST_REASON(shape.units)))
+      throw new BenchFailure(`the plain reader did not read ${last}'s reason`);
+    return;
+  }
+  if (!text.includes(LAST_REASON(shape.units)) || !text.includes(last))
     throw new BenchFailure(
-      `gaffer status (${side}) did not show every unit: ${last} or its last attempt is missing`,
+      `gaffer status (${side}) did not show ${last}, a failed unit, or its last attempt's reason`,
+    );
+  if (side === 'json') {
+    if (!text.includes(unitId(0))) throw new BenchFailure('gaffer status --json left out the first unit');
+    return;
+  }
+  const counted = `units: ${shape.units} (${expected.done} done, ${expected.failed} failed, ${expected.blocked} blocked)`;
+  const capped = `… and ${expected.blocked - 20} more: gaffer status --all`;
+  if (!text.includes(counted) || (expected.blocked > 20 && !text.includes(capped)))
+    throw new BenchFailure(
+      `gaffer status did not print "${counted}" and "${capped}": its counts or its cap are wrong`,
     );
 }

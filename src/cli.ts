@@ -13,7 +13,7 @@ usage:
   gaffer run --config <file> --objective "<text>" [--out <file>] [--force] [--yes] [--headless] [--json]
   gaffer plan --objective "<text>" [--config <file>] [--out <file>] [--force]
   gaffer discover [--config <file>] [--plan <file>] [--accept <id> | --reject <id>] [--json]
-  gaffer status [--config <file> | --state <folder>] [--run <id>] [--json]
+  gaffer status [--config <file> | --state <folder>] [--run <id>] [--all] [--json]
   gaffer replay [--config <file> | --state <folder>] [--run <id>] [--speed <x>] [--headless] [--json]
   gaffer retry <unit> [--config <file> | --state <folder>]
   gaffer prompt <unit> [--config <file>] [--plan <file>] [--run <id>]
@@ -31,6 +31,8 @@ options:
   --new-run         start a new run of the plan even if its last run can be resumed or has
                     completed; units whose change is already in the working branch are skipped
   --fresh           the same as --new-run
+  --all             gaffer status: every unit, attempt and request (a run of over 50 units shows
+                    counts and the units that need you)
   --adopt           use an existing working branch as it is, even if it does not descend from base
   --stay            the screen stays open after the run, with its final state: r on a failed,
                     blocked or killed unit runs it again (the run resumes there), q leaves
@@ -60,6 +62,7 @@ const options = {
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   fresh: { type: 'boolean', default: false },
+  all: { type: 'boolean', default: false },
   'new-run': { type: 'boolean', default: false },
   adopt: { type: 'boolean', default: false },
   objective: { type: 'string' },
@@ -115,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return (await import('./commands/run.js')).demoCommand(values);
     case 'status':
-      return (await import('./commands/state.js')).statusCommand(values);
+      return (await import('./commands/status.js')).statusCommand(values);
     case 'replay':
       return (await import('./commands/replay.js')).replayCommand(values);
     case 'clean':

@@ -5,9 +5,7 @@ import { ConfigError, ExitCode, StateError, errorMessage } from './errors.js';
 import { tryGit } from './git/git.js';
 import { processAlive } from './workers/process-group.js';
 
-export function databasePath(stateDir: string): string {
-  return path.join(stateDir, 'state.db');
-}
+export { databasePath } from './state-db-path.js';
 
 /** Where a run's logs go: one file per attempt, and checks/ for the check runs. */
 export function logDirFor(stateDir: string, runId: number): string {

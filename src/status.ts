@@ -2,9 +2,12 @@ import { greenNote } from './report/green-state.js';
 import { formatSpend, NO_SPEND } from './report/cost.js';
 import { ORIGIN_WORDS } from './report/plan-changes.js';
 import type { CheckResult, ProposalSource, ProposalStatus, UnitOrigin } from './events/types.js';
-import type { Spend } from './store/attempts.js';
+import type { AttemptSummary, Spend } from './store/attempts.js';
 import type { StoredSnapshot } from './store/health.js';
 import type { MergeSummary } from './store/merges.js';
+import type { OverlapRow, ProposalRow } from './store/proposals.js';
+import type { RunRow } from './store/runs.js';
+import type { UnitSummary } from './store/units.js';
 import { describeItem, runAttributions } from './health/attribution.js';
 import type { Store } from './store/store.js';
 import { groupBy } from './util/group-by.js';
@@ -134,69 +137,119 @@ function readRawStatus(store: Store, runId?: number): StatusReport | undefined {
   const newestMerge = newestMergeByAttempt(merges);
   const spendByUnit = store.attempts.spendByUnit(run.id);
   return {
-    run: {
-      id: run.id,
-      plan: run.plan_name,
-      status: run.status,
-      reason: run.reason,
-      startedAt: run.started_at,
-      endedAt: run.ended_at,
-      rounds: store.runs.rounds(run.id).length,
-      maxRounds: run.max_rounds,
-      spend: store.attempts.runSpend(run.id),
-    },
-    units: store.units.summaries(run.id).map((unit) => ({
-      id: unit.id,
-      title: unit.title,
-      status: unit.status,
-      reason: unit.reason,
-      strikes: unit.strikes,
-      dependsOn: deps.get(unit.id) ?? [],
-      origin: unit.origin,
-      discoveredFrom: unit.discovered_from,
-      spend: spendByUnit.get(unit.id) ?? NO_SPEND,
-      attempts: (attempts.get(unit.id) ?? []).map((attempt) => ({
-        number: attempt.number,
-        round: attempt.round,
-        outcome: attempt.outcome,
-        exitCode: attempt.exit_code,
-        commits: attempt.commits,
-        handoff: attempt.handoff,
-        reason: attempt.reason,
-        log: attempt.log_path,
-        usage: {
-          inputTokens: attempt.input_tokens,
-          outputTokens: attempt.output_tokens,
-          cachedTokens: attempt.cached_tokens,
-          costUsd: attempt.cost_usd,
-        },
-        merge: mergeOf(newestMerge.get(attempt.id)),
-      })),
+    run: runOf(store, run),
+    units: store.units
+      .summaries(run.id)
+      .map((unit) =>
+        unitOf(
+          unit,
+          deps.get(unit.id) ?? [],
+          spendByUnit.get(unit.id) ?? NO_SPEND,
+          attempts.get(unit.id) ?? [],
+          (attemptId) => newestMerge.get(attemptId),
+        ),
+      ),
+    proposals: store.proposals.all(run.id).map(proposalOf),
+    mergeQueue: merges.map(requestOf),
+    overlaps: store.overlaps.all(run.id).map(overlapOf),
+    ...healthAndGreenOf(store, run),
+  };
+}
+
+/** The run's header as status shows it. */
+export function runOf(store: Store, run: RunRow): StatusReport['run'] {
+  return {
+    id: run.id,
+    plan: run.plan_name,
+    status: run.status,
+    reason: run.reason,
+    startedAt: run.started_at,
+    endedAt: run.ended_at,
+    rounds: store.runs.rounds(run.id).length,
+    maxRounds: run.max_rounds,
+    spend: store.attempts.runSpend(run.id),
+  };
+}
+
+type StatusUnit = StatusReport['units'][number];
+
+/** One unit as status shows it, with its attempts and what the queue did with each. */
+export function unitOf(
+  unit: UnitSummary,
+  dependsOn: string[],
+  spend: Spend,
+  attempts: readonly AttemptSummary[],
+  newestMergeOf: (attemptId: number) => MergeSummary | undefined,
+): StatusUnit {
+  return {
+    id: unit.id,
+    title: unit.title,
+    status: unit.status,
+    reason: unit.reason,
+    strikes: unit.strikes,
+    dependsOn,
+    origin: unit.origin,
+    discoveredFrom: unit.discovered_from,
+    spend,
+    attempts: attempts.map((attempt) => ({
+      number: attempt.number,
+      round: attempt.round,
+      outcome: attempt.outcome,
+      exitCode: attempt.exit_code,
+      commits: attempt.commits,
+      handoff: attempt.handoff,
+      reason: attempt.reason,
+      log: attempt.log_path,
+      usage: {
+        inputTokens: attempt.input_tokens,
+        outputTokens: attempt.output_tokens,
+        cachedTokens: attempt.cached_tokens,
+        costUsd: attempt.cost_usd,
+      },
+      merge: mergeOf(newestMergeOf(attempt.id)),
     })),
-    proposals: store.proposals.all(run.id).map((proposal) => ({
-      id: proposal.id,
-      unit: proposal.unit_id,
-      title: proposal.title,
-      status: proposal.status,
-      source: proposal.source,
-      from: proposal.discovered_from,
-      reason: proposal.reason,
-    })),
-    mergeQueue: merges.map((merge) => ({
-      id: merge.id,
-      unit: merge.unit_id,
-      status: merge.status,
-      class: merge.reject_class,
-      detail: merge.detail,
-      commit: merge.merged_commit ?? merge.candidate,
-    })),
-    overlaps: store.overlaps.all(run.id).map((edge) => ({
-      unit: edge.unit_id,
-      waitedFor: edge.other_id,
-      files: parseFiles(edge.files_json),
-      reason: edge.reason,
-      at: edge.at,
-    })),
+  };
+}
+
+export function proposalOf(proposal: ProposalRow): StatusReport['proposals'][number] {
+  return {
+    id: proposal.id,
+    unit: proposal.unit_id,
+    title: proposal.title,
+    status: proposal.status,
+    source: proposal.source,
+    from: proposal.discovered_from,
+    reason: proposal.reason,
+  };
+}
+
+export function requestOf(merge: MergeSummary): StatusReport['mergeQueue'][number] {
+  return {
+    id: merge.id,
+    unit: merge.unit_id,
+    status: merge.status,
+    class: merge.reject_class,
+    detail: merge.detail,
+    commit: merge.merged_commit ?? merge.candidate,
+  };
+}
+
+export function overlapOf(edge: OverlapRow): StatusReport['overlaps'][number] {
+  return {
+    unit: edge.unit_id,
+    waitedFor: edge.other_id,
+    files: parseFiles(edge.files_json),
+    reason: edge.reason,
+    at: edge.at,
+  };
+}
+
+/** The working branch's health, the run's baseline, what fails and with whose merge, and green. */
+export function healthAndGreenOf(
+  store: Store,
+  run: RunRow,
+): Pick<StatusReport, 'health' | 'baseline' | 'attributions' | 'green'> {
+  return {
     health: snapshotOf(store.health.latestOfWorking(run.id)),
     baseline: snapshotOf(store.health.firstBaseline(run.id)),
     attributions: runAttributions(store, run.id).map(({ check, item, unitId, round }) => ({
@@ -288,10 +341,34 @@ export interface StatusFormat {
 }
 
 export function formatStatus(report: StatusReport, format: StatusFormat = {}): string {
+  const wrap = wrapTo(format);
+  const out = [...headerLines(report.run, wrap), '', 'units'];
+  const width = unitColumn(report.units);
+  const requests = new Map(report.mergeQueue.map((request) => [request.id, request]));
+  for (const unit of report.units) out.push(...unitLines(unit, width, requests, wrap));
+  if (report.proposals.length > 0) out.push('', 'proposals', ...proposalLines(report.proposals));
+  out.push('', 'merge queue');
+  if (report.mergeQueue.length === 0) out.push('  (empty)');
+  out.push(...requestLines(report.mergeQueue, width, wrap));
+  if (report.overlaps.length > 0)
+    out.push('', 'overlap edges (held back, not dependencies)', ...overlapLines(report.overlaps, width));
+  out.push(...greenAndHealthLines(report, wrap));
+  return out.join('\n');
+}
+
+export function wrapTo(format: StatusFormat): Wrap {
   const wrapWidth = format.width ?? DEFAULT_STATUS_WIDTH;
-  const wrap: Wrap = (prefix, text, hang) => wrapHanging(prefix, text, wrapWidth, hang);
-  const { run } = report;
-  const out = [
+  return (prefix, text, hang) => wrapHanging(prefix, text, wrapWidth, hang);
+}
+
+/** The width of the unit id column: the longest id shown. */
+export function unitColumn(units: readonly { id: string }[]): number {
+  return Math.max(4, ...units.map((unit) => unit.id.length));
+}
+
+/** The run: plan, status and why, when it started and ended, its rounds, what it spent. */
+export function headerLines(run: StatusReport['run'], wrap: Wrap): string[] {
+  return [
     ...wrap(
       `run #${run.id} of plan "${oneLine(run.plan)}": ${run.status}${run.reason ? ' — ' : ''}`,
       run.reason,
@@ -303,69 +380,83 @@ export function formatStatus(report: StatusReport, format: StatusFormat = {}): s
       4,
     ),
     ...wrap('  spent ', formatSpend(run.spend) || 'nothing reported by the agents'),
-    '',
-    'units',
   ];
-  const width = Math.max(4, ...report.units.map((unit) => unit.id.length));
-  const requests = new Map(report.mergeQueue.map((request) => [request.id, request]));
-  for (const unit of report.units) {
-    const spent = formatSpend(unit.spend);
+}
+
+/** One unit: its status, spend and reason, where it came from, and each attempt with the queue's verdict. */
+export function unitLines(
+  unit: StatusUnit,
+  width: number,
+  requests: ReadonlyMap<number, StatusReport['mergeQueue'][number]>,
+  wrap: Wrap,
+): string[] {
+  const out: string[] = [];
+  const spent = formatSpend(unit.spend);
+  out.push(
+    ...wrap(
+      `  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${spent ? `[${spent}] ` : ''}`,
+      unit.reason,
+    ),
+  );
+  if (unit.origin !== 'plan')
+    out.push(
+      `  ${''.padEnd(width)}    added by ${ORIGIN_WORDS[unit.origin]}${unit.discoveredFrom ? ` from ${oneLine(unit.discoveredFrom)}` : ''}`,
+    );
+  if (unit.attempts.length > 0)
+    out.push(...wrap(`  ${''.padEnd(width)}    attempts: `, unit.attempts.map(attemptVerdict).join(' · ')));
+  for (const attempt of unit.attempts) {
+    const used = formatSpend(attempt.usage);
     out.push(
       ...wrap(
-        `  ${unit.id.padEnd(width)}  ${unit.status.padEnd(8)} ${spent ? `[${spent}] ` : ''}`,
-        unit.reason,
+        `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: `,
+        attempt.reason,
+        width + 8,
       ),
     );
-    if (unit.origin !== 'plan')
-      out.push(
-        `  ${''.padEnd(width)}    added by ${ORIGIN_WORDS[unit.origin]}${unit.discoveredFrom ? ` from ${oneLine(unit.discoveredFrom)}` : ''}`,
-      );
-    if (unit.attempts.length > 0)
-      out.push(...wrap(`  ${''.padEnd(width)}    attempts: `, unit.attempts.map(attemptVerdict).join(' · ')));
-    for (const attempt of unit.attempts) {
-      const used = formatSpend(attempt.usage);
+    const rejection = rejectionOf(requests, attempt.merge);
+    if (rejection)
       out.push(
         ...wrap(
-          `  ${''.padEnd(width)}    #${attempt.number} (round ${attempt.round}) ${attempt.outcome}${used ? ` [${used}]` : ''}: `,
-          attempt.reason,
+          `  ${''.padEnd(width)}      merge #${rejection.id} rejected (${rejection.class}): `,
+          verdictOf(rejection.detail),
           width + 8,
         ),
       );
-      const rejection = rejectionOf(requests, attempt.merge);
-      if (rejection)
-        out.push(
-          ...wrap(
-            `  ${''.padEnd(width)}      merge #${rejection.id} rejected (${rejection.class}): `,
-            verdictOf(rejection.detail),
-            width + 8,
-          ),
-        );
-    }
   }
-  if (report.proposals.length > 0) {
-    out.push('', 'proposals');
-    const unitWidth = Math.max(...report.proposals.map((proposal) => proposal.unit.length));
-    for (const proposal of report.proposals) {
-      out.push(
-        `  #${proposal.id} ${proposal.unit.padEnd(unitWidth)}  ${proposal.status.padEnd(9)} ${proposal.source.padEnd(8)}from ${oneLine(proposal.from)}${proposal.reason ? `: ${oneLine(proposal.reason)}` : ''}`,
-      );
-    }
-  }
-  out.push('', 'merge queue');
-  if (report.mergeQueue.length === 0) out.push('  (empty)');
-  for (const merge of report.mergeQueue) {
+  return out;
+}
+
+export function proposalLines(proposals: StatusReport['proposals']): string[] {
+  const unitWidth = Math.max(...proposals.map((proposal) => proposal.unit.length));
+  return proposals.map(
+    (proposal) =>
+      `  #${proposal.id} ${proposal.unit.padEnd(unitWidth)}  ${proposal.status.padEnd(9)} ${proposal.source.padEnd(8)}from ${oneLine(proposal.from)}${proposal.reason ? `: ${oneLine(proposal.reason)}` : ''}`,
+  );
+}
+
+export function requestLines(requests: StatusReport['mergeQueue'], width: number, wrap: Wrap): string[] {
+  const out: string[] = [];
+  for (const merge of requests) {
     const line = `  #${merge.id} ${merge.unit.padEnd(width)} ${merge.status}`;
     if (merge.class) out.push(...wrap(`${line} (${merge.class}): `, verdictOf(merge.detail), width + 6));
     else out.push(`${line}${merge.commit ? ` ${merge.commit.slice(0, 10)}` : ''}`);
   }
-  if (report.overlaps.length > 0) {
-    out.push('', 'overlap edges (held back, not dependencies)');
-    for (const edge of report.overlaps)
-      out.push(
-        `  ${edge.unit.padEnd(width)} waited for ${edge.waitedFor} on ${oneLine(edge.files.join(', '))}: ${oneLine(edge.reason)}`,
-      );
-  }
-  out.push('', `green (${report.green.branch})`, ...wrap('  ', report.green.note));
+  return out;
+}
+
+export function overlapLines(edges: StatusReport['overlaps'], width: number): string[] {
+  return edges.map(
+    (edge) =>
+      `  ${edge.unit.padEnd(width)} waited for ${edge.waitedFor} on ${oneLine(edge.files.join(', '))}: ${oneLine(edge.reason)}`,
+  );
+}
+
+/** Where green is, then the working branch's health, what fails with whose merge, and the baseline. */
+export function greenAndHealthLines(
+  report: Pick<StatusReport, 'health' | 'baseline' | 'attributions' | 'green'>,
+  wrap: Wrap,
+): string[] {
+  const out = ['', `green (${report.green.branch})`, ...wrap('  ', report.green.note)];
   out.push('', 'health');
   if (!report.health) out.push('  no snapshot yet (no checks configured, or none has run)');
   else {
@@ -375,7 +466,7 @@ export function formatStatus(report: StatusReport, format: StatusFormat = {}): s
     out.push(...regressionAttributionLines(report));
     if (baseline && !atBaseline) out.push(...snapshotLines(baseline, "the run's baseline", wrap));
   }
-  return out.join('\n');
+  return out;
 }
 
 /** The queue's verdict on an attempt's work, when it rejected it: why a unit took another try. */
@@ -388,7 +479,7 @@ function rejectionOf(
   return request && { id: request.id, class: request.class ?? 'rejected', detail: request.detail };
 }
 
-type Wrap = (prefix: string, text: string, hang?: number) => string[];
+export type Wrap = (prefix: string, text: string, hang?: number) => string[];
 
 /** Where a rejection's detail quotes a check's output (src/merge/verdict.ts): `check "x" (exit 1), its last lines:`. */
 const QUOTED_OUTPUT = /^(check "[^"]*"[^\n]*), its last lines:$/;
@@ -466,7 +557,7 @@ function countsText(check: StatusCheck): string {
  * Which unit's merge each failure on the working branch was first seen with:
  * one line per unit, its failing tests and findings by name (bounded).
  */
-function regressionAttributionLines(report: StatusReport): string[] {
+function regressionAttributionLines(report: Pick<StatusReport, 'attributions'>): string[] {
   const byUnit = new Map<string, { round: number | null; items: string[] }>();
   for (const found of report.attributions) {
     const entry = byUnit.get(found.unitId) ?? { round: found.round, items: [] };

@@ -5,8 +5,6 @@ import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
-import { redact } from '../util/redact.js';
-import { toTerminalText } from '../util/terminal-text.js';
 
 /** The parsed command-line options every command receives. */
 export interface Flags {
@@ -19,6 +17,8 @@ export interface Flags {
   json: boolean;
   verbose: boolean;
   fresh: boolean;
+  /** `gaffer status --all`: every unit, whatever the run's size. */
+  all: boolean;
   /** `gaffer run --new-run`: a new run even if the plan's last one can be resumed or completed. */
   'new-run': boolean;
   /** `gaffer run --adopt`: take an existing working branch as it is. */
@@ -64,11 +64,4 @@ export function stateDirOf(flags: Flags): string {
   return path.resolve('.gaffer');
 }
 
-/**
- * One line (or block of lines) to stdout: no control sequence gets through, and
- * secrets are redacted. Stripped first, then redacted, so that a key split by an
- * escape sequence (`sk-ant-<ESC>[0mapi03...`) is whole when it is looked for.
- */
-export function printLine(line: string): void {
-  process.stdout.write(`${redact(toTerminalText(line, { multiline: true }))}\n`);
-}
+export { printLine } from './print-line.js';

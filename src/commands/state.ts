@@ -8,7 +8,6 @@ import { ExitCode, StateError, UsageError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import { attachHeadlessReporter } from '../report/headless.js';
 import { databasePath, prepareStateDir, SupervisorLock } from '../state-dir.js';
-import { formatStatus, readStatus, statusWidth } from '../status.js';
 import { Store } from '../store/store.js';
 import { configPathOf, printLine, stateDirOf, type Flags } from './common.js';
 
@@ -36,42 +35,6 @@ export function retryCommand(flags: Flags, units: string[]): number {
   } finally {
     store.close();
     lock.release();
-  }
-}
-
-export function statusCommand(flags: Flags): number {
-  const stateDir = stateDirOf(flags);
-  const store = Store.open(databasePath(stateDir), { readonly: true });
-  try {
-    const runId = flags.run === undefined ? undefined : Number.parseInt(flags.run, 10);
-    if (runId !== undefined && !Number.isInteger(runId))
-      throw new UsageError(`--run takes a run number, not "${flags.run}"`);
-    const report = readStatus(store, runId);
-    if (!report && runId !== undefined) {
-      // Raw SQL: the runs table has no "list ids" query and the store is outside this command.
-      const ids = (store.db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map(
-        (row) => row.id,
-      );
-      throw new UsageError(
-        ids.length === 0
-          ? `there is no run #${runId}: no runs are recorded in ${stateDir} yet; run \`gaffer run\` first`
-          : `there is no run #${runId} in ${stateDir} (runs: ${ids.map((id) => `#${id}`).join(', ')}): pass one of them to --run, or leave --run out for the latest`,
-      );
-    }
-    if (!report) {
-      process.stdout.write(flags.json ? 'null\n' : `no runs recorded in ${stateDir} yet\n`);
-      return ExitCode.ok;
-    }
-    if (flags.json) printLine(JSON.stringify(report, null, 2));
-    else {
-      const width = statusWidth(process.stdout, process.env, (message) =>
-        process.stderr.write(`gaffer: ${message}\n`),
-      );
-      printLine(formatStatus(report, { width }));
-    }
-    return ExitCode.ok;
-  } finally {
-    store.close();
   }
 }
 

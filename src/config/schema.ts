@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HOOK_EVENT_NAMES } from '../controller/hooks.js';
+import { HOOK_EVENT_NAMES } from '../controller/hook-events.js';
 import { PARSER_NAMES } from '../health/parsers/types.js';
 import {
   branchNameProblem,

@@ -13,62 +13,15 @@
  * agent's or a check's output (reasons, details) were redacted when made.
  */
 import type { EventBus } from '../events/bus.js';
-import type { EventName, GafferEvent } from '../events/types.js';
-import type { UnitStatus } from '../machines/unit.js';
+import type { GafferEvent } from '../events/types.js';
 import { errorMessage } from '../errors.js';
 import { redact } from '../util/redact.js';
 import { toTerminalText } from '../util/terminal-text.js';
 import { runSupervised } from '../workers/supervised-process.js';
+// The names live in hook-events.ts, so that the config's schema checks them without loading execa.
+import type { HookEventName, HooksConfig } from './hook-events.js';
 
-/** Every event of the bus a hook may name; `worker:output` (one per line an agent prints) is left out. */
-const BUS_HOOK_EVENTS = [
-  'run:started',
-  'run:ended',
-  'round:started',
-  'round:ended',
-  'unit:state',
-  'attempt:started',
-  'attempt:ended',
-  'merge:queued',
-  'merge:rebasing',
-  'merge:verifying',
-  'merge:merged',
-  'merge:rejected',
-  'merge:flaky',
-  'branch:promoted',
-  'health:snapshot',
-  'branch:tampered',
-  'repo:tampered',
-  'branch:held',
-  'supervisor:warning',
-  'supervisor:paused',
-  'supervisor:command',
-  'budget:reached',
-  'unit:added',
-  'plan:edited',
-  'plan:edit-rejected',
-  'discovery:proposed',
-  'discovery:decided',
-  'discovery:ran',
-  'unit:overlap',
-] as const satisfies readonly EventName[];
-
-// A new event on the bus must be listed above (or left out on purpose here), or this stops compiling.
-// worker:output and attempt:usage come many times a second: no hook runs on them.
-type Unlisted = Exclude<EventName, (typeof BUS_HOOK_EVENTS)[number] | 'worker:output' | 'attempt:usage'>;
-const everyEventListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyEventListed;
-
-/** `unit:state` events by where the unit went: `unit:failed` is a unit:state with to = failed. */
-const UNIT_HOOK_STATES = ['done', 'failed', 'blocked', 'killed'] as const satisfies readonly UnitStatus[];
-
-export const HOOK_EVENT_NAMES = [
-  ...BUS_HOOK_EVENTS,
-  ...UNIT_HOOK_STATES.map((to) => `unit:${to}` as const),
-] as const;
-
-export type HookEventName = (typeof HOOK_EVENT_NAMES)[number];
-export type HooksConfig = Partial<Record<HookEventName, string[][]>>;
+export { HOOK_EVENT_NAMES, type HookEventName, type HooksConfig } from './hook-events.js';
 
 export interface HookRunnerOptions {
   hooks: HooksConfig;

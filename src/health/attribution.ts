@@ -82,10 +82,15 @@ export interface ExtraPoint {
   maker?: { unitId: string; round: number | null };
 }
 
-/** The unit whose merge made each commit of the run's working branch, with the attempt's round. */
-function mergeMakers(store: Store, runId: number): Map<string, { unitId: string; round: number | null }> {
+/** The unit whose merge made each of `commits` (on the run's working branch), with the attempt's round. */
+function mergeMakers(
+  store: Store,
+  runId: number,
+  commits: readonly string[],
+): Map<string, { unitId: string; round: number | null }> {
   const makers = new Map<string, { unitId: string; round: number | null }>();
-  for (const { commit, unitId, round } of store.merges.makers(runId)) makers.set(commit, { unitId, round });
+  for (const { commit, unitId, round } of store.merges.makersOf(runId, commits))
+    makers.set(commit, { unitId, round });
   return makers;
 }
 
@@ -96,7 +101,14 @@ function mergeMakers(store: Store, runId: number): Map<string, { unitId: string;
  * were on the branch.
  */
 export function workingHistory(store: Store, runId: number, extra?: ExtraPoint): WorkingPoint[] {
-  const makers = mergeMakers(store, runId);
+  // The newest snapshots only: each holds every test name, and a day-long run takes hundreds.
+  const rows = store.health.recentForRun(runId, HISTORY_SNAPSHOTS);
+  // Only the merges that made these snapshots' commits: a 10,000-unit run has 10,000 merged requests.
+  const makers = mergeMakers(
+    store,
+    runId,
+    rows.map((row) => row.commit_sha),
+  );
   if (extra?.maker) makers.set(extra.snapshot.commit, extra.maker);
   const points: WorkingPoint[] = [];
   const add = (snapshot: Snapshot, label: string): void => {
@@ -104,8 +116,7 @@ export function workingHistory(store: Store, runId: number, extra?: ExtraPoint):
     if (label === 'candidate' && maker === undefined) return;
     points.push({ snapshot, unitId: maker?.unitId ?? null, round: maker?.round ?? null });
   };
-  // The newest snapshots only: each holds every test name, and a day-long run takes hundreds.
-  for (const row of store.health.recentForRun(runId, HISTORY_SNAPSHOTS)) {
+  for (const row of rows) {
     const snapshot: Snapshot = {
       commit: row.commit_sha,
       checksKey: row.checks_key,

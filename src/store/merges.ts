@@ -131,13 +131,22 @@ export class MergesTable {
     ).all(runId) as MergeSummary[];
   }
 
-  /** Each merged commit of the run, the unit whose merge made it and its attempt's round, oldest first: one query. */
-  makers(runId: number): { commit: string; unitId: string; round: number | null }[] {
+  /**
+   * The merges of the run that made any of `commits`, oldest first: one query that finds them by
+   * commit (merge_requests_by_commit) instead of reading every merged request of the run. `+m.id`
+   * keeps the planner off the run's requests in id order (it chose them for the ORDER BY, 30 ms at
+   * 10,000 units against 0.2 ms): the few found are sorted instead.
+   */
+  makersOf(
+    runId: number,
+    commits: readonly string[],
+  ): { commit: string; unitId: string; round: number | null }[] {
     return this.prepare(
       `SELECT m.merged_commit AS "commit", m.unit_id AS unitId, a.round AS round
          FROM merge_requests m LEFT JOIN attempts a ON a.id = m.attempt_id
-        WHERE m.run_id = ? AND m.status = 'merged' AND m.merged_commit IS NOT NULL ORDER BY m.id`,
-    ).all(runId) as { commit: string; unitId: string; round: number | null }[];
+        WHERE m.merged_commit IN (SELECT value FROM json_each(?)) AND m.run_id = ? AND m.status = 'merged'
+        ORDER BY +m.id`,
+    ).all(JSON.stringify(commits), runId) as { commit: string; unitId: string; round: number | null }[];
   }
 
   /** Requests not yet merged or rejected, oldest first: the queue to resume after a restart. */

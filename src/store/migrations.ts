@@ -186,4 +186,13 @@ export const migrations: readonly string[] = [
   CREATE INDEX health_by_run ON health_snapshots (run_id, id);
   CREATE INDEX events_by_run_type ON events (run_id, type, seq);
   `,
+  // `gaffer status` on 10,000 units: counts by state and by merge verdict from the index alone, the units
+  // that need the operator without reading the others, the merge that made a snapshot's commit, and
+  // the run's spend summed from an index instead of every attempt's row.
+  `
+  CREATE INDEX attempts_spend_by_run ON attempts (run_id, input_tokens, output_tokens, cached_tokens, cost_usd);
+  CREATE INDEX units_by_run_status ON units (run_id, status);
+  CREATE INDEX merge_requests_by_run_status ON merge_requests (run_id, status, reject_class);
+  CREATE INDEX merge_requests_by_commit ON merge_requests (merged_commit, run_id, status);
+  `,
 ];

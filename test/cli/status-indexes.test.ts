@@ -138,11 +138,19 @@ function indexNames(file: string): string[] {
   }
 }
 
+/** Migration 8's indexes (test/cli/status-overview.test.ts): a version-6 database has none of them either. */
+const OVERVIEW_INDEXES = [
+  'units_by_run_status',
+  'merge_requests_by_run_status',
+  'merge_requests_by_commit',
+  'attempts_spend_by_run',
+];
+
 /** The database as gaffer before migration 7 left it: its schema version and none of the indexes. */
 function downgradeToVersion6(file: string): void {
   const db = new Database(file);
   try {
-    for (const name of STATUS_INDEXES) db.exec(`DROP INDEX ${name}`);
+    for (const name of [...STATUS_INDEXES, ...OVERVIEW_INDEXES]) db.exec(`DROP INDEX ${name}`);
     db.pragma('user_version = 6');
   } finally {
     db.close();
@@ -159,7 +167,7 @@ async function statusOutputs(): Promise<{ text: string; json: string }> {
 
 describe('the status indexes (migration 7)', () => {
   it('are added to a database written before them, which gaffer status then reads exactly as before', async () => {
-    expect(migrations.length).toBe(7);
+    expect(migrations.length).toBeGreaterThanOrEqual(7);
     const file = databasePath(stateDir);
     fs.mkdirSync(stateDir, { recursive: true });
     writeRuns(file);

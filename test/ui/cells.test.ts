@@ -14,6 +14,21 @@ describe('widths in terminal cells', () => {
     expect(cellWidth('')).toBe(0);
   });
 
+  it('measures Latin letters, dashes, quotes and the ellipsis without string-width exactly as it does', () => {
+    const ranges: [number, number][] = [
+      [0x20, 0x7e],
+      [0xa0, 0x2ff],
+      [0x2010, 0x2027],
+    ];
+    for (const [first, last] of ranges)
+      for (let code = first; code <= last; code += 1) {
+        const text = `a${String.fromCodePoint(code)}b`;
+        expect(cellWidth(text), `U+${code.toString(16)}`).toBe(stringWidth(text));
+      }
+    expect(cellWidth('run #2 — done · 3 attempts … and 30 more')).toBe(40);
+    expect(cellWidth('soft\u00adhyphen')).toBe(10);
+  });
+
   it('cuts to the width in cells with an ellipsis, never inside a grapheme', () => {
     expect(cutCells('abcdef', 6)).toBe('abcdef');
     expect(cutCells('abcdef', 4)).toBe('abc…');
