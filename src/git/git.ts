@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { chaosArmed, chaosStep } from '../util/chaos-step.js';
 import { GitError } from '../errors.js';
 import { runGitProcess } from './git-runner.js';
@@ -116,6 +118,25 @@ export async function branchTips(cwd: string, branches: readonly string[]): Prom
     if (sha && ref && refs.includes(ref)) tips.set(ref.slice('refs/heads/'.length), sha);
   }
   return tips;
+}
+
+/**
+ * A ref's commit read from its loose file in the repository's common git
+ * directory, without starting git: undefined when there is no such file (a
+ * packed ref, a ref storage other than files, a symbolic ref), and then the
+ * caller asks git. git writes a loose ref by renaming a finished lock file
+ * over it, so a read sees the old value or the new, never half of one; and
+ * git itself reads the loose file before the packed one, so both agree.
+ */
+export function looseRef(commonDir: string, ref: string): string | undefined {
+  if (!ref.startsWith('refs/') || ref.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    return undefined;
+  try {
+    const text = fs.readFileSync(path.join(commonDir, ...ref.split('/')), 'utf8');
+    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(text) ? text.trim() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function branchTip(cwd: string, branch: string): Promise<string | undefined> {
