@@ -93,6 +93,22 @@ export class IsolatedWorkspace {
     return tryGit(this.path, this.scoped(args), this.gitOptions());
   }
 
+  /**
+   * The commit HEAD names, read from the git directory gaffer made (no git
+   * process) when HEAD is detached, as after gaffer's rebase; from git
+   * otherwise. Only while nothing foreign has run here.
+   */
+  async headCommit(): Promise<string> {
+    this.assertTrusted(['rev-parse']);
+    try {
+      const head = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();
+      if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return head;
+    } catch {
+      // Unreadable: git says.
+    }
+    return (await this.run(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+  }
+
   /** After gaffer itself moved HEAD (a rebase): the commit the work tree now holds. */
   noteHead(commit: string | undefined): void {
     this.head = commit;

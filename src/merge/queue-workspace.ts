@@ -88,7 +88,7 @@ export class QueueWorkspace {
     chaosStep('rebase');
     const result = await rebasing;
     if (result.exitCode === 0) {
-      const head = (await this.workspace.run(['rev-parse', 'HEAD'])).trim();
+      const head = await this.workspace.headCommit();
       this.workspace.noteHead(head);
       return { ok: true, head };
     }
