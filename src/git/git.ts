@@ -122,8 +122,9 @@ export async function branchTips(cwd: string, branches: readonly string[]): Prom
 
 /**
  * A ref's commit read from its loose file in the repository's common git
- * directory, without starting git: undefined when there is no such file (a
- * packed ref, a ref storage other than files, a symbolic ref), and then the
+ * directory, without starting git: undefined when there is no such regular
+ * file (a packed ref, a ref storage other than files, a symbolic ref or a
+ * link), and then the
  * caller asks git. git writes a loose ref by renaming a finished lock file
  * over it, so a read sees the old value or the new, never half of one; and
  * git itself reads the loose file before the packed one, so both agree.
@@ -132,7 +133,10 @@ export function looseRef(commonDir: string, ref: string): string | undefined {
   if (!ref.startsWith('refs/') || ref.split('/').some((part) => part === '' || part === '.' || part === '..'))
     return undefined;
   try {
-    const text = fs.readFileSync(path.join(commonDir, ...ref.split('/')), 'utf8');
+    const file = path.join(commonDir, ...ref.split('/'));
+    // A link git reads as a symbolic ref (`refs/...`), relative to the git directory: git decides.
+    if (!fs.lstatSync(file).isFile()) return undefined;
+    const text = fs.readFileSync(file, 'utf8');
     return /^(?:[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(text) ? text.trim() : undefined;
   } catch {
     return undefined;
