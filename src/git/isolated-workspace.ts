@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
-import { git, tryGit, type GitResult } from './git.js';
+import { git, gitStepsArgs, tryGit, type GitResult } from './git.js';
 import { gitProcessesIn } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
 
@@ -69,10 +69,15 @@ export class IsolatedWorkspace {
     // The git directory is gaffer's own again: its git may run here.
     this.trusted = true;
     try {
-      const reset = this.run(['reset', '--quiet', '--hard']);
+      // Tracked files back to HEAD, then untracked ones gone: two git commands, one process started.
+      const reset = this.run(
+        gitStepsArgs([
+          ['reset', '--quiet', '--hard'],
+          ['clean', '-fdq'],
+        ]),
+      );
       chaosStep('workspace');
       await reset;
-      await this.run(['clean', '-fdq']);
       await fs.promises.mkdir(path.dirname(this.options.indexCopy), { recursive: true });
       await fs.promises.copyFile(path.join(this.gitDir, 'index'), this.options.indexCopy);
     } catch (error) {
