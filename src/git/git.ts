@@ -54,6 +54,13 @@ export const SAFE_GIT_FLAGS: readonly string[] = [
 ];
 
 let baseEnv: NodeJS.ProcessEnv | undefined;
+/**
+ * The environments with extra variables, by those variables: the same object
+ * each time, so the git runner sends it to its thread once, not with every
+ * command (a merge workspace's commands all add the same GIT_OBJECT_DIRECTORY).
+ */
+const extendedEnvs = new Map<string, NodeJS.ProcessEnv>();
+const EXTENDED_ENVS = 16;
 
 /** The environment of gaffer's own git commands: the supervisor's, minus redirections, plus the fixed settings. */
 export function gitEnvironment(extra?: Record<string, string>): NodeJS.ProcessEnv {
@@ -62,7 +69,15 @@ export function gitEnvironment(extra?: Record<string, string>): NodeJS.ProcessEn
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name))),
     ...gitVariables,
   };
-  return extra === undefined ? baseEnv : { ...baseEnv, ...extra };
+  if (extra === undefined) return baseEnv;
+  const key = JSON.stringify(Object.entries(extra));
+  let env = extendedEnvs.get(key);
+  if (env === undefined) {
+    if (extendedEnvs.size >= EXTENDED_ENVS) extendedEnvs.clear();
+    env = Object.freeze({ ...baseEnv, ...extra });
+    extendedEnvs.set(key, env);
+  }
+  return env;
 }
 
 export interface GitOptions {
