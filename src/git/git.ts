@@ -134,12 +134,19 @@ function shellWord(word: string): string {
  * inherit everything the outer git was given: the `-c` settings (through
  * GIT_CONFIG_PARAMETERS, so no hook runs there either), --git-dir and
  * --work-tree (GIT_DIR, GIT_WORK_TREE), the environment. The exit code is
- * the first failing command's.
+ * the first failing command's; with `then`, STEPS_FAILED when a step failed,
+ * else that last command's own.
  */
-export function gitStepsArgs(steps: readonly (readonly string[])[]): string[] {
-  const script = steps.map((args) => `git ${args.map(shellWord).join(' ')}`).join(' && ');
+export function gitStepsArgs(steps: readonly (readonly string[])[], then?: readonly string[]): string[] {
+  const command = (args: readonly string[]): string => `git ${args.map(shellWord).join(' ')}`;
+  let script = steps.map(command).join(' && ');
+  // With a last command that reports its own outcome: the steps' failure is told apart by its code.
+  if (then !== undefined) script = `${script} || exit ${STEPS_FAILED}; exec ${command(then)}`;
   return ['-c', `alias.gaffer-steps=!${script}`, 'gaffer-steps'];
 }
+
+/** The exit code of gitStepsArgs' steps failing before its last command ran (git itself never exits 97). */
+export const STEPS_FAILED = 97;
 
 export async function revParse(cwd: string, rev: string): Promise<string | undefined> {
   const result = await tryGit(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
