@@ -108,14 +108,10 @@ export class Workspaces {
     // process where three ran (rev-parse, merge-base --is-ancestor, rev-list --count).
     const tip =
       looseRef(this.source.commonDir, ref) ?? (await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]));
-    const [lacking, commits] = (
-      await git(repo, ['rev-list', '--left-right', '--count', `${baseCommit}...${tip}`])
-    )
-      .split(/\s+/)
-      .map((count) => Number.parseInt(count, 10));
-    if (lacking === undefined || commits === undefined || Number.isNaN(lacking) || Number.isNaN(commits))
-      throw new Error(`git rev-list --left-right --count ${baseCommit}...${tip} printed no two counts`);
-    if (lacking !== 0) {
+    const counted = await tryGit(repo, ['rev-list', '--left-right', '--count', `${baseCommit}...${tip}`]);
+    const [lacking, commits = Number.NaN] = counted.stdout.split(/\s+/).map((count) => Number.parseInt(count, 10));
+    // As merge-base --is-ancestor did: anything but a clean "0 <n>" is not on top of the base.
+    if (counted.exitCode !== 0 || lacking !== 0 || Number.isNaN(commits)) {
       await this.deleteBranch(workspace.branch);
       return {
         ok: false,
