@@ -109,7 +109,9 @@ export class Workspaces {
     const tip =
       looseRef(this.source.commonDir, ref) ?? (await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]));
     const counted = await tryGit(repo, ['rev-list', '--left-right', '--count', `${baseCommit}...${tip}`]);
-    const [lacking, commits = Number.NaN] = counted.stdout.split(/\s+/).map((count) => Number.parseInt(count, 10));
+    const [lacking, commits = Number.NaN] = counted.stdout
+      .split(/\s+/)
+      .map((count) => Number.parseInt(count, 10));
     // As merge-base --is-ancestor did: anything but a clean "0 <n>" is not on top of the base.
     if (counted.exitCode !== 0 || lacking !== 0 || Number.isNaN(commits)) {
       await this.deleteBranch(workspace.branch);
