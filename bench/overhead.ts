@@ -144,7 +144,9 @@ async function runGaffer(units: number, label: string): Promise<{ seconds: numbe
   fs.writeFileSync(path.join(root, 'plan.json'), `${JSON.stringify(planFor(units), null, 2)}\n`);
   const configPath = path.join(root, 'gaffer.json');
   fs.writeFileSync(configPath, `${JSON.stringify(configFor(), null, 2)}\n`);
-  const args = [gafferCli(), 'run', '--config', configPath, '--headless'];
+  // For profiling the supervisor alone: OVERHEAD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = (process.env.OVERHEAD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const args = [...nodeArgs, gafferCli(), 'run', '--config', configPath, '--headless'];
   const report = path.join(root, `${label}.report.json`);
   const run = await timedRun(process.execPath, args, {
     cwd: root,

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { chaosArmed, chaosStep } from '../util/chaos-step.js';
 import { GitError } from '../errors.js';
 import { runGitProcess } from './git-runner.js';
@@ -52,6 +54,13 @@ export const SAFE_GIT_FLAGS: readonly string[] = [
 ];
 
 let baseEnv: NodeJS.ProcessEnv | undefined;
+/**
+ * The environments with extra variables, by those variables: the same object
+ * each time, so the git runner sends it to its thread once, not with every
+ * command (a merge workspace's commands all add the same GIT_OBJECT_DIRECTORY).
+ */
+const extendedEnvs = new Map<string, NodeJS.ProcessEnv>();
+const EXTENDED_ENVS = 16;
 
 /** The environment of gaffer's own git commands: the supervisor's, minus redirections, plus the fixed settings. */
 export function gitEnvironment(extra?: Record<string, string>): NodeJS.ProcessEnv {
@@ -60,7 +69,15 @@ export function gitEnvironment(extra?: Record<string, string>): NodeJS.ProcessEn
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !REDIRECTING.test(name))),
     ...gitVariables,
   };
-  return extra === undefined ? baseEnv : { ...baseEnv, ...extra };
+  if (extra === undefined) return baseEnv;
+  const key = JSON.stringify(Object.entries(extra));
+  let env = extendedEnvs.get(key);
+  if (env === undefined) {
+    if (extendedEnvs.size >= EXTENDED_ENVS) extendedEnvs.clear();
+    env = Object.freeze({ ...baseEnv, ...extra });
+    extendedEnvs.set(key, env);
+  }
+  return env;
 }
 
 export interface GitOptions {
@@ -101,6 +118,36 @@ export async function git(cwd: string, args: readonly string[], options?: GitOpt
   return result.stdout;
 }
 
+/** A word for /bin/sh, whatever it holds. */
+function shellWord(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Arguments that make one git process run several git commands, each only
+ * after the one before exited 0 (a shell alias given on the command line:
+ * git runs it with `/bin/sh`). The supervisor forks once instead of once per
+ * command, and a fork from a large Node.js process costs its parent
+ * milliseconds of CPU; git and sh start far cheaper. The outer git stays
+ * alive until the last command ends, in the same folder with the same
+ * arguments, so a leftover is found as any git of gaffer's is. The commands
+ * inherit everything the outer git was given: the `-c` settings (through
+ * GIT_CONFIG_PARAMETERS, so no hook runs there either), --git-dir and
+ * --work-tree (GIT_DIR, GIT_WORK_TREE), the environment. The exit code is
+ * the first failing command's; with `then`, STEPS_FAILED when a step failed,
+ * else that last command's own.
+ */
+export function gitStepsArgs(steps: readonly (readonly string[])[], then?: readonly string[]): string[] {
+  const command = (args: readonly string[]): string => `git ${args.map(shellWord).join(' ')}`;
+  let script = steps.map(command).join(' && ');
+  // With a last command that reports its own outcome: the steps' failure is told apart by its code.
+  if (then !== undefined) script = `${script} || exit ${STEPS_FAILED}; exec ${command(then)}`;
+  return ['-c', `alias.gaffer-steps=!${script}`, 'gaffer-steps'];
+}
+
+/** The exit code of gitStepsArgs' steps failing before its last command ran (git itself never exits 97). */
+export const STEPS_FAILED = 97;
+
 export async function revParse(cwd: string, rev: string): Promise<string | undefined> {
   const result = await tryGit(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
@@ -116,6 +163,29 @@ export async function branchTips(cwd: string, branches: readonly string[]): Prom
     if (sha && ref && refs.includes(ref)) tips.set(ref.slice('refs/heads/'.length), sha);
   }
   return tips;
+}
+
+/**
+ * A ref's commit read from its loose file in the repository's common git
+ * directory, without starting git: undefined when there is no such regular
+ * file (a packed ref, a ref storage other than files, a symbolic ref or a
+ * link), and then the
+ * caller asks git. git writes a loose ref by renaming a finished lock file
+ * over it, so a read sees the old value or the new, never half of one; and
+ * git itself reads the loose file before the packed one, so both agree.
+ */
+export function looseRef(commonDir: string, ref: string): string | undefined {
+  if (!ref.startsWith('refs/') || ref.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    return undefined;
+  try {
+    const file = path.join(commonDir, ...ref.split('/'));
+    // A link git reads as a symbolic ref (`refs/...`), relative to the git directory: git decides.
+    if (!fs.lstatSync(file).isFile()) return undefined;
+    const text = fs.readFileSync(file, 'utf8');
+    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(text) ? text.trim() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function branchTip(cwd: string, branch: string): Promise<string | undefined> {

@@ -1,11 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
-import { git, tryGit, type GitResult } from './git.js';
+import { git, gitStepsArgs, STEPS_FAILED, tryGit, type GitResult } from './git.js';
 import { gitProcessesIn } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
 
 const LIVE_GIT_WAIT_MS = 5000;
+
+/** Tracked files back to HEAD, then untracked ones gone: two git commands, one process started. */
+const CLEAN_STEPS: readonly (readonly string[])[] = [
+  ['reset', '--quiet', '--hard'],
+  ['clean', '-fdq'],
+];
 
 export interface IsolatedWorkspaceOptions {
   /** Where gaffer keeps its copy of the index (outside the reach of what runs in the workspace). */
@@ -69,17 +75,38 @@ export class IsolatedWorkspace {
     // The git directory is gaffer's own again: its git may run here.
     this.trusted = true;
     try {
-      const reset = this.run(['reset', '--quiet', '--hard']);
+      const reset = this.run(gitStepsArgs(CLEAN_STEPS));
       chaosStep('workspace');
       await reset;
-      await this.run(['clean', '-fdq']);
-      await fs.promises.mkdir(path.dirname(this.options.indexCopy), { recursive: true });
-      await fs.promises.copyFile(path.join(this.gitDir, 'index'), this.options.indexCopy);
+      await this.keepIndexCopy();
     } catch (error) {
       this.trusted = false;
       throw error;
     }
     this.head = commit;
+  }
+
+  /**
+   * `checkout(commit)` and then gaffer's git `args` (which may move HEAD, as a
+   * rebase does), from one process the supervisor starts. Returns the
+   * command's result; undefined when the checkout part failed, and then the
+   * workspace is left untrusted for the caller to check out again.
+   */
+  async checkoutAndRun(commit: string, args: readonly string[]): Promise<GitResult | undefined> {
+    this.trusted = false;
+    this.head = undefined;
+    await this.rebuildGitDir(commit, undefined);
+    this.trusted = true;
+    const running = this.tryRun(gitStepsArgs(CLEAN_STEPS, args));
+    chaosStep('workspace');
+    const result = await running;
+    if (result.exitCode === STEPS_FAILED) {
+      this.trusted = false;
+      return undefined;
+    }
+    // Only after a success: the index then matches the work tree gaffer's git left.
+    if (result.exitCode === 0) await this.keepIndexCopy();
+    return result;
   }
 
   /** gaffer's git in the workspace: only while nothing foreign has run since the last checkout. */
@@ -93,6 +120,22 @@ export class IsolatedWorkspace {
     return tryGit(this.path, this.scoped(args), this.gitOptions());
   }
 
+  /**
+   * The commit HEAD names, read from the git directory gaffer made (no git
+   * process) when HEAD is detached, as after gaffer's rebase; from git
+   * otherwise. Only while nothing foreign has run here.
+   */
+  async headCommit(): Promise<string> {
+    this.assertTrusted(['rev-parse']);
+    try {
+      const head = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();
+      if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return head;
+    } catch {
+      // Unreadable: git says.
+    }
+    return (await this.run(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+  }
+
   /** After gaffer itself moved HEAD (a rebase): the commit the work tree now holds. */
   noteHead(commit: string | undefined): void {
     this.head = commit;
@@ -103,6 +146,11 @@ export class IsolatedWorkspace {
     this.trusted = false;
     await fs.promises.rm(this.path, { recursive: true, force: true });
     await fs.promises.rm(this.options.indexCopy, { force: true });
+  }
+
+  private async keepIndexCopy(): Promise<void> {
+    await fs.promises.mkdir(path.dirname(this.options.indexCopy), { recursive: true });
+    await fs.promises.copyFile(path.join(this.gitDir, 'index'), this.options.indexCopy);
   }
 
   private scoped(args: readonly string[]): string[] {

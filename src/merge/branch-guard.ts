@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import type { RepoGuard } from '../git/repo-guard.js';
-import { branchTips, tryGit, updateRefs, type RefUpdate } from '../git/git.js';
+import { branchTips, looseRef, tryGit, updateRefs, type RefUpdate } from '../git/git.js';
 import { clearStaleLocks } from '../git/stale-locks.js';
 import type { BranchRole } from '../store/branch-tips.js';
 
@@ -296,9 +296,21 @@ export class BranchGuard {
     this.ours.set(branch, set);
   }
 
+  /**
+   * Both branches' tips, from their loose ref files when both have one (no git
+   * process before every merge); from git when either has none (packed, deleted,
+   * another ref storage), so a branch packed or deleted by someone is seen as
+   * git sees it.
+   */
   private async actualTips(): Promise<Map<string, string>> {
-    const { repo, branches } = this.options;
-    return branchTips(repo, [branches.working, branches.green]);
+    const { repo, commonDir, branches } = this.options;
+    const tips = new Map<string, string>();
+    for (const branch of [branches.working, branches.green]) {
+      const sha = looseRef(commonDir, `refs/heads/${branch}`);
+      if (sha === undefined) return branchTips(repo, [branches.working, branches.green]);
+      tips.set(branch, sha);
+    }
+    return tips;
   }
 
   private reflogPath(branch: string): string {

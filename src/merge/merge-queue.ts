@@ -1,7 +1,7 @@
 import type { EventSpec, Recorder } from '../controller/recorder.js';
 import { errorMessage } from '../errors.js';
 import { chaosStep } from '../util/chaos-step.js';
-import { updateRefs } from '../git/git.js';
+import { updateRefs, type RefUpdate } from '../git/git.js';
 import { checksKey, infrastructureFailures, unreadableChecks, type CheckSpec } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import { attributionWords, brokeWith, runAttributions } from '../health/attribution.js';
@@ -541,11 +541,25 @@ export class MergeQueue {
     const promoteGreen = decision.promote && green !== top;
     if (promoteGreen) moves.push({ role: 'green', to: top });
     const units = stack.map((item) => this.book.get(item.entry.mergeId).unit_id).join(', ');
-    if (moves.length > 0 && !(await guard.move(moves, [], `gaffer: merge ${units}`))) {
-      if (!(await this.guardHolds())) return 'stopped';
-      // The branches are where gaffer left them, yet the update failed: a lock a killed git left is cleared once.
-      const cleared = await guard.clearStaleLocks();
-      if (cleared.length === 0 || !(await guard.move(moves, [], `gaffer: merge ${units}`))) return 'raced';
+    // Read before the merges are settled: once they are, the caller may already have moved on.
+    const branchesToDelete = stack.map((item) => {
+      const request = this.book.get(item.entry.mergeId);
+      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
+      return { branch: request.branch, unitId: request.unit_id, head };
+    });
+    // The attempts' branches go in the same transaction as working (one git process, not one more
+    // per unit): atomic, so a crash leaves both or neither, and the restart finds working holding
+    // the candidate and records it merged. A branch someone else moved fails the whole
+    // transaction: then working moves alone and the branches go one by one below, as before.
+    let deleted: RefUpdate[] = moves.length === 0 ? [] : attemptDeletions(branchesToDelete);
+    if (moves.length > 0 && !(await guard.move(moves, deleted, `gaffer: merge ${units}`))) {
+      deleted = [];
+      if (!(await guard.move(moves, [], `gaffer: merge ${units}`))) {
+        if (!(await this.guardHolds())) return 'stopped';
+        // The branches are where gaffer left them, yet the update failed: a lock a killed git left is cleared once.
+        const cleared = await guard.clearStaleLocks();
+        if (cleared.length === 0 || !(await guard.move(moves, [], `gaffer: merge ${units}`))) return 'raced';
+      }
     }
     const promoted: EventSpec[] = [];
     if (top !== target)
@@ -564,12 +578,6 @@ export class MergeQueue {
       this.lastHeld = decision.reason;
       promoted.push(['branch:held', { runId, branch: branches.green, commit: top, reason: decision.reason }]);
     }
-    // Read before the merges are settled: once they are, the caller may already have moved on.
-    const branchesToDelete = stack.map((item) => {
-      const request = this.book.get(item.entry.mergeId);
-      const head = recorder.store.attempts.get(request.attempt_id)?.head_commit;
-      return { branch: request.branch, unitId: request.unit_id, head };
-    });
     stack.forEach((item, index) => {
       const last = index === stack.length - 1;
       this.settleSafely(item.entry, () =>
@@ -577,9 +585,10 @@ export class MergeQueue {
       );
     });
     chaosStep('merged');
-    // Recorded first, deleted after: a crash in between leaves a branch the next sweep deletes.
+    // Those not already gone with working: recorded first, deleted after (a crash in between leaves a
+    // branch the next sweep deletes).
     for (const { branch, unitId, head } of branchesToDelete) {
-      if (head)
+      if (head && !deleted.some((update) => update.ref === `refs/heads/${branch}`))
         await updateRefs(
           repo,
           [{ ref: `refs/heads/${branch}`, delete: true, from: head }],
@@ -671,4 +680,13 @@ function markFlaky(snapshot: Snapshot, flaky: readonly string[]): Snapshot {
     ...snapshot,
     checks: snapshot.checks.map((check) => (flaky.includes(check.name) ? { ...check, flaky: true } : check)),
   };
+}
+
+/** The guarded deletions of the attempts' branches that landed (those whose tip gaffer recorded). */
+function attemptDeletions(
+  branches: readonly { branch: string; head: string | null | undefined }[],
+): RefUpdate[] {
+  return branches.flatMap(({ branch, head }) =>
+    head ? [{ ref: `refs/heads/${branch}`, delete: true as const, from: head }] : [],
+  );
 }

@@ -73,9 +73,7 @@ export class QueueWorkspace {
    * already verified. On failure the next use rebuilds.
    */
   async rebase(onto: string, base: string, tip: string): Promise<RebaseResult> {
-    // A rebase checks out what it needs itself; it only needs a git directory gaffer made.
-    if (!this.workspace.isTrusted) await this.checkout(onto);
-    const rebasing = this.workspace.tryRun([
+    const args = [
       'rebase',
       '--quiet',
       '--no-autosquash',
@@ -84,11 +82,21 @@ export class QueueWorkspace {
       onto,
       base,
       tip,
-    ]);
+    ];
+    // A rebase checks out what it needs itself; it only needs a git directory gaffer made and a clean
+    // work tree: after foreign code ran, both come with the rebase, from one process gaffer starts.
+    const rebasing = this.workspace.isTrusted
+      ? this.workspace.tryRun(args)
+      : this.workspace.checkoutAndRun(onto, args).catch(() => undefined);
     chaosStep('rebase');
-    const result = await rebasing;
+    let result = await rebasing;
+    if (result === undefined) {
+      // The checkout part failed: made anew from nothing, as any checkout that fails, then rebased alone.
+      await this.checkout(onto);
+      result = await this.workspace.tryRun(args);
+    }
     if (result.exitCode === 0) {
-      const head = (await this.workspace.run(['rev-parse', 'HEAD'])).trim();
+      const head = await this.workspace.headCommit();
       this.workspace.noteHead(head);
       return { ok: true, head };
     }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ATTEMPT_BRANCH_PREFIX } from '../config/branch-names.js';
 import { chaosStep } from '../util/chaos-step.js';
-import { git, tryGit } from '../git/git.js';
+import { git, looseRef, tryGit } from '../git/git.js';
 import { IsolatedWorkspace } from '../git/isolated-workspace.js';
 import { gitProcessesIn } from '../git/stale-locks.js';
 import type { SourceRepo } from '../git/source-repo.js';
@@ -103,9 +103,17 @@ export class Workspaces {
         reason: `its commits could not be fetched from the workspace: ${(fetched.stderr || fetched.stdout).trim().split('\n')[0] ?? 'git fetch failed'}`,
       };
     }
-    const tip = await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]);
-    const descends = await tryGit(repo, ['merge-base', '--is-ancestor', baseCommit, tip]);
-    if (descends.exitCode !== 0) {
+    // The tip from the ref file the fetch just wrote, and one rev-list for both the ancestry and the
+    // count (`base...tip`: left, commits of the base the tip lacks; right, the tip's own): one git
+    // process where three ran (rev-parse, merge-base --is-ancestor, rev-list --count).
+    const tip =
+      looseRef(this.source.commonDir, ref) ?? (await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]));
+    const counted = await tryGit(repo, ['rev-list', '--left-right', '--count', `${baseCommit}...${tip}`]);
+    const [lacking, commits = Number.NaN] = counted.stdout
+      .split(/\s+/)
+      .map((count) => Number.parseInt(count, 10));
+    // As merge-base --is-ancestor did: anything but a clean "0 <n>" is not on top of the base.
+    if (counted.exitCode !== 0 || lacking !== 0 || Number.isNaN(commits)) {
       await this.deleteBranch(workspace.branch);
       return {
         ok: false,
@@ -114,7 +122,6 @@ export class Workspaces {
         reason: `its branch does not contain its base commit ${baseCommit.slice(0, 10)} (history was rewritten): only commits on top of the base can be merged`,
       };
     }
-    const commits = Number.parseInt(await git(repo, ['rev-list', '--count', `${baseCommit}..${tip}`]), 10);
     if (commits === 0) await this.deleteBranch(workspace.branch);
     return { ok: true, tip, commits };
   }

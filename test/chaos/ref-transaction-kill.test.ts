@@ -11,19 +11,19 @@ afterEach(() => mission?.remove());
 
 /**
  * The guarded ref transactions of a fresh run, in order: 1 creates working, 2 creates green at the
- * verified baseline, 3 is the first merge (working and green move together), 4 deletes that merge's
- * attempt branch (git also locks packed-refs to delete a ref).
+ * verified baseline, 3 is the first merge: working and green move and that merge's attempt branch
+ * is deleted, all together (git also locks packed-refs to delete a ref).
  */
 const cases = [
   {
-    transaction: 'the first merge, moving working and green',
+    transaction: "the first merge, moving working and green and deleting the attempt's branch",
     occurrence: 3,
-    locks: [`.git/refs/heads/${GREEN_BRANCH}.lock`, `.git/refs/heads/${WORKING_BRANCH}.lock`],
-  },
-  {
-    transaction: "the deletion of the first merge's attempt branch",
-    occurrence: 4,
-    locks: ['.git/packed-refs.lock', expect.stringMatching(/^\.git\/refs\/heads\/gaffer\/run-1\/.+\.lock$/)],
+    locks: [
+      '.git/packed-refs.lock',
+      `.git/refs/heads/${GREEN_BRANCH}.lock`,
+      expect.stringMatching(/^\.git\/refs\/heads\/gaffer\/run-1\/.+\.lock$/),
+      `.git/refs/heads/${WORKING_BRANCH}.lock`,
+    ],
   },
 ];
 
