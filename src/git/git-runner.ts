@@ -17,6 +17,7 @@
  * started again if it ever dies (its pending commands fail with the reason).
  */
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../util/worker-flags.js';
 
 /** What one git process did: exit code (undefined when it never ran or was killed), output. */
 export interface RawGitResult {
@@ -81,7 +82,12 @@ let knownEnvs = new Map<object, number>();
 let nextEnvId = 0;
 
 function startWorker(): Worker {
-  const started = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false });
+  const started = new Worker(WORKER_SOURCE, {
+    eval: true,
+    execArgv: workerExecArgv(),
+    stdout: false,
+    stderr: false,
+  });
   started.on('message', (message: RawGitResult & { id: number }) => {
     const waiting = pending.get(message.id);
     if (!waiting) return;

@@ -24,6 +24,7 @@
  * then fail, and their pipes read as closed).
  */
 import { SHARE_ENV, Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../util/worker-flags.js';
 
 export interface ThreadSpawnRequest {
   command: string;
@@ -136,8 +137,7 @@ function startWorker(): Worker {
   const started = new Worker(WORKER_SOURCE, {
     eval: true,
     env: SHARE_ENV,
-    // The source is CommonJS: a supervisor started with --input-type=module must not pass that on.
-    execArgv: withoutInputType(process.execArgv),
+    execArgv: workerExecArgv(),
     stdout: false,
     stderr: false,
   });
@@ -182,17 +182,6 @@ function startWorker(): Worker {
   started.on('exit', (code) => fail(`exit code ${code}`));
   started.unref();
   return started;
-}
-
-/** Node's flags without --input-type (as `--input-type=module` or `--input-type module`). */
-function withoutInputType(flags: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < flags.length; i += 1) {
-    const flag = flags[i] ?? '';
-    if (flag === '--input-type') i += 1;
-    else if (!flag.startsWith('--input-type=')) kept.push(flag);
-  }
-  return kept;
 }
 
 /** The child's story is over: its promises settle (a second settle is a no-op) and it lets the process go. */
