@@ -36,11 +36,52 @@ export interface GitProcessRequest {
   maxBuffer: number;
 }
 
+/**
+ * One step of a workspace's file work, done in the worker (see runFileSteps):
+ * a folder made with its parents, a tree removed (a link itself, never what it
+ * points to), a file written, a file copied (`optional`: a missing source is
+ * no error), or a check that a path is a real folder (not a link).
+ */
+export type FileStep =
+  | { op: 'mkdir'; path: string }
+  | { op: 'rm'; path: string }
+  | { op: 'write'; path: string; data: string }
+  | { op: 'copy'; from: string; to: string; optional?: boolean }
+  | { op: 'isFolder'; path: string };
+
 const WORKER_SOURCE = `
 const { execFile } = require('node:child_process');
+const fs = require('node:fs');
 const { parentPort } = require('node:worker_threads');
 const envs = new Map();
-parentPort.on('message', ({ id, args, cwd, envId, env, forget, input, maxBuffer }) => {
+function fileStep(step) {
+  switch (step.op) {
+    case 'mkdir': return void fs.mkdirSync(step.path, { recursive: true });
+    case 'rm': return fs.rmSync(step.path, { recursive: true, force: true });
+    case 'write': return fs.writeFileSync(step.path, step.data);
+    case 'copy':
+      try {
+        return fs.copyFileSync(step.from, step.to);
+      } catch (error) {
+        if (step.optional && error && error.code === 'ENOENT') return;
+        throw error;
+      }
+    case 'isFolder':
+      if (!fs.lstatSync(step.path).isDirectory()) throw new Error(step.path + ' is not a folder');
+      return;
+    default: throw new Error('unknown file step ' + step.op);
+  }
+}
+parentPort.on('message', ({ id, steps, args, cwd, envId, env, forget, input, maxBuffer }) => {
+  if (steps) {
+    try {
+      for (const step of steps) fileStep(step);
+      parentPort.postMessage({ id, exitCode: 0, stdout: '', stderr: '' });
+    } catch (error) {
+      parentPort.postMessage({ id, exitCode: undefined, stdout: '', stderr: '', error: String(error && error.message || error) });
+    }
+    return;
+  }
   if (forget !== undefined) envs.delete(forget);
   if (env) envs.set(envId, env);
   else env = envs.get(envId);
@@ -115,15 +156,9 @@ function startWorker(): Worker {
 
 /** Runs one git process from the worker thread; rejects only if the worker itself fails. */
 export function runGitProcess(request: GitProcessRequest): Promise<RawGitResult> {
-  worker ??= startWorker();
-  const current = worker;
-  const id = (nextId += 1);
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    // A command in flight keeps the process alive, as a child process of the main thread would.
-    current.ref();
+  return post((id) => {
     const { envId, env, forget } = envMessage(request.env);
-    current.postMessage({
+    return {
       id,
       args: [...request.args],
       cwd: request.cwd,
@@ -132,7 +167,32 @@ export function runGitProcess(request: GitProcessRequest): Promise<RawGitResult>
       forget,
       input: request.input,
       maxBuffer: request.maxBuffer,
-    });
+    };
+  });
+}
+
+/**
+ * Does a workspace's file work in the worker, in order, stopping at the first
+ * step that fails (its error is thrown here). Making an attempt's git
+ * directory anew is a few dozen file calls (the agent's git folder removed
+ * file by file, the new one written); on the main thread each call's dispatch
+ * added up to the largest share of the event loop's time per attempt.
+ */
+export async function runFileSteps(steps: readonly FileStep[]): Promise<void> {
+  const result = await post((id) => ({ id, steps }));
+  if (result.exitCode !== 0) throw new Error(result.error ?? 'a file step failed');
+}
+
+/** Sends one request to the worker (started on first use); its answer settles the promise. */
+function post(message: (id: number) => object): Promise<RawGitResult> {
+  worker ??= startWorker();
+  const current = worker;
+  const id = (nextId += 1);
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    // A request in flight keeps the process alive, as a child process of the main thread would.
+    current.ref();
+    current.postMessage(message(id));
   });
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
 import { git, gitStepsArgs, STEPS_FAILED, tryGit, type GitResult } from './git.js';
+import { runFileSteps, type FileStep } from './git-runner.js';
 import { gitProcessesIn } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
 
@@ -178,34 +179,37 @@ export class IsolatedWorkspace {
       await waitForGitToLeave(this.path);
       this.leftoversGone = true;
     }
-    await fs.promises.mkdir(this.path, { recursive: true });
-    const stat = await fs.promises.lstat(this.path);
-    if (!stat.isDirectory()) throw new Error(`${this.path} is not a folder`);
-    // rm on a symbolic link removes the link, never what it points to.
-    await fs.promises.rm(this.gitDir, { recursive: true, force: true });
     const gitDir = this.gitDir;
-    await fs.promises.mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
-    await fs.promises.mkdir(path.join(gitDir, 'refs', 'tags'), { recursive: true });
-    await fs.promises.mkdir(path.join(gitDir, 'info'), { recursive: true });
-    await fs.promises.writeFile(
-      path.join(gitDir, 'objects', 'info', 'alternates'),
-      `${this.source.objectsDir}\n`,
-    );
-    await fs.promises.writeFile(path.join(gitDir, 'config'), this.source.workspaceConfig);
-    await fs.promises.writeFile(path.join(gitDir, 'info', 'exclude'), this.source.exclude);
+    const steps: FileStep[] = [
+      { op: 'mkdir', path: this.path },
+      { op: 'isFolder', path: this.path },
+      // rm on a symbolic link removes the link, never what it points to.
+      { op: 'rm', path: gitDir },
+      { op: 'mkdir', path: path.join(gitDir, 'objects', 'info') },
+      { op: 'mkdir', path: path.join(gitDir, 'refs', 'tags') },
+      { op: 'mkdir', path: path.join(gitDir, 'info') },
+      {
+        op: 'write',
+        path: path.join(gitDir, 'objects', 'info', 'alternates'),
+        data: `${this.source.objectsDir}\n`,
+      },
+      { op: 'write', path: path.join(gitDir, 'config'), data: this.source.workspaceConfig },
+      { op: 'write', path: path.join(gitDir, 'info', 'exclude'), data: this.source.exclude },
+    ];
     if (branch === undefined) {
-      await fs.promises.writeFile(path.join(gitDir, 'HEAD'), `${commit}\n`);
+      steps.push({ op: 'write', path: path.join(gitDir, 'HEAD'), data: `${commit}\n` });
     } else {
       const ref = path.join(gitDir, 'refs', 'heads', ...branch.split('/'));
-      await fs.promises.mkdir(path.dirname(ref), { recursive: true });
-      await fs.promises.writeFile(ref, `${commit}\n`);
-      await fs.promises.writeFile(path.join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+      steps.push(
+        { op: 'mkdir', path: path.dirname(ref) },
+        { op: 'write', path: ref, data: `${commit}\n` },
+        { op: 'write', path: path.join(gitDir, 'HEAD'), data: `ref: refs/heads/${branch}\n` },
+      );
     }
-    try {
-      await fs.promises.copyFile(this.options.indexCopy, path.join(gitDir, 'index'));
-    } catch {
-      // No copy yet: the first checkout writes every file.
-    }
+    // No copy yet: the first checkout writes every file.
+    steps.push({ op: 'copy', from: this.options.indexCopy, to: path.join(gitDir, 'index'), optional: true });
+    // In gaffer's git thread: a few dozen file calls, none of them on the event loop.
+    await runFileSteps(steps);
   }
 }
 
