@@ -136,7 +136,13 @@ function findMarkedInSharedScan(mark: string): Promise<number[]> {
 export async function endSessionProcesses(session: string, graceMs: number): Promise<MarkedEndResult> {
   if (session === SESSION) return { outcome: 'none', pids: [] };
   const prefix = `${session}:`;
-  return endFound(() => scanYielding((token) => token.startsWith(prefix)), graceMs);
+  return endFound(async () => {
+    const found: number[] = [];
+    await scanYielding((pid, tokens) => {
+      if (tokens.some((token) => token.startsWith(prefix))) found.push(pid);
+    });
+    return found;
+  }, graceMs);
 }
 
 async function endFound(find: () => Promise<number[]>, graceMs: number): Promise<MarkedEndResult> {
@@ -224,8 +230,8 @@ function scan(test: (token: string) => boolean): number[] {
   }
   const found: number[] = [];
   for (const entry of entries) {
-    const pid = markedPid(entry, test);
-    if (pid !== undefined) found.push(pid);
+    const marked = markedEntry(entry);
+    if (marked !== undefined && marked.tokens.some(test)) found.push(marked.pid);
   }
   shrinkReadBuffer();
   return found;
@@ -233,60 +239,48 @@ function scan(test: (token: string) => boolean): number[] {
 
 /**
  * The same pass for the running supervisor (an attempt's end, a restart's
- * sweep): it gives the event loop a turn every few ms, since one pass over a
- * busy machine's /proc takes 10 to 40 ms. Only the synchronous exit path
- * needs `scan`.
+ * sweep): `visit` sees each process that carries marks, and the event loop
+ * gets a turn every few ms, since one pass over a busy machine's /proc takes
+ * 10 to 40 ms. Only the synchronous exit path needs `scan`.
  */
-async function scanYielding(test: (token: string) => boolean): Promise<number[]> {
+async function scanYielding(visit: (pid: number, tokens: readonly string[]) => void): Promise<void> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
-    return [];
+    return;
   }
-  const found: number[] = [];
   const slices = timeSlices();
   for (const entry of entries) {
     if (slices.due()) await slices.pause();
-    const pid = markedPid(entry, test);
-    if (pid !== undefined) found.push(pid);
+    const marked = markedEntry(entry);
+    if (marked !== undefined) visit(marked.pid, marked.tokens);
   }
   shrinkReadBuffer();
-  return found;
 }
 
-/** scanYielding for several exact marks at once: each mark's pids. */
+/** A yielding pass for several exact marks at once: each mark's pids. */
 async function scanYieldingForMarks(marks: ReadonlySet<string>): Promise<Map<string, number[]>> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return new Map();
-  }
   const found = new Map<string, number[]>();
-  const slices = timeSlices();
-  for (const entry of entries) {
-    if (slices.due()) await slices.pause();
-    const pid = pidOf(entry);
-    if (pid === undefined || pid === process.pid) continue;
-    const environ = readProcFile(`/proc/${entry}/environ`);
-    if (environ === undefined) continue;
-    for (const mark of marksCarried(environ, marks)) {
+  await scanYielding((pid, tokens) => {
+    for (const mark of tokens) {
+      if (!marks.has(mark)) continue;
       const pids = found.get(mark);
       if (pids === undefined) found.set(mark, [pid]);
       else pids.push(pid);
     }
-  }
-  shrinkReadBuffer();
+  });
   return found;
 }
 
-/** The pid of a /proc entry whose environment carries an accepted mark (never our own). */
-function markedPid(entry: string, test: (token: string) => boolean): number | undefined {
+/** A /proc entry's pid and the mark tokens its environment carries; undefined for our own, an unreadable or an unmarked one. */
+function markedEntry(entry: string): { pid: number; tokens: string[] } | undefined {
   const pid = pidOf(entry);
   if (pid === undefined || pid === process.pid) return undefined;
   const environ = readProcFile(`/proc/${entry}/environ`);
-  return environ !== undefined && carriesMark(environ, test) ? pid : undefined;
+  if (environ === undefined) return undefined;
+  const tokens = markTokens(environ);
+  return tokens.length > 0 ? { pid, tokens } : undefined;
 }
 
 /** One huge environment must not pin megabytes for the supervisor's lifetime. */
@@ -328,16 +322,6 @@ function readProcFile(path: string): Buffer | undefined {
   } finally {
     closeSync(fd);
   }
-}
-
-/** True if any GAFFER_PROCESS_MARK=... entry of a NUL-separated environment has an accepted token. */
-function carriesMark(environ: Buffer, test: (token: string) => boolean): boolean {
-  return markTokens(environ).some(test);
-}
-
-/** The marks of the set that a NUL-separated environment carries. */
-function marksCarried(environ: Buffer, marks: ReadonlySet<string>): string[] {
-  return markTokens(environ).filter((token) => marks.has(token));
 }
 
 /** Every token of every GAFFER_PROCESS_MARK=... entry (only at an entry's start) of an environment. */
