@@ -16,8 +16,8 @@
  * first call, keeps the process alive only while a command runs, and is
  * started again if it ever dies (its pending commands fail with the reason).
  */
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../util/worker-flags.js';
+import type { Worker } from 'node:worker_threads';
+import { startEvalWorker } from '../util/eval-worker.js';
 
 /** What one git process did: exit code (undefined when it never ran or was killed), output. */
 export interface RawGitResult {
@@ -123,12 +123,7 @@ let knownEnvs = new Map<object, number>();
 let nextEnvId = 0;
 
 function startWorker(): Worker {
-  const started = new Worker(WORKER_SOURCE, {
-    eval: true,
-    execArgv: workerExecArgv(),
-    stdout: false,
-    stderr: false,
-  });
+  const started = startEvalWorker(WORKER_SOURCE, { onStopped: (reason) => fail(reason) });
   started.on('message', (message: RawGitResult & { id: number }) => {
     const waiting = pending.get(message.id);
     if (!waiting) return;
@@ -137,7 +132,7 @@ function startWorker(): Worker {
     const { id: _id, ...result } = message;
     waiting.resolve(result);
   });
-  const fail = (reason: string): void => {
+  function fail(reason: string): void {
     if (worker === started) {
       worker = undefined;
       knownEnvs = new Map();
@@ -147,10 +142,7 @@ function startWorker(): Worker {
     );
     for (const waiting of pending.values()) waiting.reject(error);
     pending.clear();
-  };
-  started.on('error', (error) => fail(error.message));
-  started.on('exit', (code) => fail(`exit code ${code}`));
-  started.unref();
+  }
   return started;
 }
 

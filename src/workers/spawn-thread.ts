@@ -23,8 +23,8 @@
  * a child runs, and is started again if it ever dies (its children's starts
  * then fail, and their pipes read as closed).
  */
-import { SHARE_ENV, Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../util/worker-flags.js';
+import type { Worker } from 'node:worker_threads';
+import { startEvalWorker } from '../util/eval-worker.js';
 
 export interface ThreadSpawnRequest {
   command: string;
@@ -134,13 +134,7 @@ const entries = new Map<number, Entry>();
 let nextId = 0;
 
 function startWorker(): Worker {
-  const started = new Worker(WORKER_SOURCE, {
-    eval: true,
-    env: SHARE_ENV,
-    execArgv: workerExecArgv(),
-    stdout: false,
-    stderr: false,
-  });
+  const started = startEvalWorker(WORKER_SOURCE, { shareEnv: true, onStopped: (reason) => fail(reason) });
   started.on('message', (message: WorkerMessage) => {
     const entry = entries.get(message.id);
     if (!entry) return;
@@ -170,17 +164,14 @@ function startWorker(): Worker {
       }
     }
   });
-  const fail = (reason: string): void => {
+  function fail(reason: string): void {
     if (worker === started) worker = undefined;
     const message = `gaffer's process starter stopped (${reason}); run again, and report it if it repeats`;
     for (const id of [...entries.keys()]) {
       entries.get(id)?.start({ code: undefined, message });
       finish(started, id, { exitCode: null, signal: null });
     }
-  };
-  started.on('error', (error) => fail(error.message));
-  started.on('exit', (code) => fail(`exit code ${code}`));
-  started.unref();
+  }
   return started;
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgentPath } from '../../src/workers/scripted-agent-path.js';
-import { workerExecArgv } from '../../src/util/worker-flags.js';
+import { workerExecArgv } from '../../src/util/eval-worker.js';
 
 /** The built git runner (dist/src/git/git-runner.js), as a supervisor started from dist loads it. */
 const runnerModule = join(dirname(scriptedAgentPath()), '..', 'git', 'git-runner.js');
