@@ -181,11 +181,15 @@ export function looseRef(commonDir: string, ref: string): string | undefined {
     const file = path.join(commonDir, ...ref.split('/'));
     // A link git reads as a symbolic ref (`refs/...`), relative to the git directory: git decides.
     if (!fs.lstatSync(file).isFile()) return undefined;
-    const text = fs.readFileSync(file, 'utf8');
-    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(text) ? text.trim() : undefined;
+    return objectIdLine(fs.readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The object id a ref file or a detached HEAD holds (40 or 64 hex digits and a newline); undefined for anything else. */
+export function objectIdLine(text: string): string | undefined {
+  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(text) ? text.trimEnd() : undefined;
 }
 
 export async function branchTip(cwd: string, branch: string): Promise<string | undefined> {

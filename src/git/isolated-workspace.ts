@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chaosStep } from '../util/chaos-step.js';
-import { git, gitStepsArgs, STEPS_FAILED, tryGit, type GitResult } from './git.js';
+import { git, gitStepsArgs, objectIdLine, STEPS_FAILED, tryGit, type GitResult } from './git.js';
 import { runFileSteps, type FileStep } from './git-runner.js';
 import { gitProcessesIn } from './stale-locks.js';
 import type { SourceRepo } from './source-repo.js';
@@ -129,8 +129,8 @@ export class IsolatedWorkspace {
   async headCommit(): Promise<string> {
     this.assertTrusted(['rev-parse']);
     try {
-      const head = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();
-      if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return head;
+      const head = objectIdLine(await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8'));
+      if (head !== undefined) return head;
     } catch {
       // Unreadable: git says.
     }
@@ -150,8 +150,10 @@ export class IsolatedWorkspace {
   }
 
   private async keepIndexCopy(): Promise<void> {
-    await fs.promises.mkdir(path.dirname(this.options.indexCopy), { recursive: true });
-    await fs.promises.copyFile(path.join(this.gitDir, 'index'), this.options.indexCopy);
+    await runFileSteps([
+      { op: 'mkdir', path: path.dirname(this.options.indexCopy) },
+      { op: 'copy', from: path.join(this.gitDir, 'index'), to: this.options.indexCopy },
+    ]);
   }
 
   private scoped(args: readonly string[]): string[] {
