@@ -93,6 +93,8 @@ interface Sample {
   plainScript: number;
   /** CPU the supervisor process itself used (user + system, ms), its children excluded. */
   supervisorCpuMs: number;
+  /** The share of supervisorCpuMs its helper processes used (git, the process starter). */
+  helperCpuMs: number;
 }
 
 type Side = 'gaffer' | 'agentScript' | 'plainScript';
@@ -138,7 +140,10 @@ function verifyCommits(repo: string, branch: string, units: number, who: string)
     throw new BenchFailure(`${who}: ${branch} has ${count} commits on top of main, expected ${units}`);
 }
 
-async function runGaffer(units: number, label: string): Promise<{ seconds: number; cpuMs: number }> {
+async function runGaffer(
+  units: number,
+  label: string,
+): Promise<{ seconds: number; cpuMs: number; helperCpuMs: number }> {
   const root = makeTempDir('overhead-gaffer');
   const repo = initRepo(path.join(root, 'repo'));
   fs.writeFileSync(path.join(root, 'plan.json'), `${JSON.stringify(planFor(units), null, 2)}\n`);
@@ -158,11 +163,14 @@ async function runGaffer(units: number, label: string): Promise<{ seconds: numbe
   requireSuccess(run, 'gaffer');
   verifyTree(repo, GAFFER_WORKING, expectedFiles(units), 'gaffer');
   verifyCommits(repo, GAFFER_WORKING, units, 'gaffer');
-  return { seconds: run.seconds, cpuMs: readCpuReport(report) };
+  return { seconds: run.seconds, ...readCpuReport(report) };
 }
 
-/** The supervisor's own CPU (user + system, ms) from the report gaffer wrote at the run's end. */
-function readCpuReport(file: string): number {
+/**
+ * The supervisor's own CPU (user + system, ms, its helper processes included)
+ * and the helpers' share, from the report gaffer wrote at the run's end.
+ */
+function readCpuReport(file: string): { cpuMs: number; helperCpuMs: number } {
   let report: unknown;
   try {
     report = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -171,10 +179,14 @@ function readCpuReport(file: string): number {
       `gaffer wrote no readable report to ${file} (GAFFER_LAG_REPORT): ${String(error)}`,
     );
   }
-  const { cpuUserMs, cpuSystemMs } = (report ?? {}) as { cpuUserMs?: unknown; cpuSystemMs?: unknown };
+  const { cpuUserMs, cpuSystemMs, helperCpuMs } = (report ?? {}) as {
+    cpuUserMs?: unknown;
+    cpuSystemMs?: unknown;
+    helperCpuMs?: unknown;
+  };
   if (typeof cpuUserMs !== 'number' || typeof cpuSystemMs !== 'number')
     throw new BenchFailure(`the report ${file} lacks cpuUserMs and cpuSystemMs: ${JSON.stringify(report)}`);
-  return cpuUserMs + cpuSystemMs;
+  return { cpuMs: cpuUserMs + cpuSystemMs, helperCpuMs: typeof helperCpuMs === 'number' ? helperCpuMs : 0 };
 }
 
 /**
@@ -262,13 +274,20 @@ async function run(argv: string[]): Promise<number> {
   try {
     for (let r = 1; r <= repeat; r += 1) {
       // Rotate which side goes first, so a noisy neighbour does not always hit the same one.
-      const sample: Sample = { gaffer: 0, agentScript: 0, plainScript: 0, supervisorCpuMs: 0 };
+      const sample: Sample = {
+        gaffer: 0,
+        agentScript: 0,
+        plainScript: 0,
+        supervisorCpuMs: 0,
+        helperCpuMs: 0,
+      };
       const order: Side[] = rotate(['gaffer', 'agentScript', 'plainScript'], r - 1);
       for (const side of order) {
         if (side === 'gaffer') {
           const gaffer = await runGaffer(units, `gaffer-${r}`);
           sample.gaffer = gaffer.seconds;
           sample.supervisorCpuMs = gaffer.cpuMs;
+          sample.helperCpuMs = gaffer.helperCpuMs;
         } else if (side === 'agentScript') {
           sample.agentScript = await runScript(units, `agent-script-${r}`, true);
         } else {
@@ -277,7 +296,8 @@ async function run(argv: string[]): Promise<number> {
       }
       samples.push(sample);
       console.log(
-        `  run ${r}: gaffer ${seconds(sample.gaffer)} (${perUnit(sample.gaffer, units)}, supervisor CPU ${(sample.supervisorCpuMs / units).toFixed(1)} ms/unit), ` +
+        `  run ${r}: gaffer ${seconds(sample.gaffer)} (${perUnit(sample.gaffer, units)}, supervisor CPU ${(sample.supervisorCpuMs / units).toFixed(1)} ms/unit, ` +
+          `of which helper processes ${(sample.helperCpuMs / units).toFixed(1)}), ` +
           `agent script ${seconds(sample.agentScript)} (${perUnit(sample.agentScript, units)}), ` +
           `plain script ${seconds(sample.plainScript)}; ratio ${(sample.gaffer / sample.agentScript).toFixed(2)} ` +
           `(no agent ${(sample.gaffer / sample.plainScript).toFixed(2)}); all verified`,

@@ -1,23 +1,22 @@
 /**
- * Where gaffer's own git processes are started: a worker thread, not the
- * supervisor's event loop.
+ * Where gaffer's own git processes are started: gaffer's git runner, a small
+ * helper process (src/util/helper-process.ts), not the supervisor.
  *
  * Starting a process is synchronous in Node: libuv forks and then waits until
  * the child has exec'd. On a busy machine that wait is 10 to 60 ms per
- * process, and a supervisor runs about ten git commands per unit, so on the
- * main thread those waits were the longest stretches its event loop stood
- * still (the mission-scale benchmark: a 1,000-unit mission spent more time in
- * spawn than in anything else). In a worker they block only the worker, whose
- * own loop does nothing else. The git processes are the same: children of the
- * supervisor, in its process group, with the environment and options given.
+ * process, and a supervisor runs several git commands per unit; on the main
+ * thread those waits were the longest stretches its event loop stood still,
+ * and from a worker thread the copy of the supervisor's memory map still
+ * stalled it. From the helper the fork is of a small process. The git
+ * processes are the same: in the supervisor's process group, with the
+ * environment and options given.
  *
- * The worker is plain JavaScript evaluated from a string, so it runs the same
+ * The helper is plain JavaScript evaluated from a string, so it runs the same
  * from the TypeScript sources (tests) and from dist/. It is started on the
- * first call, keeps the process alive only while a command runs, and is
+ * first call, keeps the supervisor alive only while a command runs, and is
  * started again if it ever dies (its pending commands fail with the reason).
  */
-import type { Worker } from 'node:worker_threads';
-import { startEvalWorker } from '../util/eval-worker.js';
+import { startHelper, type Helper } from '../util/helper-process.js';
 
 /** What one git process did: exit code (undefined when it never ran or was killed), output. */
 export interface RawGitResult {
@@ -37,7 +36,7 @@ export interface GitProcessRequest {
 }
 
 /**
- * One step of a workspace's file work, done in the worker (see runFileSteps):
+ * One step of a workspace's file work, done in the helper (see runFileSteps):
  * a folder made with its parents, a tree removed (a link itself, never what it
  * points to), a file written, a file copied (`optional`: a missing source is
  * no error), or a check that a path is a real folder (not a link).
@@ -49,10 +48,9 @@ export type FileStep =
   | { op: 'copy'; from: string; to: string; optional?: boolean }
   | { op: 'isFolder'; path: string };
 
-const WORKER_SOURCE = `
+const HELPER_SOURCE = `
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
-const { parentPort } = require('node:worker_threads');
 const envs = new Map();
 function fileStep(step) {
   switch (step.op) {
@@ -109,22 +107,22 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-let worker: Worker | undefined;
+let helper: Helper | undefined;
 const pending = new Map<number, Pending>();
 let nextId = 0;
 /**
- * Environments the worker holds, by object, the last few used: gaffer's git
- * environment is one object built once, so it crosses to the worker once, not
+ * Environments the helper holds, by object, the last few used: gaffer's git
+ * environment is one object built once, so it crosses to the helper once, not
  * with every command (copying it each time cost ~1 ms a command on a loaded
- * machine). The worker forgets what falls out of this map, when told.
+ * machine). The helper forgets what falls out of this map, when told.
  */
 const KNOWN_ENVS = 16;
 let knownEnvs = new Map<object, number>();
 let nextEnvId = 0;
 
-function startWorker(): Worker {
-  const started = startEvalWorker(WORKER_SOURCE, { onStopped: (reason) => fail(reason) });
-  started.on('message', (message: RawGitResult & { id: number }) => {
+function startHelperProcess(): Helper {
+  const started = startHelper(HELPER_SOURCE, (reason) => fail(reason));
+  started.onMessage((message: RawGitResult & { id: number }) => {
     const waiting = pending.get(message.id);
     if (!waiting) return;
     pending.delete(message.id);
@@ -133,8 +131,8 @@ function startWorker(): Worker {
     waiting.resolve(result);
   });
   function fail(reason: string): void {
-    if (worker === started) {
-      worker = undefined;
+    if (helper === started) {
+      helper = undefined;
       knownEnvs = new Map();
     }
     const error = new Error(
@@ -146,7 +144,7 @@ function startWorker(): Worker {
   return started;
 }
 
-/** Runs one git process from the worker thread; rejects only if the worker itself fails. */
+/** Runs one git process from the helper; rejects only if the helper itself fails. */
 export function runGitProcess(request: GitProcessRequest): Promise<RawGitResult> {
   return post((id) => {
     const { envId, env, forget } = envMessage(request.env);
@@ -164,10 +162,10 @@ export function runGitProcess(request: GitProcessRequest): Promise<RawGitResult>
 }
 
 /**
- * Does a workspace's file work in the worker, in order, stopping at the first
+ * Does a workspace's file work in the helper, in order, stopping at the first
  * step that fails (its error is thrown here). Making an attempt's git
  * directory anew is a few dozen file calls (the agent's git folder removed
- * file by file, the new one written); on the main thread each call's dispatch
+ * file by file, the new one written); on the event loop each call's dispatch
  * added up to the largest share of the event loop's time per attempt.
  */
 export async function runFileSteps(steps: readonly FileStep[]): Promise<void> {
@@ -175,20 +173,20 @@ export async function runFileSteps(steps: readonly FileStep[]): Promise<void> {
   if (result.exitCode !== 0) throw new Error(result.error ?? 'a file step failed');
 }
 
-/** Sends one request to the worker (started on first use); its answer settles the promise. */
+/** Sends one request to the helper (started on first use); its answer settles the promise. */
 function post(message: (id: number) => object): Promise<RawGitResult> {
-  worker ??= startWorker();
-  const current = worker;
+  helper ??= startHelperProcess();
+  const current = helper;
   const id = (nextId += 1);
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    // A request in flight keeps the process alive, as a child process of the main thread would.
+    // A request in flight keeps the process alive, as a child process of the supervisor would.
     current.ref();
     current.postMessage(message(id));
   });
 }
 
-/** The environment's id, the environment itself only when the worker does not hold it, and the id it may forget. */
+/** The environment's id, the environment itself only when the helper does not hold it, and the id it may forget. */
 function envMessage(env: NodeJS.ProcessEnv): {
   envId: number;
   env: NodeJS.ProcessEnv | undefined;

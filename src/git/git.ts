@@ -56,7 +56,7 @@ export const SAFE_GIT_FLAGS: readonly string[] = [
 let baseEnv: NodeJS.ProcessEnv | undefined;
 /**
  * The environments with extra variables, by those variables: the same object
- * each time, so the git runner sends it to its thread once, not with every
+ * each time, so the supervisor sends it to the git runner once, not with every
  * command (a merge workspace's commands all add the same GIT_OBJECT_DIRECTORY).
  */
 const extendedEnvs = new Map<string, NodeJS.ProcessEnv>();
@@ -90,7 +90,7 @@ export interface GitOptions {
  * Runs git and returns its result whatever the exit status: for callers that
  * branch on it. Plain execFile, not execa (the supervisor runs thousands of
  * short git commands and each wrapper layer costs milliseconds per spawn),
- * started from a worker thread so the spawn never stalls the event loop
+ * started by the git runner (a helper process) so the spawn never stalls the event loop
  * (src/git/git-runner.ts).
  */
 export async function tryGit(

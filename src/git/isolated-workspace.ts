@@ -210,7 +210,7 @@ export class IsolatedWorkspace {
     }
     // No copy yet: the first checkout writes every file.
     steps.push({ op: 'copy', from: this.options.indexCopy, to: path.join(gitDir, 'index'), optional: true });
-    // In gaffer's git thread: a few dozen file calls, none of them on the event loop.
+    // In gaffer's git runner: a few dozen file calls, none of them on the event loop.
     await runFileSteps(steps);
   }
 }

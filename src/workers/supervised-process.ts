@@ -22,7 +22,7 @@ import {
   trackChild,
 } from './process-marks.js';
 import type { RingBuffer } from './ring-buffer.js';
-import { spawnFromThread } from './spawn-thread.js';
+import { spawnFromHelper } from './process-starter.js';
 
 export interface SupervisedSpec {
   command: string;
@@ -120,8 +120,8 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
     });
 
   const mark = newProcessMark();
-  // Started from a worker thread: the fork's wait blocks that thread, not this loop (spawn-thread.ts).
-  const child = spawnFromThread({
+  // Started by the process starter: the fork and its wait are that helper's, not this loop's (process-starter.ts).
+  const child = spawnFromHelper({
     command: spec.command,
     args: spec.args,
     cwd: spec.cwd,
@@ -184,7 +184,7 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
       : setTimeout(() => stopEarly('timed-out'), Math.max(0, spec.timeoutMs - (performance.now() - start)));
   const onAbort = (): void => stopEarly('killed');
   spec.signal?.addEventListener('abort', onAbort, { once: true });
-  // Aborted while the thread was starting it: end it now.
+  // Aborted while the helper was starting it: end it now.
   if (spec.signal?.aborted) onAbort();
 
   try {

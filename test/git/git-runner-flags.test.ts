@@ -2,24 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgentPath } from '../../src/workers/scripted-agent-path.js';
-import { workerExecArgv } from '../../src/util/eval-worker.js';
 
 /** The built git runner (dist/src/git/git-runner.js), as a supervisor started from dist loads it. */
 const runnerModule = join(dirname(scriptedAgentPath()), '..', 'git', 'git-runner.js');
 
-describe("gaffer's worker threads under node's own flags", () => {
-  it('keeps every flag but --input-type, in either spelling', () => {
-    expect(
-      workerExecArgv([
-        '--expose-gc',
-        '--input-type=module',
-        '--max-old-space-size=200',
-        '--input-type',
-        'commonjs',
-      ]),
-    ).toEqual(['--expose-gc', '--max-old-space-size=200']);
-  });
-
+describe("gaffer's helpers under node's own flags", () => {
   it('runs git from a supervisor started with --input-type=module', () => {
     const script = [
       `import { runGitProcess } from ${JSON.stringify(runnerModule)};`,

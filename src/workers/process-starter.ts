@@ -1,32 +1,31 @@
 /**
- * Where agents and checks are started: a worker thread, not the supervisor's
- * event loop (the same reason as src/git/git-runner.ts for git).
+ * Where agents and checks are started: gaffer's process starter, a small
+ * helper process (src/util/helper-process.ts), not the supervisor.
  *
- * Starting a process is synchronous in Node: libuv forks the whole ~85 MB
- * supervisor and waits until the child has exec'd, 10 to 60 ms on a busy
- * machine. On the main thread each agent's start was one of the longest
- * stretches the event loop stood still (the mission-scale benchmark: ~2.7 s
- * of spawns per 200 units, each one a late timer for every other attempt).
- * In this thread the wait blocks only its own loop.
+ * Starting a process is synchronous in Node: libuv forks the process that
+ * starts it and waits until the child has exec'd. Forked from the supervisor
+ * (~150 MB) each start stalled its event loop, first on the main thread (the
+ * mission-scale benchmark: ~2.7 s of spawns per 200 units) and then, from a
+ * worker thread, through the page faults of a memory map being copied. From
+ * the helper the fork is of a small process and the wait is the helper's.
  *
- * Only the start, the pipes and the exit live here. Everything that decides
+ * Only the start, the pipes and the exit live there. Everything that decides
  * (the process group, the mark, timeouts, kills, the log, the lines) stays
- * with runSupervised on the main thread: groups and pids are the kernel's,
- * so ending a child works the same whichever thread started it. The output
+ * with runSupervised in the supervisor: groups and pids are the kernel's, so
+ * ending a child works the same whichever process started it. The output
  * crosses as copies of each chunk, in order, and a pipe can be paused from
- * the main thread while its log file catches up.
+ * the supervisor while its log file catches up.
  *
- * The worker is plain JavaScript evaluated from a string, so it runs the same
- * from the TypeScript sources (tests) and from dist/. It shares the
- * supervisor's environment (SHARE_ENV), so only each child's own variables
- * cross. It is started on the first spawn, keeps the process alive only while
- * a child runs, and is started again if it ever dies (its children's starts
- * then fail, and their pipes read as closed).
+ * Each child's environment is the supervisor's as it is at the start, with
+ * the child's own variables. The helper is started on the first spawn, keeps
+ * the supervisor alive only while a child runs, and is started again if it
+ * ever dies (its children's starts then fail, and their pipes read as closed;
+ * the children themselves run on in their own process groups, where
+ * runSupervised's kill and the mark scan find them).
  */
-import type { Worker } from 'node:worker_threads';
-import { startEvalWorker } from '../util/eval-worker.js';
+import { startHelper, type Helper } from '../util/helper-process.js';
 
-export interface ThreadSpawnRequest {
+export interface HelperSpawnRequest {
   command: string;
   args: readonly string[];
   cwd: string;
@@ -36,34 +35,33 @@ export interface ThreadSpawnRequest {
   stdinText?: string;
 }
 
-export type ThreadStream = 'stdout' | 'stderr';
+export type HelperStream = 'stdout' | 'stderr';
 
 /** How the start went: the leader's pid, or why there is none (errno code and message). */
-export type ThreadStart = { pid: number } | { code: string | undefined; message: string };
+export type HelperStart = { pid: number } | { code: string | undefined; message: string };
 
-export interface ThreadExit {
+export interface HelperExit {
   exitCode: number | null;
   signal: string | null;
 }
 
-/** A child started from the thread, as runSupervised sees it. */
-export interface ThreadChild {
-  readonly started: Promise<ThreadStart>;
+/** A child started from the helper, as runSupervised sees it. */
+export interface HelperChild {
+  readonly started: Promise<HelperStart>;
   /** The leader exited (its pipes may still be open). */
-  readonly exited: Promise<ThreadExit>;
-  /** The leader exited and both pipes closed (or the thread died). */
-  readonly closed: Promise<ThreadExit>;
+  readonly exited: Promise<HelperExit>;
+  /** The leader exited and both pipes closed (or the helper died). */
+  readonly closed: Promise<HelperExit>;
   /** Each chunk of a pipe, in order; set once, before any output can arrive. */
-  onData(listener: (stream: ThreadStream, chunk: Buffer) => void): void;
-  pause(stream: ThreadStream): void;
-  resume(stream: ThreadStream): void;
+  onData(listener: (stream: HelperStream, chunk: Buffer) => void): void;
+  pause(stream: HelperStream): void;
+  resume(stream: HelperStream): void;
   /** Stops reading both pipes (a descendant that left the group still holds them). */
   destroyPipes(): void;
 }
 
-const WORKER_SOURCE = `
+const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
-const { parentPort } = require('node:worker_threads');
 const children = new Map();
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 parentPort.on('message', (message) => {
@@ -82,7 +80,7 @@ function start({ id, command, args, cwd, env, stdinText }) {
   try {
     child = spawn(command, args, {
       cwd,
-      env: { ...process.env, ...env },
+      env,
       detached: true,
       stdio: [stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
@@ -119,23 +117,23 @@ function start({ id, command, args, cwd, env, stdinText }) {
 type WorkerMessage =
   | { id: number; type: 'started'; pid: number }
   | { id: number; type: 'failed'; code: string | undefined; message: string }
-  | { id: number; type: 'data'; stream: ThreadStream; chunk: Uint8Array }
+  | { id: number; type: 'data'; stream: HelperStream; chunk: Uint8Array }
   | { id: number; type: 'exit' | 'close'; exitCode: number | null; signal: string | null };
 
 interface Entry {
-  start: (start: ThreadStart) => void;
-  exit: (exit: ThreadExit) => void;
-  close: (exit: ThreadExit) => void;
-  data?: (stream: ThreadStream, chunk: Buffer) => void;
+  start: (start: HelperStart) => void;
+  exit: (exit: HelperExit) => void;
+  close: (exit: HelperExit) => void;
+  data?: (stream: HelperStream, chunk: Buffer) => void;
 }
 
-let worker: Worker | undefined;
+let helper: Helper | undefined;
 const entries = new Map<number, Entry>();
 let nextId = 0;
 
-function startWorker(): Worker {
-  const started = startEvalWorker(WORKER_SOURCE, { shareEnv: true, onStopped: (reason) => fail(reason) });
-  started.on('message', (message: WorkerMessage) => {
+function startHelperProcess(): Helper {
+  const started = startHelper(HELPER_SOURCE, (reason) => fail(reason));
+  started.onMessage((message: WorkerMessage) => {
     const entry = entries.get(message.id);
     if (!entry) return;
     switch (message.type) {
@@ -165,7 +163,7 @@ function startWorker(): Worker {
     }
   });
   function fail(reason: string): void {
-    if (worker === started) worker = undefined;
+    if (helper === started) helper = undefined;
     const message = `gaffer's process starter stopped (${reason}); run again, and report it if it repeats`;
     for (const id of [...entries.keys()]) {
       entries.get(id)?.start({ code: undefined, message });
@@ -176,7 +174,7 @@ function startWorker(): Worker {
 }
 
 /** The child's story is over: its promises settle (a second settle is a no-op) and it lets the process go. */
-function finish(owner: Worker, id: number, exit: ThreadExit): void {
+function finish(owner: Helper, id: number, exit: HelperExit): void {
   const entry = entries.get(id);
   if (!entry) return;
   entries.delete(id);
@@ -185,22 +183,22 @@ function finish(owner: Worker, id: number, exit: ThreadExit): void {
   if (entries.size === 0) owner.unref();
 }
 
-/** Starts one child from the worker thread: detached (its own process group), argv only, stdout and stderr piped. */
-export function spawnFromThread(request: ThreadSpawnRequest): ThreadChild {
-  worker ??= startWorker();
-  const current = worker;
+/** Starts one child from the helper: detached (its own process group), argv only, stdout and stderr piped. */
+export function spawnFromHelper(request: HelperSpawnRequest): HelperChild {
+  helper ??= startHelperProcess();
+  const current = helper;
   const id = (nextId += 1);
   let entry!: Entry;
-  const started = new Promise<ThreadStart>((resolveStart) => {
+  const started = new Promise<HelperStart>((resolveStart) => {
     entry = { start: resolveStart, exit: () => undefined, close: () => undefined };
   });
-  const exited = new Promise<ThreadExit>((resolve) => (entry.exit = resolve));
-  const closed = new Promise<ThreadExit>((resolve) => (entry.close = resolve));
+  const exited = new Promise<HelperExit>((resolve) => (entry.exit = resolve));
+  const closed = new Promise<HelperExit>((resolve) => (entry.close = resolve));
   entries.set(id, entry);
-  // A running child keeps the process alive, as one started on the main thread would.
+  // A running child keeps the process alive, as one started by the supervisor itself would.
   current.ref();
   const send = (message: object): void => {
-    if (worker === current) current.postMessage(message);
+    if (helper === current) current.postMessage(message);
   };
   send({
     type: 'spawn',
@@ -208,7 +206,7 @@ export function spawnFromThread(request: ThreadSpawnRequest): ThreadChild {
     command: request.command,
     args: [...request.args],
     cwd: request.cwd,
-    env: request.env,
+    env: { ...process.env, ...request.env },
     stdinText: request.stdinText,
   });
   return {
