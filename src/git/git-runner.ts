@@ -121,7 +121,7 @@ let knownEnvs = new Map<object, number>();
 let nextEnvId = 0;
 
 function startHelperProcess(): Helper {
-  const started = startHelper(HELPER_SOURCE, (reason) => fail(reason));
+  const started = startHelper('gaffer git runner', HELPER_SOURCE, (reason) => fail(reason));
   started.onMessage((message: RawGitResult & { id: number }) => {
     const waiting = pending.get(message.id);
     if (!waiting) return;

@@ -45,9 +45,14 @@ process.on('disconnect', () => process.exit(0));
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => undefined);
 `;
 
-export function startHelper(source: string, onStopped: (reason: string) => void): Helper {
+/**
+ * Starts a helper running `source`; `name` is what `ps` shows for it
+ * ("gaffer git runner"), instead of the source on its command line.
+ */
+export function startHelper(name: string, source: string, onStopped: (reason: string) => void): Helper {
   const flags = (process.env.GAFFER_HELPER_NODE_ARGS ?? '').split(' ').filter((flag) => flag !== '');
-  const child: ChildProcess = spawn(process.execPath, [...flags, '-e', PROCESS_PRELUDE + source], {
+  const prelude = `process.title = ${JSON.stringify(name)};\n${PROCESS_PRELUDE}`;
+  const child: ChildProcess = spawn(process.execPath, [...flags, '-e', prelude + source], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   });

@@ -132,7 +132,7 @@ const entries = new Map<number, Entry>();
 let nextId = 0;
 
 function startHelperProcess(): Helper {
-  const started = startHelper(HELPER_SOURCE, (reason) => fail(reason));
+  const started = startHelper('gaffer process starter', HELPER_SOURCE, (reason) => fail(reason));
   started.onMessage((message: WorkerMessage) => {
     const entry = entries.get(message.id);
     if (!entry) return;

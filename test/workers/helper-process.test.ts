@@ -126,6 +126,8 @@ describe("gaffer's helper processes", () => {
     expect(helper).toBeGreaterThan(0);
     expect(helper).not.toBe(owner.pid);
     expect(alive(helper!)).toBe(true);
+    // `ps` names it, rather than showing its source.
+    expect(fs.readFileSync(`/proc/${helper}/cmdline`, 'utf8')).toMatch(/^gaffer git runner/);
     send('slow');
     expect(await next()).toEqual({ slow: true });
     owner.kill('SIGKILL');
