@@ -233,13 +233,24 @@ export class OverlapGuard {
     return { unitId, paths };
   }
 
-  /** One pass of the launch loop: `occupied` are the units running or merging now. */
+  /**
+   * One pass of the launch loop: `occupied` are the units running or merging
+   * now. Their footprints are read only when a candidate is expected to touch
+   * something: a unit expected to touch nothing overlaps nothing, and reading
+   * every occupied unit's merges on every pass grew with the merge queue's
+   * backlog (hundreds of merging units in a 1,000-unit mission, the largest
+   * share of the event loop's time there).
+   */
   admission(round: number, occupied: readonly string[]): { admit: (unitId: string) => boolean } {
-    const merges = this.mergesOf(occupied);
-    const taken = occupied.map((unitId) => this.footprintFrom(unitId, merges));
+    let taken: Footprint[] | undefined;
     return {
       admit: (unitId) => {
         const unit = this.footprintFrom(unitId, this.mergesOf([unitId]));
+        if (unit.paths.length === 0) return true;
+        if (taken === undefined) {
+          const merges = this.mergesOf(occupied);
+          taken = occupied.map((occupiedId) => this.footprintFrom(occupiedId, merges));
+        }
         const wait = findOverlap(unit, taken);
         if (wait) {
           this.record(round, wait);

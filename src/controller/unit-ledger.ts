@@ -25,10 +25,19 @@ interface Effects {
  * reaped it, the supervisor stopped) leaves it as it was, so the unit runs
  * again in the same round; an operator's retry clears it.
  */
+/** What a pass of the scheduler decides with: the units not done, and whether one is. */
+export interface SchedulingView {
+  open: readonly UnitSchedulingRow[];
+  isDone: (id: string) => boolean;
+}
+
 export class UnitLedger {
   private readonly dependencies: Map<string, readonly string[]>;
   private dependents = new Map<string, string[]>();
   private dependencyChanges = 0;
+  /** The run's unit ids and their count when read (see schedulingView). */
+  private knownIds = new Set<string>();
+  private knownCount = -1;
 
   constructor(
     private readonly recorder: Recorder,
@@ -73,9 +82,23 @@ export class UnitLedger {
     return this.recorder.store.units.all(this.runId);
   }
 
-  /** Every unit's status and counters, without its texts: for the scheduler's passes. */
-  schedulingView(): UnitSchedulingRow[] {
-    return this.recorder.store.units.schedulingView(this.runId);
+  /**
+   * The units not done, with their status and counters (no texts), and
+   * whether a unit is done: for the scheduler's passes. A unit is done when it
+   * is the run's and not among the open ones; the run's ids are read again
+   * only when their count changes (units are added, never deleted).
+   */
+  schedulingView(): SchedulingView {
+    const { units } = this.recorder.store;
+    const open = units.openSchedulingRows(this.runId);
+    const count = units.count(this.runId);
+    if (count !== this.knownCount) {
+      this.knownIds = new Set(units.ids(this.runId));
+      this.knownCount = count;
+    }
+    const openIds = new Set(open.map((unit) => unit.id));
+    const known = this.knownIds;
+    return { open, isDone: (id) => known.has(id) && !openIds.has(id) };
   }
 
   dependenciesOf(id: string): readonly string[] {

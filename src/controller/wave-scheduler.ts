@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { MergeQueue } from '../merge/merge-queue.js';
 import type { Unit } from '../plan/schema.js';
-import type { UnitSchedulingRow } from '../store/units.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
 import type { Usage } from '../workers/agents/types.js';
@@ -19,7 +18,7 @@ import { InfraBackoff } from './infra-backoff.js';
 import { planNextAttempt, type NextAttempt } from './next-attempt.js';
 import { OverlapGuard } from './overlaps.js';
 import type { EventSpec, Recorder } from './recorder.js';
-import type { UnitLedger } from './unit-ledger.js';
+import type { SchedulingView, UnitLedger } from './unit-ledger.js';
 
 export interface SchedulerOptions {
   recorder: Recorder;
@@ -54,6 +53,9 @@ export interface LiveAttempt {
 }
 
 const FEEDBACK_TAIL_LINES = 30;
+
+/** A pass that cannot start anything (stopping, paused, every slot taken) reads no units. */
+const NOTHING_OPEN: SchedulingView = { open: [], isDone: () => false };
 
 /**
  * The scheduler of a round's waves: starts an attempt for every ready unit
@@ -104,8 +106,11 @@ export class WaveScheduler {
     for (const mergeId of resumedMerges) this.track(this.merge(mergeId));
     for (;;) {
       const stopping = this.options.signal.aborted;
-      // One read of every unit's status per pass, shared by both questions (a 1,000-unit run read it twice).
-      const view = !stopping && !this.paused ? this.options.ledger.schedulingView() : [];
+      // One read of every unit's status per pass, shared by both questions (a 1,000-unit run read it
+      // twice), and none while every slot is taken: nothing could start.
+      const slotFree = this.live.size + this.starting.size < this.options.config.concurrency;
+      const view =
+        !stopping && !this.paused && slotFree ? this.options.ledger.schedulingView() : NOTHING_OPEN;
       const ready = this.readyUnits(round, view);
       if (ready.length > 0 && this.overlaps.stale) {
         // A merge landed: its changed files are read first, then everything is looked at again.
@@ -173,22 +178,21 @@ export class WaveScheduler {
   }
 
   /** Units whose files a ready unit must not touch at the same time: running, starting, or with a merge in flight. */
-  private occupiedUnits(view: readonly UnitSchedulingRow[]): string[] {
-    const merging = view.filter((unit) => unit.status === 'merging').map((unit) => unit.id);
+  private occupiedUnits(view: SchedulingView): string[] {
+    const merging = view.open.filter((unit) => unit.status === 'merging').map((unit) => unit.id);
     return [...new Set([...this.live.keys(), ...this.starting, ...merging])];
   }
 
   /** Pending units whose dependencies are all done and that have not had their attempt this round. */
-  private readyUnits(round: number, all: readonly UnitSchedulingRow[]): string[] {
+  private readyUnits(round: number, view: SchedulingView): string[] {
     const { ledger } = this.options;
-    const status = new Map(all.map((unit) => [unit.id, unit.status]));
     // A fixup not yet landed goes first: new work would be judged against a red working branch.
-    const fixupFirst = all.some(
+    const fixupFirst = view.open.some(
       (unit) =>
         unit.origin === 'fixup' &&
         (unit.status === 'pending' || unit.status === 'running' || unit.status === 'merging'),
     );
-    return all
+    return view.open
       .filter(
         (unit) =>
           unit.status === 'pending' &&
@@ -196,7 +200,7 @@ export class WaveScheduler {
           unit.last_round < round &&
           !this.starting.has(unit.id) &&
           !this.backoff.waiting(unit.id) &&
-          ledger.dependenciesOf(unit.id).every((dep) => status.get(dep) === 'done'),
+          ledger.dependenciesOf(unit.id).every((dep) => view.isDone(dep)),
       )
       .map((unit) => unit.id);
   }

@@ -177,3 +177,25 @@ describe('OverlapGuard', () => {
     ]);
   });
 });
+
+describe('admission', () => {
+  it("reads the occupied units' merges only for a candidate expected to touch something, and still holds it back", () => {
+    attemptWithMerge('retried', 1, { rejected: conflictDetail('gaffer/working', ['lib/a.ts']) });
+    const asked: string[][] = [];
+    const forUnits = store.merges.forUnits.bind(store.merges);
+    store.merges.forUnits = (run, unitIds) => {
+      asked.push([...unitIds]);
+      return forUnits(run, unitIds);
+    };
+    const admission = guard.admission(1, ['hinted', 'dep']);
+    // 'dep' has no hints, no dependencies and no conflicts: only its own merges are read.
+    expect(admission.admit('dep')).toBe(true);
+    expect(asked).toEqual([['dep']]);
+    // 'retried' conflicted on lib/a.ts, which 'hinted' names: now the occupied units are read.
+    expect(admission.admit('retried')).toBe(false);
+    expect(asked).toEqual([['dep'], ['retried'], ['hinted', 'dep']]);
+    // Read once per pass, not once per candidate.
+    expect(admission.admit('retried')).toBe(false);
+    expect(asked).toHaveLength(4);
+  });
+});

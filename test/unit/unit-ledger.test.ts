@@ -443,3 +443,31 @@ describe('the graph walks', () => {
     expect(ledger.dependenciesOf('a')).toEqual([]);
   });
 });
+
+describe("the scheduler's view", () => {
+  it('reads only the units not done, in plan order, and says done only of a unit of the run that is', () => {
+    store.units.move(runId, 'a', 'pending', 'running', { reason: 'started' });
+    store.units.move(runId, 'a', 'running', 'merging', { reason: 'handed off' });
+    store.units.move(runId, 'a', 'merging', 'done', { reason: 'merged' });
+    const view = ledger.schedulingView();
+    expect(view.open.map((unit) => unit.id)).toEqual(['b', 'c', 'd', 'e', 'f']);
+    expect(view.isDone('a')).toBe(true);
+    expect(view.isDone('b')).toBe(false);
+    // Not a unit of the run: never done, so nothing that names it can start.
+    expect(view.isDone('zz')).toBe(false);
+
+    // A unit that joins later (discovery, an edit) is known from the next pass on.
+    store.units.insert(runId, {
+      id: 'g',
+      title: 'G',
+      prompt: 'do g',
+      dependsOn: [],
+      specJson: '{}',
+      done: 'found merged',
+    });
+    expect(view.isDone('g')).toBe(false);
+    const next = ledger.schedulingView();
+    expect(next.isDone('g')).toBe(true);
+    expect(next.open.map((unit) => unit.id)).toEqual(['b', 'c', 'd', 'e', 'f']);
+  });
+});
