@@ -211,18 +211,11 @@ function lastAttempt(store: Store, runId: number, unitId: string): AttemptRow | 
 
 /** Each done dependency, with the handoff of the attempt whose merge brought it in. */
 function dependencyReports(store: Store, runId: number, unitId: string): DependencyReport[] {
-  const dependencies = store.units.dependencies(runId).get(unitId) ?? [];
-  // Raw SQL: the merged attempt of a unit, in this run or (a unit found already merged) an earlier one.
-  const merged = store.db.prepare(
-    `SELECT a.handoff_json AS handoff_json FROM merge_requests m JOIN attempts a ON a.id = m.attempt_id
-      WHERE m.unit_id = ? AND m.status = 'merged' AND m.run_id <= ? ORDER BY m.run_id DESC, m.id DESC LIMIT 1`,
-  );
   const reports: DependencyReport[] = [];
-  for (const id of dependencies) {
+  for (const id of store.units.dependenciesOfUnit(runId, unitId)) {
     const dependency = store.units.get(runId, id);
     if (dependency?.status !== 'done') continue;
-    const found = merged.get(id, runId) as { handoff_json: string | null } | undefined;
-    const handoff = parseHandoff(found?.handoff_json ?? null);
+    const handoff = parseHandoff(store.merges.mergedHandoffJson(id, runId));
     reports.push({
       id,
       title: dependency.title,

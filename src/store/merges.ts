@@ -111,6 +111,18 @@ export class MergesTable {
     ).all(runId, JSON.stringify(unitIds)) as MergeRow[];
   }
 
+  /**
+   * The handoff (JSON) of a unit's merged attempt, in this run or (a unit
+   * found already merged) an earlier one, the latest; null when there is none.
+   */
+  mergedHandoffJson(unitId: string, runId: number): string | null {
+    const found = this.prepare(
+      `SELECT a.handoff_json AS handoff_json FROM merge_requests m JOIN attempts a ON a.id = m.attempt_id
+        WHERE m.unit_id = ? AND m.status = 'merged' AND m.run_id <= ? ORDER BY m.run_id DESC, m.id DESC LIMIT 1`,
+    ).get(unitId, runId) as { handoff_json: string | null } | undefined;
+    return found?.handoff_json ?? null;
+  }
+
   /** How many of the run's requests are merged: changes only when one lands. */
   mergedCount(runId: number): number {
     const row = this.prepare(

@@ -195,4 +195,9 @@ export const migrations: readonly string[] = [
   CREATE INDEX merge_requests_by_run_status ON merge_requests (run_id, status, reject_class);
   CREATE INDEX merge_requests_by_commit ON merge_requests (merged_commit, run_id, status);
   `,
+  // A dependency's merged attempt, read at every launch of a unit that has dependencies: an index search
+  // instead of a pass over the run's every merge request.
+  `
+  CREATE INDEX merge_requests_by_unit ON merge_requests (unit_id, status, run_id);
+  `,
 ];

@@ -131,6 +131,15 @@ export class UnitsTable {
     ).run(spec.title, spec.prompt, spec.specJson, now(), runId, id);
   }
 
+  /** What one unit depends on, in the order `dependencies` gives (an index search, not the run's every edge). */
+  dependenciesOfUnit(runId: number, id: string): string[] {
+    return this.prepare(
+      'SELECT depends_on FROM unit_deps WHERE run_id = ? AND unit_id = ? ORDER BY rowid',
+    )
+      .pluck()
+      .all(runId, id) as string[];
+  }
+
   dependencies(runId: number): Map<string, string[]> {
     const rows = this.prepare(
       'SELECT unit_id, depends_on FROM unit_deps WHERE run_id = ? ORDER BY rowid',

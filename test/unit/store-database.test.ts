@@ -153,3 +153,30 @@ describe('opening a state database that cannot be used', () => {
     expect((caught as Error).message).toMatch(/not a database.*Move it aside/);
   });
 });
+
+describe("the scheduler's per-launch reads", () => {
+  it("find a dependency's merged handoff and a unit's dependencies by index search, not a pass over the run", () => {
+    const store = openStore();
+    const prepared: string[] = [];
+    const prepare = store.db.prepare.bind(store.db);
+    store.db.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof store.db.prepare;
+    expect(store.merges.mergedHandoffJson('alpha', 1)).toBeNull();
+    expect(store.units.dependenciesOfUnit(1, 'beta')).toEqual([]);
+    expect(prepared).toHaveLength(2);
+    const parameters = [
+      ['alpha', 1],
+      [1, 'beta'],
+    ];
+    for (const [index, sql] of prepared.entries()) {
+      const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters[index]!) as { detail: string }[])
+        .map((row) => row.detail)
+        .join(' | ');
+      expect(plan, sql).toMatch(
+        /^SEARCH (m|unit_deps) USING (COVERING )?INDEX \S+ \((unit_id|run_id)=\? AND /,
+      );
+    }
+  });
+});
