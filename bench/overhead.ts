@@ -13,6 +13,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AgentSchema } from '../src/config/schema.js';
+import { runGitProcess } from '../src/git/git-runner.js';
+import { IsolatedWorkspace } from '../src/git/isolated-workspace.js';
+import { describeSource } from '../src/git/source-repo.js';
+import { helperUsage } from '../src/util/helper-process.js';
+import { spawnFromHelper } from '../src/workers/process-starter.js';
 import { agentEnvironment } from '../src/workers/agent-env.js';
 import { buildPrompt } from '../src/workers/prompt.js';
 import {
@@ -85,6 +90,13 @@ done
 git -C "$repo" worktree remove --force "$merge"
 `;
 
+/** What the supervisor asked of its helpers in one run (GAFFER_LAG_REPORT). */
+interface Requests {
+  gitProcesses: number;
+  gitDirectories: number;
+  processStarts: number;
+}
+
 interface Sample {
   gaffer: number;
   /** The serial script running the scripted agent per unit: the fair baseline. */
@@ -95,6 +107,7 @@ interface Sample {
   supervisorCpuMs: number;
   /** The share of supervisorCpuMs its helper processes used (git, the process starter). */
   helperCpuMs: number;
+  requests: Requests;
 }
 
 type Side = 'gaffer' | 'agentScript' | 'plainScript';
@@ -143,7 +156,7 @@ function verifyCommits(repo: string, branch: string, units: number, who: string)
 async function runGaffer(
   units: number,
   label: string,
-): Promise<{ seconds: number; cpuMs: number; helperCpuMs: number }> {
+): Promise<{ seconds: number; cpuMs: number; helperCpuMs: number; requests: Requests }> {
   const root = makeTempDir('overhead-gaffer');
   const repo = initRepo(path.join(root, 'repo'));
   fs.writeFileSync(path.join(root, 'plan.json'), `${JSON.stringify(planFor(units), null, 2)}\n`);
@@ -170,7 +183,7 @@ async function runGaffer(
  * The supervisor's own CPU (user + system, ms, its helper processes included)
  * and the helpers' share, from the report gaffer wrote at the run's end.
  */
-function readCpuReport(file: string): { cpuMs: number; helperCpuMs: number } {
+function readCpuReport(file: string): { cpuMs: number; helperCpuMs: number; requests: Requests } {
   let report: unknown;
   try {
     report = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -179,14 +192,32 @@ function readCpuReport(file: string): { cpuMs: number; helperCpuMs: number } {
       `gaffer wrote no readable report to ${file} (GAFFER_LAG_REPORT): ${String(error)}`,
     );
   }
-  const { cpuUserMs, cpuSystemMs, helperCpuMs } = (report ?? {}) as {
+  const { cpuUserMs, cpuSystemMs, helperCpuMs, requests } = (report ?? {}) as {
     cpuUserMs?: unknown;
     cpuSystemMs?: unknown;
     helperCpuMs?: unknown;
+    requests?: Partial<Requests>;
   };
-  if (typeof cpuUserMs !== 'number' || typeof cpuSystemMs !== 'number')
-    throw new BenchFailure(`the report ${file} lacks cpuUserMs and cpuSystemMs: ${JSON.stringify(report)}`);
-  return { cpuMs: cpuUserMs + cpuSystemMs, helperCpuMs: typeof helperCpuMs === 'number' ? helperCpuMs : 0 };
+  if (
+    typeof cpuUserMs !== 'number' ||
+    typeof cpuSystemMs !== 'number' ||
+    typeof helperCpuMs !== 'number' ||
+    typeof requests?.gitProcesses !== 'number' ||
+    typeof requests.gitDirectories !== 'number' ||
+    typeof requests.processStarts !== 'number'
+  )
+    throw new BenchFailure(
+      `the report ${file} lacks the CPU figures or the helper requests: ${JSON.stringify(report)}`,
+    );
+  return {
+    cpuMs: cpuUserMs + cpuSystemMs,
+    helperCpuMs,
+    requests: {
+      gitProcesses: requests.gitProcesses,
+      gitDirectories: requests.gitDirectories,
+      processStarts: requests.processStarts,
+    },
+  };
 }
 
 /**
@@ -280,6 +311,7 @@ async function run(argv: string[]): Promise<number> {
         plainScript: 0,
         supervisorCpuMs: 0,
         helperCpuMs: 0,
+        requests: { gitProcesses: 0, gitDirectories: 0, processStarts: 0 },
       };
       const order: Side[] = rotate(['gaffer', 'agentScript', 'plainScript'], r - 1);
       for (const side of order) {
@@ -288,6 +320,7 @@ async function run(argv: string[]): Promise<number> {
           sample.gaffer = gaffer.seconds;
           sample.supervisorCpuMs = gaffer.cpuMs;
           sample.helperCpuMs = gaffer.helperCpuMs;
+          sample.requests = gaffer.requests;
         } else if (side === 'agentScript') {
           sample.agentScript = await runScript(units, `agent-script-${r}`, true);
         } else {
@@ -325,10 +358,75 @@ async function run(argv: string[]): Promise<number> {
   console.log(
     `agents: one scripted-agent start on an empty prompt costs ${(agentStart * 1000).toFixed(0)} ms here (${seconds(agentStart * units)} for ${units})`,
   );
+  const floor = await helperFloor(samples, units);
   console.log(
-    `${resultLine('overhead_ratio', gaffer / agentScript)} supervisor_cpu_ms_per_unit=${cpuPerUnit.toFixed(1)} overhead_ratio_no_agent=${(gaffer / plainScript).toFixed(2)}`,
+    `${resultLine('overhead_ratio', gaffer / agentScript)} supervisor_cpu_ms_per_unit=${cpuPerUnit.toFixed(1)} overhead_ratio_no_agent=${(gaffer / plainScript).toFixed(2)} helper_floor_ms_per_unit=${floor.toFixed(1)}`,
   );
   return 0;
+}
+
+/**
+ * What the processes and git directories alone cost per unit: the runs'
+ * median counts (git processes, workspace git directories made anew, agents
+ * and checks started) times each one's CPU measured here, in the same
+ * helpers, one at a time on a fresh repository (supervisor side and helper
+ * side together). A git directory is measured as a workspace checkout (made
+ * anew, reset and cleaned by one git process, its index copied), so the git
+ * processes left are those beyond one per checkout. No store write, event,
+ * log, /proc scan or scheduling is in it: it is what the supervisor's CPU per
+ * unit cannot go below while each checkout gets a fresh git directory and
+ * each git step a fresh process.
+ */
+async function helperFloor(samples: readonly Sample[], units: number): Promise<number> {
+  const perUnit = (pick: (requests: Requests) => number): number =>
+    median(samples.map((sample) => pick(sample.requests))) / units;
+  const gitProcesses = perUnit((requests) => requests.gitProcesses);
+  const gitDirectories = perUnit((requests) => requests.gitDirectories);
+  const starts = perUnit((requests) => requests.processStarts);
+  const root = makeTempDir('overhead-floor');
+  const repo = initRepo(path.join(root, 'repo'));
+  const head = gitSync(repo, ['rev-parse', 'HEAD']).trim();
+  const trueBin = spawnSync('bash', ['-c', 'type -P true'], { encoding: 'utf8' }).stdout.trim();
+  const workspace = new IsolatedWorkspace(path.join(root, 'workspace'), await describeSource(repo), {
+    indexCopy: path.join(root, 'index-copy'),
+  });
+  const git = await cpuPer(200, async () => {
+    const result = await runGitProcess({
+      args: ['rev-parse', 'HEAD'],
+      cwd: repo,
+      env: gitEnv,
+      input: '',
+      maxBuffer: 1 << 20,
+    });
+    if (result.stdout.trim() !== head) throw new BenchFailure(`git rev-parse said ${result.stdout}`);
+  });
+  const checkout = await cpuPer(100, () => workspace.checkout(head, 'gaffer/floor'));
+  const start = await cpuPer(200, async () => {
+    const child = spawnFromHelper({ command: trueBin, args: [], cwd: repo, env: {} });
+    if (!('pid' in (await child.started))) throw new BenchFailure(`${trueBin} did not start`);
+    const exit = await child.closed;
+    if (exit.exitCode !== 0) throw new BenchFailure(`${trueBin} exited ${exit.exitCode}`);
+  });
+  const floor = gitDirectories * checkout + Math.max(0, gitProcesses - gitDirectories) * git + starts * start;
+  console.log(
+    `floor: per unit ${gitDirectories.toFixed(2)} git directories made anew × ${checkout.toFixed(2)} ms (a checkout), ` +
+      `${Math.max(0, gitProcesses - gitDirectories).toFixed(2)} more git processes × ${git.toFixed(2)} ms, ` +
+      `${starts.toFixed(2)} agents and checks started × ${start.toFixed(2)} ms = ${floor.toFixed(1)} ms of CPU`,
+  );
+  return floor;
+}
+
+/** CPU (ms, this process and the helpers) per call of `work`, after one call that starts the helpers. */
+async function cpuPer(times: number, work: () => Promise<void>): Promise<number> {
+  await work();
+  const helpersBefore = helperUsage();
+  const ownBefore = process.cpuUsage();
+  for (let i = 0; i < times; i += 1) await work();
+  const own = process.cpuUsage(ownBefore);
+  const helpersAfter = helperUsage();
+  const helpers =
+    helpersAfter.cpuUserMs + helpersAfter.cpuSystemMs - helpersBefore.cpuUserMs - helpersBefore.cpuSystemMs;
+  return ((own.user + own.system) / 1000 + helpers) / times;
 }
 
 /** The list turned left `by` places: each repetition starts with another side. */

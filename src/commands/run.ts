@@ -25,7 +25,10 @@ import { redact } from '../util/redact.js';
 import { killAllChildrenNow } from '../workers/process-marks.js';
 import { configPathOf, planPathFor, printLine, type Flags } from './common.js';
 import { planOutPath, printPlanSummary, writePlanFromObjective } from './plan.js';
+import { gitProcessCount } from '../git/git-runner.js';
+import { gitDirectoryCount } from '../git/isolated-workspace.js';
 import { helperUsage } from '../util/helper-process.js';
+import { processStartCount } from '../workers/process-starter.js';
 
 export async function runCommand(flags: Flags): Promise<number> {
   const { config, baseDir } = loadConfig(configPathOf(flags));
@@ -368,6 +371,12 @@ function startLagReport(): ((ui: boolean) => void) | undefined {
       cpuSystemMs: process.cpuUsage().system / 1000 + helpers.cpuSystemMs,
       helperCpuMs: helpers.cpuUserMs + helpers.cpuSystemMs,
       helperPeakRssMb: helpers.peakRssMb,
+      // What the supervisor asked of its helpers: git processes, git directories made anew, agents and checks.
+      requests: {
+        gitProcesses: gitProcessCount(),
+        gitDirectories: gitDirectoryCount(),
+        processStarts: processStartCount(),
+      },
     };
     fs.writeFileSync(file, `${JSON.stringify(report)}\n`);
   };

@@ -144,8 +144,16 @@ function startHelperProcess(): Helper {
   return started;
 }
 
+let gitProcessesStarted = 0;
+
+/** How many git processes were asked for so far: the run's report counts them per unit. */
+export function gitProcessCount(): number {
+  return gitProcessesStarted;
+}
+
 /** Runs one git process from the helper; rejects only if the helper itself fails. */
 export function runGitProcess(request: GitProcessRequest): Promise<RawGitResult> {
+  gitProcessesStarted += 1;
   return post((id) => {
     const { envId, env, forget } = envMessage(request.env);
     return {

@@ -8,6 +8,13 @@ import type { SourceRepo } from './source-repo.js';
 
 const LIVE_GIT_WAIT_MS = 5000;
 
+let gitDirectoriesMade = 0;
+
+/** How many workspace git directories were made anew so far: the run's report counts them per unit. */
+export function gitDirectoryCount(): number {
+  return gitDirectoriesMade;
+}
+
 /** Tracked files back to HEAD, then untracked ones gone: two git commands, one process started. */
 const CLEAN_STEPS: readonly (readonly string[])[] = [
   ['reset', '--quiet', '--hard'],
@@ -173,6 +180,7 @@ export class IsolatedWorkspace {
   }
 
   private async rebuildGitDir(commit: string, branch: string | undefined): Promise<void> {
+    gitDirectoriesMade += 1;
     // Only before this process's first use: later, every git gaffer ran here has been awaited, and
     // whatever an agent or a check started was ended with its process group and mark. The scan
     // reads every process in /proc (milliseconds on a busy machine, the event loop held), so it runs

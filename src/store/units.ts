@@ -133,9 +133,7 @@ export class UnitsTable {
 
   /** What one unit depends on, in the order `dependencies` gives (an index search, not the run's every edge). */
   dependenciesOfUnit(runId: number, id: string): string[] {
-    return this.prepare(
-      'SELECT depends_on FROM unit_deps WHERE run_id = ? AND unit_id = ? ORDER BY rowid',
-    )
+    return this.prepare('SELECT depends_on FROM unit_deps WHERE run_id = ? AND unit_id = ? ORDER BY rowid')
       .pluck()
       .all(runId, id) as string[];
   }

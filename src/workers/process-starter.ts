@@ -183,9 +183,17 @@ function finish(owner: Helper, id: number, exit: HelperExit): void {
   if (entries.size === 0) owner.unref();
 }
 
+let starts = 0;
+
+/** How many children were started so far: the run's report counts them per unit. */
+export function processStartCount(): number {
+  return starts;
+}
+
 /** Starts one child from the helper: detached (its own process group), argv only, stdout and stderr piped. */
 export function spawnFromHelper(request: HelperSpawnRequest): HelperChild {
   helper ??= startHelperProcess();
+  starts += 1;
   const current = helper;
   const id = (nextId += 1);
   let entry!: Entry;

@@ -145,12 +145,15 @@ const OVERVIEW_INDEXES = [
   'merge_requests_by_commit',
   'attempts_spend_by_run',
 ];
+/** Migration 9's: a dependency's merged attempt, read at each launch. */
+const LAUNCH_INDEXES = ['merge_requests_by_unit'];
 
 /** The database as gaffer before migration 7 left it: its schema version and none of the indexes. */
 function downgradeToVersion6(file: string): void {
   const db = new Database(file);
   try {
-    for (const name of [...STATUS_INDEXES, ...OVERVIEW_INDEXES]) db.exec(`DROP INDEX ${name}`);
+    for (const name of [...STATUS_INDEXES, ...OVERVIEW_INDEXES, ...LAUNCH_INDEXES])
+      db.exec(`DROP INDEX ${name}`);
     db.pragma('user_version = 6');
   } finally {
     db.close();

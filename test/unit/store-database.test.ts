@@ -159,10 +159,10 @@ describe("the scheduler's per-launch reads", () => {
     const store = openStore();
     const prepared: string[] = [];
     const prepare = store.db.prepare.bind(store.db);
-    store.db.prepare = ((sql: string) => {
+    store.db.prepare = (sql: string) => {
       prepared.push(sql);
       return prepare(sql);
-    }) as typeof store.db.prepare;
+    };
     expect(store.merges.mergedHandoffJson('alpha', 1)).toBeNull();
     expect(store.units.dependenciesOfUnit(1, 'beta')).toEqual([]);
     expect(prepared).toHaveLength(2);
