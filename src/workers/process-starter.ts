@@ -13,7 +13,7 @@
  * (the process group, the mark, timeouts, kills, the log, the lines) stays
  * with runSupervised in the supervisor: groups and pids are the kernel's, so
  * ending a child works the same whichever process started it. The output
- * crosses as copies of each chunk, in order, and a pipe can be paused from
+ * crosses as each chunk's bytes, in order, and a pipe can be paused from
  * the supervisor while its log file catches up.
  *
  * Each child's environment is the supervisor's as it is at the start, with
@@ -63,7 +63,7 @@ export interface HelperChild {
 const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
 const children = new Map();
-const post = (message, transfer) => parentPort.postMessage(message, transfer);
+const post = (message) => parentPort.postMessage(message);
 parentPort.on('message', (message) => {
   if (message.type === 'spawn') return start(message);
   const child = children.get(message.id);
@@ -96,9 +96,8 @@ function start({ id, command, args, cwd, env, stdinText }) {
   post({ id, type: 'started', pid: child.pid });
   for (const stream of ['stdout', 'stderr']) {
     child[stream].on('data', (chunk) => {
-      // A copy of exactly this chunk: a read may be a view into a larger buffer.
-      const copy = new Uint8Array(chunk);
-      post({ id, type: 'data', stream, chunk: copy }, [copy.buffer]);
+      // Exactly this chunk's bytes cross (the channel copies a view, not the buffer behind it).
+      post({ id, type: 'data', stream, chunk: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
     });
   }
   if (child.stdin) {
