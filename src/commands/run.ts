@@ -11,6 +11,8 @@ import { retryUnit } from '../controller/operator.js';
 import { ExitCode, GafferError, UsageError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import { branchTip } from '../git/git.js';
+import { gitProcessCount } from '../git/git-runner.js';
+import { gitDirectoryCount } from '../git/isolated-workspace.js';
 import { loadPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
 import { attachHeadlessReporter } from '../report/headless.js';
@@ -20,15 +22,13 @@ import { formatSummary, summarizeRun } from '../report/summary.js';
 import { SupervisorLock } from '../state-dir.js';
 import type { SupervisorResult } from '../supervisor.js';
 import { clearStartingLine, wantsLiveUi } from '../report/starting-line.js';
+import { helperUsage } from '../util/helper-process.js';
 import { terminalSafe, toTerminalText } from '../util/terminal-text.js';
 import { redact } from '../util/redact.js';
 import { killAllChildrenNow } from '../workers/process-marks.js';
+import { processStartCount } from '../workers/process-starter.js';
 import { configPathOf, planPathFor, printLine, type Flags } from './common.js';
 import { planOutPath, printPlanSummary, writePlanFromObjective } from './plan.js';
-import { gitProcessCount } from '../git/git-runner.js';
-import { gitDirectoryCount } from '../git/isolated-workspace.js';
-import { helperUsage } from '../util/helper-process.js';
-import { processStartCount } from '../workers/process-starter.js';
 
 export async function runCommand(flags: Flags): Promise<number> {
   const { config, baseDir } = loadConfig(configPathOf(flags));

@@ -11,6 +11,12 @@ interface Effects {
   write?: () => void;
 }
 
+/** What a pass of the scheduler decides with: the units not done, and whether one is. */
+export interface SchedulingView {
+  open: readonly UnitSchedulingRow[];
+  isDone: (id: string) => boolean;
+}
+
 /**
  * The unit policy of one run: which move each outcome makes (strikes, the
  * blocked cascade, requeues at no cost, an operator's retry) and the round
@@ -25,12 +31,6 @@ interface Effects {
  * reaped it, the supervisor stopped) leaves it as it was, so the unit runs
  * again in the same round; an operator's retry clears it.
  */
-/** What a pass of the scheduler decides with: the units not done, and whether one is. */
-export interface SchedulingView {
-  open: readonly UnitSchedulingRow[];
-  isDone: (id: string) => boolean;
-}
-
 export class UnitLedger {
   private readonly dependencies: Map<string, readonly string[]>;
   private dependents = new Map<string, string[]>();
