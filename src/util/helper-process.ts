@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { readStat } from '../workers/process-group.js';
 
 /**
  * One of gaffer's helpers (the git runner, the process starter): a small
@@ -105,20 +106,17 @@ export function helperProcessIds(): number[] {
  */
 export function helperUsage(): { cpuUserMs: number; cpuSystemMs: number; peakRssMb: number } {
   const usage = { cpuUserMs: 0, cpuSystemMs: 0, peakRssMb: 0 };
-  // Linux reports times in clock ticks of 10 ms (USER_HZ is 100 on every architecture).
   const msPerTick = 10;
   for (const pid of helperPids) {
+    const stat = readStat(pid);
+    if (stat === undefined) continue;
+    usage.cpuUserMs += stat.userTicks * msPerTick;
+    usage.cpuSystemMs += stat.systemTicks * msPerTick;
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name, which may contain spaces: utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      usage.cpuUserMs += Number(fields[11]) * msPerTick;
-      usage.cpuSystemMs += Number(fields[12]) * msPerTick;
-      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+      const hwm = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (hwm) usage.peakRssMb += Number(hwm[1]) / 1024;
     } catch {
-      // Gone, or no /proc: nothing to add.
+      // Gone since: its CPU is counted, its memory is not.
     }
   }
   return usage;

@@ -97,10 +97,14 @@ function linuxGroupHasLiveMember(pgid: number): boolean {
   return false;
 }
 
-/** Parsed fields of /proc/<pid>/stat, or undefined if the process vanished. */
+/**
+ * Parsed fields of /proc/<pid>/stat, or undefined if the process vanished.
+ * `userTicks` and `systemTicks`: the CPU it used, in clock ticks (10 ms:
+ * USER_HZ is 100 on every architecture Linux runs on).
+ */
 export function readStat(
   pid: number | string,
-): { state: string; pgrp: number; startTime: string } | undefined {
+): { state: string; pgrp: number; startTime: string; userTicks: number; systemTicks: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -111,10 +115,13 @@ export function readStat(
   const afterComm = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = afterComm[0];
   const pgrp = Number(afterComm[2]);
+  // Fields 14 and 15: user and system CPU, in clock ticks.
+  const userTicks = Number(afterComm[11]);
+  const systemTicks = Number(afterComm[12]);
   // Field 22: when the process started, in clock ticks after boot.
   const startTime = afterComm[19] ?? '';
   if (state === undefined || !Number.isInteger(pgrp)) return undefined;
-  return { state, pgrp, startTime };
+  return { state, pgrp, startTime, userTicks, systemTicks };
 }
 
 let bootId: string | undefined;
