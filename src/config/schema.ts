@@ -197,12 +197,69 @@ export const BranchesSchema = z
     }
   });
 
+/** A name that reads well in a slot's label, a log line and a file name. */
+const hostName = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9._-]+$/, { error: 'may only contain letters, digits, ".", "_" and "-"' })
+  .refine((name) => name !== 'local', { error: '"local" names this machine\'s own slots: pick another name' });
+
+/**
+ * A worker host reached over SSH: attempts run there, in a workspace per slot
+ * under `workdir`; the store, the merge queue and the checks stay local.
+ */
+export const HostSchema = z.strictObject({
+  name: hostName,
+  // user@host (or a Host alias of ~/.ssh/config); key authentication only, never a password.
+  ssh: z
+    .string()
+    .min(1)
+    .regex(/^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.:_-]+$/, {
+      error: 'must be "user@host" (or a host name), like "dev@build-1.example.com"',
+    }),
+  port: z.int().min(1).max(65_535).default(22),
+  identityFile: z.string().min(1).optional(),
+  // Where the host's key is looked up; ssh's own known_hosts files when absent. Never learned on the fly.
+  knownHostsFile: z.string().min(1).optional(),
+  slots: z.int().min(1).max(64).default(1),
+  workdir: z.string().refine((dir) => dir.startsWith('/'), {
+    error: 'must be an absolute path on the host, like "/home/dev/gaffer"',
+  }),
+  // Variables the host's attempts get over the agent's (a PATH where the host keeps its CLIs).
+  env: envField,
+  // Names a unit's `host` may ask for besides the host's name.
+  labels: z.array(hostName).default([]),
+  forwardAgent: z.boolean().default(false),
+  // The connection is given up after aliveCountMax keepalives of aliveIntervalSec go unanswered.
+  aliveIntervalSec: z.int().min(1).max(300).default(5),
+  aliveCountMax: z.int().min(1).max(20).default(3),
+});
+
+export const HostsSchema = z.array(HostSchema).superRefine((hosts, ctx) => {
+  const firstIndex = new Map<string, number>();
+  hosts.forEach((host, index) => {
+    const first = firstIndex.get(host.name);
+    if (first === undefined) firstIndex.set(host.name, index);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `duplicate host name "${host.name}" (also used by hosts.${first}); host names must be unique, rename one`,
+      });
+  });
+});
+
 export const ConfigSchema = z.strictObject({
   repo: z.string().min(1).default('.'),
   plan: z.string().min(1).optional(),
   branches: BranchesSchema.prefault({}),
   stateDir: z.string().min(1).default('.gaffer'),
   concurrency: z.int().min(1).max(64).default(2),
+  // This machine's attempt slots; `concurrency` when not given. 0 runs every attempt on the hosts.
+  local: z.strictObject({ slots: z.int().min(0).max(64).optional() }).prefault({}),
+  // Worker hosts reached over SSH (see HostSchema).
+  hosts: HostsSchema.default([]),
   maxAttempts: z.int().min(1).max(20).default(3),
   attemptTimeoutMs: timerMs(1000).default(1_800_000),
   killGraceMs: timerMs(0).default(2000),
@@ -295,3 +352,4 @@ export type AgentConfig = z.infer<typeof AgentSchema>;
 export type AgentKind = AgentConfig['kind'];
 export type CheckConfig = z.infer<typeof CheckSchema>;
 export type BranchesConfig = z.infer<typeof BranchesSchema>;
+export type HostConfig = z.infer<typeof HostSchema>;

@@ -38,6 +38,7 @@ const BUS_HOOK_EVENTS = [
   'discovery:decided',
   'discovery:ran',
   'unit:overlap',
+  'host:state',
 ] as const satisfies readonly EventName[];
 
 // A new event on the bus must be listed above (or left out on purpose here), or this stops compiling.

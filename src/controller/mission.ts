@@ -5,7 +5,10 @@ import { GafferError, PreflightError, errorMessage } from '../errors.js';
 import type { GafferEvent, ProposalSource, RunStatus, UnitOrigin, UnitStatus } from '../events/types.js';
 import { branchTip } from '../git/git.js';
 import { RepoGuard } from '../git/repo-guard.js';
-import { describeSource } from '../git/source-repo.js';
+import { describeSource, type SourceRepo } from '../git/source-repo.js';
+import { HostPool } from '../hosts/host-pool.js';
+import { LocalHost } from '../hosts/local-host.js';
+import { RemoteHost } from '../hosts/remote-host.js';
 import { checksKey, unreadableChecks } from '../health/run-checks.js';
 import { snapshotEvent } from '../health/snapshot-event.js';
 import { brokeWith, runAttributions } from '../health/attribution.js';
@@ -20,6 +23,7 @@ import type { Spend } from '../store/attempts.js';
 import type { Store } from '../store/store.js';
 import { chaosStep } from '../util/chaos-step.js';
 import { redact } from '../util/redact.js';
+import { agentExecutable } from '../workers/agents/index.js';
 import { processMarkSession } from '../workers/process-marks.js';
 import { Workspaces } from '../workers/workspaces.js';
 import { MergeBook } from '../merge/merge-book.js';
@@ -313,11 +317,15 @@ export class Mission {
     const workingTip = await this.ensureWorkingBranch(runId, guard);
     await workspace.ensure(repo, workingTip);
     const budget = new Budget(config.budget, store, runId);
+    let wakeScheduler = (): void => undefined;
+    const pool = this.hostPool(runId, source, workspaces, () => wakeScheduler());
+    await pool.start();
     const scheduler = new WaveScheduler({
       recorder: this.recorder,
       ledger,
       queue,
       workspaces,
+      pool,
       runId,
       repo,
       stateDir,
@@ -328,6 +336,7 @@ export class Mission {
       budget,
       onAgentConfigError: (message) => this.stopForAgentAuth(message),
     });
+    wakeScheduler = () => scheduler.wake();
     let round = 0;
     const discovery = new Discovery({
       recorder: this.recorder,
@@ -400,6 +409,7 @@ export class Mission {
     } finally {
       offHandoffs();
       await watcher?.close();
+      await pool.close();
     }
     await discovery.idle();
     await queue.idle();
@@ -411,6 +421,36 @@ export class Mission {
     const atEnd = await guard.inspect();
     if (atEnd !== undefined) this.stopForTampering(atEnd);
     return this.finish(runId, ledger, Math.min(round, rounds.max), rounds.max, budget);
+  }
+
+  /**
+   * This machine's slots and each worker host's. A host's state changes are
+   * recorded (the screen's header, the log) and wake the scheduler: a unit
+   * may be waiting for it.
+   */
+  private hostPool(runId: number, source: SourceRepo, workspaces: Workspaces, wake: () => void): HostPool {
+    const { config, stateDir } = this.options;
+    const remote = config.hosts.map(
+      (host) =>
+        new RemoteHost(host, {
+          stateDir,
+          source,
+          agentCommand: agentExecutable(config.agent),
+          graceMs: config.killGraceMs,
+          onState: (changed, state, reason) => {
+            this.recorder.record([
+              [
+                'host:state',
+                { runId, host: changed.name, state, reason: reason === undefined ? null : redact(reason) },
+              ],
+            ]);
+            wake();
+          },
+          onNote: (message) =>
+            this.recorder.record([['supervisor:warning', { runId, message: redact(message) }]]),
+        }),
+    );
+    return new HostPool([new LocalHost(workspaces, config.local.slots ?? config.concurrency), ...remote]);
   }
 
   /**

@@ -11,7 +11,9 @@ import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { processIdentity } from '../workers/process-group.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 import { prepareWorkspace, type SetupResult } from '../workers/workspace-setup.js';
-import type { Workspace, Workspaces } from '../workers/workspaces.js';
+import type { Workspaces } from '../workers/workspaces.js';
+import type { HostPool } from '../hosts/host-pool.js';
+import { HostLost, type AttemptPlace, type WorkerHost } from '../hosts/worker-host.js';
 import { describeBudgetReached, type Budget, type BudgetReached } from './budget.js';
 import { BudgetGate } from './budget-gate.js';
 import { InfraBackoff } from './infra-backoff.js';
@@ -25,6 +27,8 @@ export interface SchedulerOptions {
   ledger: UnitLedger;
   queue: MergeQueue;
   workspaces: Workspaces;
+  /** The attempt slots of this machine and the worker hosts. */
+  pool: HostPool;
   runId: number;
   repo: string;
   stateDir: string;
@@ -46,6 +50,8 @@ export interface LiveAttempt {
   controller: AbortController;
   ring: RingBuffer;
   logPath: string;
+  /** Where it runs: 'local' or a worker host's name. */
+  host: string;
   /** performance.now() at the start, for elapsed times. */
   startedAt: number;
   /** Set when a budget limit ended this attempt (`onLimit: 'stop'`). */
@@ -74,6 +80,8 @@ export class WaveScheduler {
   private readonly backoff: InfraBackoff;
   private readonly budget: BudgetGate;
   private readonly overlaps: OverlapGuard;
+  /** Units already told they wait for a host, so the warning is said once. */
+  private readonly hostWarned = new Set<string>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.backoff = new InfraBackoff(options.config.retryBackoffMs);
@@ -108,7 +116,7 @@ export class WaveScheduler {
       const stopping = this.options.signal.aborted;
       // One read of every unit's status per pass, shared by both questions (a 1,000-unit run read it
       // twice), and none while every slot is taken: nothing could start.
-      const slotFree = this.live.size + this.starting.size < this.options.config.concurrency;
+      const slotFree = this.options.pool.hasFreeSlot();
       const view =
         !stopping && !this.paused && slotFree ? this.options.ledger.schedulingView() : NOTHING_OPEN;
       const ready = this.readyUnits(round, view);
@@ -117,17 +125,24 @@ export class WaveScheduler {
         await this.overlaps.refresh();
         continue;
       }
+      let waitingForHost = false;
       if (ready.length > 0 && !this.budget.runSpent(this.live.size)) {
         const admission = this.overlaps.admission(round, this.occupiedUnits(view));
         for (const unitId of ready) {
-          if (this.live.size + this.starting.size >= this.options.config.concurrency) break;
+          if (!this.options.pool.hasFreeSlot()) break;
           if (this.budget.unitSpent(unitId)) continue;
+          const host = this.placeUnit(unitId);
+          if (host === undefined) {
+            waitingForHost ||= this.options.pool.waitingFor(this.options.units.get(unitId)?.host);
+            continue;
+          }
           if (!admission.admit(unitId)) continue;
-          this.track(this.launch(unitId, round));
+          this.track(this.launch(unitId, round, host));
         }
       }
-      // Nothing running and nothing started: the round is over, unless paused (then wait for resume or quit).
-      if (this.inFlight.size === 0 && (stopping || !this.paused)) return;
+      // Nothing running and nothing started: the round is over, unless paused (then wait for resume or
+      // quit) or a unit waits for a host that is reconnecting (its state change wakes the round).
+      if (this.inFlight.size === 0 && (stopping || (!this.paused && !waitingForHost))) return;
       await Promise.race([...this.inFlight, this.nextWake()]);
     }
   }
@@ -205,10 +220,42 @@ export class WaveScheduler {
       .map((unit) => unit.id);
   }
 
-  private async launch(unitId: string, round: number): Promise<void> {
-    const { ledger, recorder, workspaces, runId, stateDir, config } = this.options;
+  /**
+   * The host of a unit's next attempt, when a slot it may use is free. A unit
+   * that asks for a host no configured host answers to, or whose host is
+   * down, is said once.
+   */
+  private placeUnit(unitId: string): WorkerHost | undefined {
+    const { pool, runId, recorder } = this.options;
+    const request = this.options.units.get(unitId)?.host;
+    const host = pool.place(request);
+    if (host !== undefined || request === undefined || this.hostWarned.has(unitId)) return host;
+    let message: string | undefined;
+    if (!pool.known(request)) {
+      message = `${unitId} asks for host "${request}", which no configured host (or "local" with slots) answers to: it cannot run; change its host in the plan or add the host to the config's hosts`;
+    } else if (
+      pool.waitingFor(request) &&
+      !pool.hosts.some((each) => each.state === 'up' && each.labels.includes(request))
+    ) {
+      const reasons = pool.hosts
+        .filter((each) => each.labels.includes(request) && each.downReason !== undefined)
+        .map((each) => `${each.name}: ${each.downReason ?? ''}`);
+      message = `${unitId} waits for host "${request}", which is not up${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`;
+    }
+    if (message !== undefined) {
+      this.hostWarned.add(unitId);
+      recorder.record([['supervisor:warning', { runId, message: redact(message) }]]);
+    }
+    return host;
+  }
+
+  private async launch(unitId: string, round: number, host: WorkerHost): Promise<void> {
+    const { ledger, recorder, pool, runId, stateDir, config } = this.options;
     this.starting.add(unitId);
-    let workspace: Workspace;
+    // Taken before the first wait: the next pass of the loop sees the slot as busy.
+    pool.take(host);
+    this.hostWarned.delete(unitId);
+    let place: AttemptPlace;
     let baseCommit: string;
     const unit = ledger.get(unitId);
     const attempt = unit.attempts + 1;
@@ -231,9 +278,20 @@ export class WaveScheduler {
       const tip = this.options.queue.workingTip();
       if (!tip) throw new Error(`the working branch ${config.branches.working} is missing`);
       baseCommit = tip;
-      workspace = await workspaces.acquire(runId, unitId, attempt, baseCommit);
+      place = await host.acquire(runId, unitId, attempt, baseCommit);
     } catch (error) {
       this.starting.delete(unitId);
+      pool.give(host);
+      if (error instanceof HostLost && host.state !== 'up') {
+        // The host went down: the unit is placed again at once, on another host.
+        recorder.record([
+          [
+            'supervisor:warning',
+            { runId, message: redact(`${unitId}: ${error.message}; it runs elsewhere`) },
+          ],
+        ]);
+        return;
+      }
       const message = `could not prepare a workspace for ${unitId}: ${describe(error)}; it waits for the next round`;
       ledger.skipRound(unitId, round, [['supervisor:warning', { runId, message }]]);
       return;
@@ -245,6 +303,7 @@ export class WaveScheduler {
       controller: new AbortController(),
       ring: new RingBuffer({ maxLines: config.ring.lines, maxBytes: config.ring.bytes }),
       logPath,
+      host: host.name,
       startedAt: performance.now(),
     };
     // Live before its first event: a kill sent from an `attempt:started` listener finds it.
@@ -258,8 +317,8 @@ export class WaveScheduler {
           unitId,
           number: attempt,
           round,
-          branch: workspace.branch,
-          worktree: workspace.path,
+          branch: place.workspace.branch,
+          worktree: host.name === 'local' ? place.workspace.path : `${host.name}:${place.workspace.path}`,
           baseCommit,
           logPath,
           startMode: next.startMode,
@@ -274,19 +333,20 @@ export class WaveScheduler {
             unitId,
             attempt,
             round,
-            branch: workspace.branch,
+            branch: place.workspace.branch,
             baseCommit,
             logPath,
             startMode: next.startMode,
             startReason: next.startReason,
             strikes: next.strikes,
+            host: host.name,
           },
         ],
       ],
     });
     await writeLogHeader(
       logPath,
-      `gaffer: attempt ${attempt} of ${unitId} starts ${next.startMode}: ${next.startReason}`,
+      `gaffer: attempt ${attempt} of ${unitId} starts ${next.startMode}${host.name === 'local' ? '' : ` on host ${host.name}`}: ${next.startReason}`,
     );
     if (this.options.signal.aborted) live.controller.abort(new Error('the supervisor is stopping'));
     let report: AttemptReport;
@@ -296,13 +356,13 @@ export class WaveScheduler {
       const prepared = await prepareWorkspace({
         repo: this.options.repo,
         baseCommit,
-        workspace,
+        place,
         copyFiles: config.copyFiles,
         setup: config.setup,
         timeoutMs: config.setupTimeoutMs,
         graceMs: config.killGraceMs,
         agent,
-        extraEnv: attemptVariables({ runId, unitId, attempt, workspace: workspace.path }),
+        extraEnv: attemptVariables({ runId, unitId, attempt, workspace: place.workspace.path }),
         logPath,
         ring: live.ring,
         redact,
@@ -326,7 +386,7 @@ export class WaveScheduler {
         ...(next.resumeSessionId === undefined ? {} : { resumeSessionId: next.resumeSessionId }),
         ...(maxBudgetUsd !== undefined ? { maxBudgetUsd } : {}),
         onUsage: (usage) => this.sawUsage(live, usage),
-        workspace,
+        place,
         baseCommit,
         logPath,
         promptPath: path.join(stateDir, 'prompts', `run-${runId}`, `${unitId}-attempt-${attempt}.md`),
@@ -338,12 +398,12 @@ export class WaveScheduler {
         },
         onLine: (line) => recorder.publish('worker:output', { runId, unitId, attempt, line }),
         signal: live.controller.signal,
-        collect: () => workspaces.collect(workspace, baseCommit),
       });
     } catch (error) {
       // The attempt could not be carried out (its setup, a git step, the disk): its failure, with its cause, no strike.
       // A setup failure has no failureKind: like gaffer's own errors it counts the round, so a broken setup cannot loop.
       report = {
+        ...(error instanceof HostLost ? { hostLost: error.message } : {}),
         outcome: error instanceof SetupFailed && error.result.killed ? 'killed' : 'error',
         head: baseCommit,
         exitCode: null,
@@ -355,7 +415,9 @@ export class WaveScheduler {
         reason:
           error instanceof SetupFailed
             ? error.message
-            : `could not be carried out: ${redact(describe(error))}`,
+            : error instanceof HostLost
+              ? `${redact(error.message)}; it runs again elsewhere`
+              : `could not be carried out: ${redact(describe(error))}`,
         sessionId: null,
         usage: null,
         failureKind: null,
@@ -364,12 +426,18 @@ export class WaveScheduler {
       this.live.delete(unitId);
       // From here the attempt's usage counts from its row, written by settle in this same turn.
       this.budget.ended(unitId);
-      workspaces.release(workspace);
+      place.release();
+      pool.give(host);
     }
     if (live.budgetStop && report.outcome === 'killed')
       report = { ...report, reason: `budget reached: ${describeBudgetReached(live.budgetStop)}` };
     try {
-      this.settle(unitId, { id: attemptId, number: attempt, round, branch: workspace.branch }, report, live);
+      this.settle(
+        unitId,
+        { id: attemptId, number: attempt, round, branch: place.workspace.branch },
+        report,
+        live,
+      );
     } catch (error) {
       // Recording the outcome failed: the unit must still leave `running`, or the round would wait forever.
       if (recorder.failure) throw recorder.failure;
@@ -452,7 +520,13 @@ export class WaveScheduler {
         }
         return;
       case 'error':
-        if (report.failureKind === 'auth') {
+        if (report.hostLost !== undefined) {
+          // The host went away under it: not the agent's doing; it runs again in this round, elsewhere.
+          ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike)`, {
+            before: [ended],
+            write: endAttempt,
+          });
+        } else if (report.failureKind === 'auth') {
           // Every attempt would fail the same way: the run stops (and resumes the unit once logged in).
           ledger.requeue(unitId, `attempt ${attempt} ${report.reason} (no strike; the run stops)`, {
             before: [ended],

@@ -98,6 +98,8 @@ export interface GafferEvents {
     startReason?: string;
     /** The unit's attempts that cost a strike before this one (absent in older logs). */
     strikes?: number;
+    /** Where it runs: 'local' or a worker host's name (absent in older logs). */
+    host?: string;
   };
   'attempt:ended': {
     runId: number;
@@ -226,6 +228,8 @@ export interface GafferEvents {
   /** A ready unit waits because a running unit is expected to touch the same files (not a dependency). */
   'unit:overlap': { runId: number; unitId: string; waitsFor: string; files: string[]; reason: string };
   'supervisor:warning': { runId: number | null; message: string };
+  /** A worker host came up, went down (why) or is connecting; `local` never changes. */
+  'host:state': { runId: number; host: string; state: 'up' | 'down' | 'connecting'; reason: string | null };
   'supervisor:paused': { runId: number; paused: boolean };
   'supervisor:command': {
     runId: number;

@@ -22,6 +22,8 @@ export const UnitSchema = z.strictObject({
   checks: ChecksSchema.optional(),
   /** Paths (or folders ending in "/", or globs) this unit expects to touch: units that overlap do not run at the same time. */
   files: z.array(z.string().min(1)).optional(),
+  /** Where its attempts run: "local", a host's name or one of its labels; anywhere when absent. */
+  host: z.string().min(1).optional(),
 });
 
 export const PlanSchema = z.strictObject({

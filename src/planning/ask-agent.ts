@@ -7,6 +7,7 @@ import { IsolatedWorkspace } from '../git/isolated-workspace.js';
 import { excludeFromGit, prepareStateDir } from '../state-dir.js';
 import { redact } from '../util/redact.js';
 import type { AgentFailureKind } from '../workers/agents/types.js';
+import { localPlace } from '../hosts/local-host.js';
 import { runAttempt, type AttemptReport } from '../workers/attempt.js';
 import { RingBuffer } from '../workers/ring-buffer.js';
 
@@ -90,7 +91,9 @@ export async function askAgent(spec: AskSpec): Promise<AskResult> {
       graceMs: spec.graceMs,
       stallMs: spec.stallMs,
       prompt: spec.prompt,
-      workspace: { branch: 'HEAD', path: checkout.path },
+      place: localPlace({ branch: 'HEAD', path: checkout.path }, () =>
+        Promise.resolve({ ok: true, tip: spec.baseCommit, commits: 0 }),
+      ),
       baseCommit: spec.baseCommit,
       logPath,
       promptPath: path.join(spec.stateDir, 'prompts', 'planning', `${name}.md`),
@@ -100,7 +103,6 @@ export async function askAgent(spec: AskSpec): Promise<AskResult> {
       onText: (text) => answer.push(text),
       onSpawn: () => undefined,
       signal: spec.signal,
-      collect: () => Promise.resolve({ ok: true, tip: spec.baseCommit, commits: 0 }),
     });
   } finally {
     await checkout.discard();

@@ -190,6 +190,10 @@ export function formatEvent(event: GafferEvent): string {
         `waits for ${p.waitsFor}: ${p.reason}${p.files.length > 0 ? ` (${p.files.join(', ')})` : ''}`,
       );
     }
+    case 'host:state': {
+      const p = event.payload;
+      return line('host', p.host, `${p.state}${p.reason ? `: ${p.reason}` : ''}`);
+    }
     default: {
       const unreachable: never = event;
       return String(unreachable);

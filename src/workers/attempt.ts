@@ -3,11 +3,10 @@ import path from 'node:path';
 import type { AttemptOutcome, HandoffState } from '../events/types.js';
 import { buildInvocation, type AgentConfig } from './agents/index.js';
 import type { AgentFailure, AgentFailureKind, LineReading, Usage } from './agents/types.js';
-import { agentEnvironment, attemptVariables, replacingEnvironment } from './agent-env.js';
+import type { AttemptPlace } from '../hosts/worker-host.js';
+import { attemptVariables } from './agent-env.js';
 import { HandoffScanner, type HandoffResult } from './handoff.js';
 import type { RingBuffer } from './ring-buffer.js';
-import { runSupervised } from './supervised-process.js';
-import type { Collected, Workspace } from './workspaces.js';
 
 export interface AttemptSpec {
   runId: number;
@@ -26,7 +25,8 @@ export interface AttemptSpec {
   maxBudgetUsd?: number;
   /** Usage so far, each time the tool reports more (budgets mid-attempt). */
   onUsage?: (usage: Usage) => void;
-  workspace: Workspace;
+  /** The attempt's slot, on this machine or a worker host: where its commands run and its commits come from. */
+  place: AttemptPlace;
   baseCommit: string;
   logPath: string;
   promptPath: string;
@@ -37,8 +37,6 @@ export interface AttemptSpec {
   onText?: (text: string) => void;
   onSpawn: (pid: number) => void;
   signal: AbortSignal;
-  /** Brings the attempt's commits into the user's repository (see Workspaces.collect). */
-  collect: () => Promise<Collected>;
 }
 
 export interface AttemptReport {
@@ -58,6 +56,8 @@ export interface AttemptReport {
   usage: Usage | null;
   /** The class of the agent's failure when the tool reported one (auth stops the run; see AgentFailureKind). */
   failureKind: AgentFailureKind | null;
+  /** Set when its host went away under it (outcome 'error', no strike): why. */
+  hostLost?: string;
 }
 
 /**
@@ -69,10 +69,12 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   // Asynchronous: on a busy disk a synchronous create and write held the supervisor's event loop for ms.
   await fs.promises.mkdir(path.dirname(spec.promptPath), { recursive: true });
   await fs.promises.writeFile(spec.promptPath, spec.prompt);
+  const { place } = spec;
+  const promptFile = await place.placePrompt(spec.promptPath, spec.prompt);
   const invocation = buildInvocation(spec.agent, {
     prompt: spec.prompt,
-    promptFile: spec.promptPath,
-    workdir: spec.workspace.path,
+    promptFile,
+    workdir: place.workspace.path,
     unitId: spec.unit.id,
     attempt: spec.attempt,
     ...(spec.resumeSessionId !== undefined ? { resumeSessionId: spec.resumeSessionId } : {}),
@@ -81,25 +83,21 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   const { stream } = invocation;
   const scanner = new HandoffScanner();
   const stall = new StallWatch(spec.stallMs, spec.signal);
-  // runSupervised merges this over gaffer's own environment: replacingEnvironment sets every
-  // variable the agent may not see to undefined, which removes it (see agent-env.ts).
-  const env = replacingEnvironment(process.env, {
-    ...agentEnvironment(spec.agent, process.env),
+  const env = place.environment(spec.agent, {
     ...attemptVariables({
       runId: spec.runId,
       unitId: spec.unit.id,
       attempt: spec.attempt,
-      workspace: spec.workspace.path,
+      workspace: place.workspace.path,
     }),
-    GAFFER_PROMPT_FILE: spec.promptPath,
+    GAFFER_PROMPT_FILE: promptFile,
   });
   let lastUsage: Usage | null = null;
-  let result: Awaited<ReturnType<typeof runSupervised>>;
+  let result: Awaited<ReturnType<AttemptPlace['run']>>;
   try {
-    result = await runSupervised({
+    result = await place.run({
       command: invocation.command,
       args: invocation.args,
-      cwd: spec.workspace.path,
       env,
       stdinText: invocation.stdinText,
       timeoutMs: spec.timeoutMs,
@@ -127,6 +125,7 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   } finally {
     stall.stop();
   }
+  if (result.lost !== undefined) return hostLostReport(spec, result, result.lost);
   const summary = stream.finish({ exitCode: result.outcome === 'exited' ? result.exitCode : null });
   const failure: AgentFailure | null = stall.verdict() ?? summary.failure;
   const handoff = scanner.result();
@@ -138,7 +137,7 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
       `${spec.unit.id}: ${spec.unit.title} (attempt ${spec.attempt})`,
     );
   }
-  const collected = await spec.collect();
+  const collected = await place.collect(spec.baseCommit);
   const commits = collected.commits;
   const base = {
     head: collected.tip,
@@ -180,6 +179,29 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptReport> {
   return {
     ...base,
     ...judge(result.outcome, result.exitCode, result.spawnError, handoff, commits, spec.timeoutMs),
+  };
+}
+
+/** The host went away while the agent ran: infrastructure, no strike; the unit runs again elsewhere. */
+function hostLostReport(
+  spec: AttemptSpec,
+  result: { exitCode: number | null; signal: string | null; durationMs: number },
+  why: string,
+): AttemptReport {
+  return {
+    outcome: 'error',
+    head: spec.baseCommit,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    durationMs: Math.round(result.durationMs),
+    commits: 0,
+    handoff: 'missing',
+    handoffJson: null,
+    reason: `its host ${spec.place.host} was lost: ${spec.redact(why)}; it runs again elsewhere`,
+    sessionId: null,
+    usage: null,
+    failureKind: null,
+    hostLost: why,
   };
 }
 
@@ -371,10 +393,9 @@ async function commitLeftovers(
 ): Promise<string | undefined> {
   const step = async (args: string[]): Promise<{ code: number | null; text: string }> => {
     const lines: string[] = [];
-    const result = await runSupervised({
+    const result = await spec.place.run({
       command: 'git',
       args,
-      cwd: spec.workspace.path,
       env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
       timeoutMs: 120_000,
       graceMs: spec.graceMs,

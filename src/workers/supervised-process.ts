@@ -54,6 +54,12 @@ export interface SupervisedSpec {
   redact?: (line: string) => string;
   /** Called once with the leader's pid (= its process group id) right after spawn. */
   onSpawn?: (pid: number) => void;
+  /**
+   * For a command that runs elsewhere (over ssh): on a timeout or an abort,
+   * ends its processes there first, so its last output still streams back
+   * before the local group (the ssh client) is ended.
+   */
+  stopRemote?: () => Promise<unknown>;
 }
 
 export type SupervisedOutcome = 'exited' | 'timed-out' | 'killed' | 'spawn-failed';
@@ -176,7 +182,9 @@ export async function runSupervised(spec: SupervisedSpec): Promise<SupervisedRes
   const stopEarly = (reason: 'timed-out' | 'killed'): void => {
     if (leaderExited || outcome !== 'exited') return;
     outcome = reason;
-    void endGroup();
+    const remote = spec.stopRemote?.().catch(() => undefined);
+    if (remote === undefined) void endGroup();
+    else void remote.then(() => endGroup());
   };
   const timer =
     spec.timeoutMs === undefined

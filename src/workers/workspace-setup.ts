@@ -18,16 +18,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentConfig } from '../config/schema.js';
 import { tryGit } from '../git/git.js';
-import { agentEnvironment, replacingEnvironment } from './agent-env.js';
+import type { AttemptPlace } from '../hosts/worker-host.js';
 import type { RingBuffer } from './ring-buffer.js';
-import { runSupervised } from './supervised-process.js';
-import type { Workspace } from './workspaces.js';
 
 export interface WorkspaceSetupSpec {
   /** The user's repository: where copyFiles come from. */
   repo: string;
   baseCommit: string;
-  workspace: Workspace;
+  /** The attempt's slot, on this machine or a worker host. */
+  place: AttemptPlace;
   copyFiles: readonly string[];
   setup: readonly (readonly string[])[];
   timeoutMs: number;
@@ -58,29 +57,25 @@ export async function prepareWorkspace(spec: WorkspaceSetupSpec): Promise<SetupR
   };
   const copied: string[] = [];
   for (const file of spec.copyFiles) {
-    const problem = await copyIntoWorkspace(spec, file);
+    const problem = await spec.place.copyIn(spec.repo, spec.baseCommit, file);
     if (problem === undefined) copied.push(file);
     else say(`[setup] copyFiles: ${problem}`);
   }
   if (copied.length > 0) say(`[setup] copied ${copied.join(', ')}`);
   // Before any command runs: nothing foreign has touched the git directory yet.
-  const unexcluded = excludeFromWorkspace(spec.workspace.path, copied);
+  const unexcluded = await spec.place.exclude(copied, false);
   if (unexcluded !== undefined) return fail(unexcluded);
   if (spec.setup.length === 0) return { ok: true };
 
-  const env = replacingEnvironment(process.env, {
-    ...agentEnvironment(spec.agent, process.env),
-    ...spec.extraEnv,
-  });
+  const env = spec.place.environment(spec.agent, spec.extraEnv);
   for (const argv of spec.setup) {
     const [command = '', ...args] = argv;
     const shown = argv.join(' ');
     say(`[setup] ${shown}`);
     const tail: string[] = [];
-    const result = await runSupervised({
+    const result = await spec.place.run({
       command,
       args,
-      cwd: spec.workspace.path,
       env,
       timeoutMs: spec.timeoutMs,
       graceMs: spec.graceMs,
@@ -118,7 +113,7 @@ export async function prepareWorkspace(spec: WorkspaceSetupSpec): Promise<SetupR
   const created = await untrackedPaths(spec, env);
   if (typeof created === 'string') return fail(`could not list what setup created: ${created}`);
   if (created.length > 0) {
-    const problem = excludeFromWorkspace(spec.workspace.path, created, { checkLinks: true });
+    const problem = await spec.place.exclude(created, true);
     if (problem !== undefined) return fail(problem);
     say(
       `[setup] kept out of the attempt's commits: ${created.slice(0, 10).join(', ')}${created.length > 10 ? ` and ${created.length - 10} more` : ''}`,
@@ -132,18 +127,37 @@ export async function prepareWorkspace(spec: WorkspaceSetupSpec): Promise<SetupR
   }
 }
 
-/** Copies one file (or folder) of the repository into the workspace; returns why not, if it did not. */
-async function copyIntoWorkspace(spec: WorkspaceSetupSpec, file: string): Promise<string | undefined> {
-  const source = path.join(spec.repo, file);
-  const target = path.join(spec.workspace.path, file);
-  if (!fs.existsSync(source)) return `${file} does not exist in ${spec.repo}; not copied`;
+/**
+ * Why a file of the repository cannot be copied into a workspace, before any
+ * copy: it is missing, or tracked (the workspace has it as committed).
+ */
+export async function copyFileProblem(
+  repo: string,
+  baseCommit: string,
+  file: string,
+): Promise<string | undefined> {
+  if (!fs.existsSync(path.join(repo, file))) return `${file} does not exist in ${repo}; not copied`;
   // A tracked file is already there as committed: the user's local edits are not the base.
-  const tracked = await tryGit(spec.repo, ['cat-file', '-e', `${spec.baseCommit}:${toGitPath(file)}`]);
+  const tracked = await tryGit(repo, ['cat-file', '-e', `${baseCommit}:${toGitPath(file)}`]);
   if (tracked.exitCode === 0) {
     return `${file} is tracked at the base commit: the workspace has it as committed; not copied (copyFiles is for untracked files such as .env)`;
   }
+  return undefined;
+}
+
+/** Copies one file (or folder) of the repository into a workspace on this machine; returns why not, if it did not. */
+export async function copyIntoLocalWorkspace(
+  repo: string,
+  baseCommit: string,
+  workspace: string,
+  file: string,
+): Promise<string | undefined> {
+  const source = path.join(repo, file);
+  const target = path.join(workspace, file);
+  const problem = await copyFileProblem(repo, baseCommit, file);
+  if (problem !== undefined) return problem;
   // A link left in the workspace (by an earlier attempt, among ignored files) must not redirect the copy.
-  const linked = linkOnTheWay(spec.workspace.path, file);
+  const linked = linkOnTheWay(workspace, file);
   if (linked !== undefined) return `${linked} in the workspace is a symbolic link; ${file} not copied`;
   try {
     await fs.promises.rm(target, { recursive: true, force: true });
@@ -180,10 +194,9 @@ async function untrackedPaths(
   env: Record<string, string | undefined>,
 ): Promise<string[] | string> {
   const lines: string[] = [];
-  const result = await runSupervised({
+  const result = await spec.place.run({
     command: 'git',
     args: ['-c', 'core.quotePath=false', 'ls-files', '--others', '--exclude-standard', '--directory'],
-    cwd: spec.workspace.path,
     env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
     timeoutMs: 120_000,
     graceMs: spec.graceMs,
@@ -201,7 +214,7 @@ async function untrackedPaths(
  * After setup ran, a link there could point anywhere: then nothing is written
  * through it. Returns why it could not, if it could not.
  */
-function excludeFromWorkspace(
+export function excludeFromLocalWorkspace(
   workspace: string,
   paths: readonly string[],
   options: { checkLinks?: boolean } = {},

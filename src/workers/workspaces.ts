@@ -83,47 +83,8 @@ export class Workspaces {
    * descend from the base: a rewritten history is not the attempt's work.
    */
   async collect(workspace: Workspace, baseCommit: string): Promise<Collected> {
-    const repo = this.source.repo;
     if (unchangedHead(workspace.path, baseCommit)) return { ok: true, tip: baseCommit, commits: 0 };
-    const ref = `refs/heads/${workspace.branch}`;
-    const fetched = await tryGit(repo, [
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--no-write-fetch-head',
-      '--no-recurse-submodules',
-      workspace.path,
-      `+HEAD:${ref}`,
-    ]);
-    if (fetched.exitCode !== 0) {
-      return {
-        ok: false,
-        tip: baseCommit,
-        commits: 0,
-        reason: `its commits could not be fetched from the workspace: ${(fetched.stderr || fetched.stdout).trim().split('\n')[0] ?? 'git fetch failed'}`,
-      };
-    }
-    // The tip from the ref file the fetch just wrote, and one rev-list for both the ancestry and the
-    // count (`base...tip`: left, commits of the base the tip lacks; right, the tip's own): one git
-    // process where three ran (rev-parse, merge-base --is-ancestor, rev-list --count).
-    const tip =
-      looseRef(this.source.commonDir, ref) ?? (await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]));
-    const counted = await tryGit(repo, ['rev-list', '--left-right', '--count', `${baseCommit}...${tip}`]);
-    const [lacking, commits = Number.NaN] = counted.stdout
-      .split(/\s+/)
-      .map((count) => Number.parseInt(count, 10));
-    // As merge-base --is-ancestor did: anything but a clean "0 <n>" is not on top of the base.
-    if (counted.exitCode !== 0 || lacking !== 0 || Number.isNaN(commits)) {
-      await this.deleteBranch(workspace.branch);
-      return {
-        ok: false,
-        tip,
-        commits: 0,
-        reason: `its branch does not contain its base commit ${baseCommit.slice(0, 10)} (history was rewritten): only commits on top of the base can be merged`,
-      };
-    }
-    if (commits === 0) await this.deleteBranch(workspace.branch);
-    return { ok: true, tip, commits };
+    return collectAttempt(this.source, { from: workspace.path, branch: workspace.branch, baseCommit });
   }
 
   /** The attempt has ended: its slot serves the next one. The branch stays until its merge has ended. */
@@ -164,6 +125,70 @@ export class Workspaces {
     this.byPath.delete(slot.path);
     await slot.discard();
   }
+}
+
+/**
+ * Fetches an attempt's commits from its workspace (a folder, or an ssh URL
+ * of one on a worker host) into the user's repository as its branch, by the
+ * tip the workspace's HEAD names. git's upload-pack is made to serve
+ * untrusted repositories: nothing the agent configured there runs. The tip
+ * must descend from the base: a rewritten history is not the attempt's work.
+ */
+export async function collectAttempt(
+  source: SourceRepo,
+  attempt: { from: string; branch: string; baseCommit: string; env?: Record<string, string> },
+): Promise<Collected> {
+  const { branch, baseCommit } = attempt;
+  const repo = source.repo;
+  const ref = `refs/heads/${branch}`;
+  const options = attempt.env === undefined ? undefined : { env: attempt.env };
+  const fetched = await tryGit(
+    repo,
+    [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      attempt.from,
+      `+HEAD:${ref}`,
+    ],
+    options,
+  );
+  if (fetched.exitCode !== 0) {
+    return {
+      ok: false,
+      tip: baseCommit,
+      commits: 0,
+      reason: `its commits could not be fetched from the workspace: ${(fetched.stderr || fetched.stdout).trim().split('\n')[0] ?? 'git fetch failed'}`,
+    };
+  }
+  // The tip from the ref file the fetch just wrote, and one rev-list for both the ancestry and the
+  // count (`base...tip`: left, commits of the base the tip lacks; right, the tip's own): one git
+  // process where three ran (rev-parse, merge-base --is-ancestor, rev-list --count).
+  const tip =
+    looseRef(source.commonDir, ref) ?? (await git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]));
+  const counted = await tryGit(repo, ['rev-list', '--left-right', '--count', `${baseCommit}...${tip}`]);
+  const [lacking, commits = Number.NaN] = counted.stdout
+    .split(/\s+/)
+    .map((count) => Number.parseInt(count, 10));
+  const deleteBranch = async (): Promise<void> => {
+    const deleting = tryGit(repo, ['update-ref', '-d', ref]);
+    chaosStep('branch-delete');
+    await deleting;
+  };
+  // As merge-base --is-ancestor did: anything but a clean "0 <n>" is not on top of the base.
+  if (counted.exitCode !== 0 || lacking !== 0 || Number.isNaN(commits)) {
+    await deleteBranch();
+    return {
+      ok: false,
+      tip,
+      commits: 0,
+      reason: `its branch does not contain its base commit ${baseCommit.slice(0, 10)} (history was rewritten): only commits on top of the base can be merged`,
+    };
+  }
+  if (commits === 0) await deleteBranch();
+  return { ok: true, tip, commits };
 }
 
 /** The admin folders (`.git/worktrees/<name>`) of worktrees an older gaffer made in its state folder. */

@@ -133,6 +133,7 @@ const samples = {
     files: ['src/parse.ts'],
     reason: 'both are expected to touch the same file',
   },
+  'host:state': { runId: 1, host: 'build-1', state: 'down', reason: 'the connection was lost' },
 } as const satisfies { [K in EventName]: GafferEvents[K] };
 
 function eventOf<K extends EventName>(type: K, payload: GafferEvents[K]): GafferEvent {

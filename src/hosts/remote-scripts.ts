@@ -1,0 +1,165 @@
+/**
+ * The POSIX shell scripts gaffer runs on a worker host, each sent whole as
+ * the command of one multiplexed ssh session (`/bin/sh -c <script> <args>`):
+ * nothing is installed on the host, and a host needs only sh, git and the
+ * agent's binary. Secrets never travel in a command line (visible to every
+ * user of the host in `ps`): the agent's environment crosses on stdin.
+ */
+
+/** A word for /bin/sh, whatever it holds. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line of one ssh session: the script run by /bin/sh with its arguments, each quoted. */
+export function remoteCommand(script: string, args: readonly string[]): string {
+  return ['exec', '/bin/sh', '-c', shellWord(script), 'gaffer', ...args.map(shellWord)].join(' ');
+}
+
+/** `NAME='value'` lines for `eval`: what the run script reads from stdin before the agent's own input. */
+export function environmentPayload(env: Readonly<Record<string, string | undefined>>): string {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    lines.push(`export ${name}='${value.replace(/'/g, `'\\''`)}'`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Ends every process of the host whose environment carries a mark starting
+ * with $1 (an attempt's, or every attempt's of this state folder): SIGTERM to
+ * them and their process groups, up to $2 seconds to leave, then SIGKILL.
+ * Prints how many it found. One grep reads every /proc/<pid>/environ.
+ */
+const END_MARKED = `
+marked() {
+  grep -l -a -z -e "^GAFFER_REMOTE_MARK=$1" /proc/[0-9]*/environ 2>/dev/null |
+    sed -n 's#^/proc/\\([0-9]*\\)/environ$#\\1#p' | grep -v -x -e "$$"
+}
+end_marked() {
+  found=$(marked "$1")
+  [ -z "$found" ] && { echo 0; return 0; }
+  for pid in $found; do
+    kill -TERM -- "-$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null
+  done
+  waited=0
+  while [ -n "$(marked "$1")" ] && [ "$waited" -lt "$(($2 * 10))" ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  for pid in $(marked "$1"); do
+    kill -KILL -- "-$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null
+  done
+  echo "$found" | wc -w | tr -d ' '
+}
+`;
+
+/** $1 mark prefix, $2 grace in seconds. */
+export const END_SCRIPT = `${END_MARKED}
+end_marked "$1" "$2"
+`;
+
+/**
+ * Runs one command of an attempt. $1 the mark, $2 the folder it runs in,
+ * $3 the folder of run records, $4 the grace in seconds; the command's argv
+ * follows. Reads one line with the byte count of the environment, then the
+ * environment (read byte by byte, so none of the agent's input is taken);
+ * the rest of stdin is the command's. The command leads a session of its own
+ * (setsid) with only the host's base variables and the given ones; when it
+ * ends, whatever it left carrying its mark ends too, and its exit code is
+ * written where gaffer reads it when the connection was lost before the code
+ * arrived.
+ */
+export const RUN_SCRIPT = `${END_MARKED}
+mark=$1; dir=$2; records=$3; grace=$4; shift 4
+umask 077
+mkdir -p "$records" || exit 125
+IFS= read -r count || exit 125
+exec 3<&0
+env -i GAFFER_REMOTE_MARK="$mark" PATH="$PATH" HOME="$HOME" USER="\${USER:-$(id -un)}" LOGNAME="\${LOGNAME:-$(id -un)}" SHELL="\${SHELL:-/bin/sh}" LANG="\${LANG:-C.UTF-8}" \\
+  setsid /bin/sh -c 'eval "$(dd bs=1 count="$1" 2>/dev/null)"; cd "$2" || exit 126; shift 2; exec "$@"' gaffer-command "$count" "$dir" "$@" <&3 3<&- &
+pid=$!
+exec 3<&-
+echo "$pid" > "$records/$mark.pid"
+wait "$pid"
+code=$?
+end_marked "$mark" "$grace" > /dev/null
+echo "$code" > "$records/$mark.exit"
+rm -f "$records/$mark.pid"
+exit "$code"
+`;
+
+/** $1 the folder of run records, $2 the mark: the exit code the run script wrote, if it did. */
+export const EXIT_CODE_SCRIPT = `cat "$1/$2.exit" 2>/dev/null && rm -f "$1/$2.exit"`;
+
+/**
+ * Makes a slot's workspace for an attempt: a new git directory (whatever an
+ * earlier agent wrote into the last one is gone) borrowing the objects of
+ * the host's cache, on a new branch at the base commit, tracked files as
+ * committed and untracked ones removed; ignored files stay, as they do
+ * locally. $1 the cache, $2 the slot, $3 the base, $4 the branch; stdin:
+ * the byte count of the git config, the config, then the exclude rules.
+ */
+export const PREPARE_SCRIPT = `
+set -e
+cache=$1; slot=$2; base=$3; branch=$4
+mkdir -p "$slot"
+cd "$slot"
+rm -rf .git
+git init -q
+IFS= read -r count
+dd bs=1 count="$count" of=.git/config 2>/dev/null
+cat > .git/info/exclude
+echo "$cache/objects" > .git/objects/info/alternates
+git -c core.hooksPath=/dev/null -c core.fsmonitor=false checkout -q -f -B "$branch" "$base"
+git -c core.hooksPath=/dev/null -c core.fsmonitor=false clean -q -f -d
+`;
+
+/** $1 the cache: made once per host and repository, a bare repository that receives each base commit. */
+export const CACHE_SCRIPT = `[ -d "$1/objects" ] || git init -q --bare "$1"`;
+
+/** $1 the file to write under the workspace $2; stdin its content. Refuses a link on the way. */
+export const WRITE_FILE_SCRIPT = `
+cd "$2" || exit 1
+file=$1
+part=.
+for piece in $(dirname "$file" | tr '/' ' '); do
+  part="$part/$piece"
+  [ -L "$part" ] && { echo "$part in the workspace is a symbolic link" >&2; exit 3; }
+done
+mkdir -p "$(dirname "$file")"
+rm -rf "$file"
+cat > "$file"
+`;
+
+/** $1 the workspace: appends stdin to its info/exclude unless .git or info was replaced by a link. */
+export const EXCLUDE_SCRIPT = `
+cd "$1" || exit 1
+for dir in .git .git/info; do
+  [ -d "$dir" ] && [ ! -L "$dir" ] || { echo "setup replaced $dir in the workspace with something other than a folder" >&2; exit 3; }
+done
+cat >> .git/info/exclude
+`;
+
+/**
+ * What a host needs: git and the agent's command on its PATH ($3 when the
+ * host's env sets one), and a workdir it can write. Prints one line per
+ * finding (`git <version>`, `agent <path>`, `disk <free KiB>`, or
+ * `missing ...`); exits 3 when something is missing.
+ */
+export const PROBE_SCRIPT = `
+agent=$1; dir=$2
+[ -n "$3" ] && PATH=$3 && export PATH
+status=0
+if command -v git > /dev/null 2>&1; then echo "git $(git --version)"; else echo "missing git"; status=3; fi
+if command -v "$agent" > /dev/null 2>&1; then echo "agent $(command -v "$agent")"; else echo "missing agent $agent"; status=3; fi
+if mkdir -p "$dir" 2> /dev/null && [ -w "$dir" ]; then
+  echo "disk $(df -Pk "$dir" 2> /dev/null | awk 'NR == 2 { print $4 }')"
+else
+  echo "missing workdir $dir"; status=3
+fi
+exit $status
+`;
