@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, errorMessage } from '../errors.js';
 import { describeJsonSyntaxError, formatZodIssues, readableIssueMessages } from './format-issues.js';
@@ -55,7 +56,21 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
     repo,
     plan: config.plan === undefined ? undefined : path.resolve(baseDir, config.plan),
     stateDir: path.resolve(repo, config.stateDir),
+    // Key and known_hosts files are this machine's: relative to the config, like repo.
+    hosts: config.hosts.map((host) => ({
+      ...host,
+      ...(host.identityFile === undefined ? {} : { identityFile: resolveHome(baseDir, host.identityFile) }),
+      ...(host.knownHostsFile === undefined
+        ? {}
+        : { knownHostsFile: resolveHome(baseDir, host.knownHostsFile) }),
+    })),
   };
+}
+
+/** A path of this machine as ssh reads it: `~/` is the home folder, a relative path is the config's. */
+function resolveHome(baseDir: string, file: string): string {
+  if (file === '~' || file.startsWith('~/')) return path.join(os.homedir(), file.slice(1));
+  return path.resolve(baseDir, file);
 }
 
 /**

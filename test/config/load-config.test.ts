@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       copyFiles: [],
       hooks: {},
       hookTimeoutMs: 10_000,
+      hosts: [],
+      local: {},
       notify: { bell: false, desktop: false },
       planner: { maxUnits: 100, timeoutMs: 600_000 },
       discovery: {
