@@ -330,6 +330,7 @@ export class MissionState {
       case 'budget:reached':
       case 'supervisor:warning':
       case 'supervisor:command':
+      case 'host:state':
         return NONE; // messages are the store's
       default: {
         const unreachable: never = event;
