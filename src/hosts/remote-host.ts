@@ -211,6 +211,11 @@ export class RemoteHost implements WorkerHost {
     }
     if (result.outcome !== 'exited' || result.exitCode !== 255) return result;
     // 255 is ssh's own failure, or the command's code: the run script's record says which.
+    if (!(await this.connection.check())) {
+      const why = `the connection to ${this.config.ssh} was lost`;
+      this.lost(why);
+      return { ...result, lost: this.reason ?? why };
+    }
     const recorded = await this.session(EXIT_CODE_SCRIPT, [records, mark]).catch(() => undefined);
     const code = recorded?.ok === true ? Number.parseInt(recorded.out.trim(), 10) : Number.NaN;
     if (!Number.isNaN(code)) return { ...result, exitCode: code };

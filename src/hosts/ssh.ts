@@ -125,15 +125,23 @@ export class SshConnection {
     this.socket = path.join(dir, `${createHash('sha256').update(host.name).digest('hex').slice(0, 8)}.sock`);
   }
 
-  /** The options of a session over the master: never a connection of its own. */
+  /**
+   * The options of a session over the master, never a connection of its
+   * own: with the master gone, ssh would connect directly, and the proxy
+   * command that a direct connection needs (and a session never uses) fails
+   * at once instead.
+   */
+  private sessionOptions(): string[] {
+    return ['-S', this.socket, '-o', 'ControlMaster=no', '-o', 'ProxyCommand=false', ...sshOptions(this.host)];
+  }
+
   clientArgs(): string[] {
-    return ['-S', this.socket, '-o', 'ControlMaster=no', ...sshOptions(this.host), this.host.ssh];
+    return [...this.sessionOptions(), this.host.ssh];
   }
 
   /** For git's push and fetch (GIT_SSH_COMMAND, run by a shell). */
   gitSshCommand(): string {
-    const words = ['ssh', '-S', this.socket, '-o', 'ControlMaster=no', ...sshOptions(this.host)];
-    return words.map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+    return ['ssh', ...this.sessionOptions()].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
   }
 
   /** An ssh URL of a path on the host, for git. */
