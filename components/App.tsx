@@ -128,9 +128,10 @@ export function Screen() {
   }
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height}>
-      <Header header={view.header} now={now} width={layout.width} />
+      <Header header={view.header} hosts={view.hosts} now={now} width={layout.width} />
       <WorkersPane
         workers={view.workers}
+        hosts={view.hosts}
         selected={selection.pane === 'workers' ? selection.index : -1}
         focused={selection.pane === 'workers'}
         height={helpOpen ? 0 : layout.workers}

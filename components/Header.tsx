@@ -5,28 +5,31 @@ import { formatDuration, shortSha } from './format.js';
 import { PartsLine } from './PartsLine.js';
 import type { Theme } from './theme.js';
 import { useUi } from './use-ui.js';
-import type { HeaderView } from './view-model/types.js';
+import type { HeaderView, HostRow } from './view-model/types.js';
 
 /**
- * Two lines: plan, run, round, elapsed time, state and the green commit; then
- * progress, unit counts, what the run spent and when it may end. Each line is
- * fitted to the width (fit-line.ts): on a narrow terminal the least important
- * parts give way (the run number first, counts at zero before counts that are
- * not) instead of wrapping, which would make the frame taller than the window.
+ * Two lines: plan, run, round, elapsed time, state, the worker hosts (when the
+ * run has any) and the green commit; then progress, unit counts, what the run
+ * spent and when it may end. Each line is fitted to the width (fit-line.ts):
+ * on a narrow terminal the least important parts give way (the run number
+ * first, counts at zero before counts that are not) instead of wrapping, which
+ * would make the frame taller than the window.
  */
 export const Header = memo(function Header({
   header,
+  hosts,
   now,
   width,
 }: {
   header: HeaderView;
+  hosts: readonly HostRow[];
   now: number;
   width: number;
 }) {
   const { theme } = useUi();
   return (
     <Box flexDirection="column">
-      <PartsLine parts={fitParts(titleParts(header, now, theme), width)} />
+      <PartsLine parts={fitParts(titleParts(header, hosts, now, theme), width)} />
       {/* While the mission starts, nothing runs yet: the counts' line says what the start is doing. */}
       {header.phase !== null && !header.ended && !header.stopping ? (
         <PartsLine
@@ -42,7 +45,7 @@ export const Header = memo(function Header({
   );
 });
 
-function titleParts(header: HeaderView, now: number, theme: Theme): Part[] {
+function titleParts(header: HeaderView, hosts: readonly HostRow[], now: number, theme: Theme): Part[] {
   let state: { text: string; color: string | undefined } = { text: 'running', color: theme.ok };
   if (header.ended)
     state = { text: header.ended.status, color: header.ended.status === 'completed' ? theme.ok : theme.warn };
@@ -57,6 +60,7 @@ function titleParts(header: HeaderView, now: number, theme: Theme): Part[] {
     { key: 'round', text: `round ${header.round}/${header.maxRounds}`, priority: 70 },
     { key: 'elapsed', text: formatDuration((header.endedAt ?? now) - header.startedAt), priority: 80 },
     { key: 'state', text: state.text, priority: 90, bold: true, color: state.color },
+    ...hostParts(hosts, theme),
     { key: 'green', text: `green ${shortSha(header.greenCommit)}`, priority: 50 },
   ];
   // Last on the line and cut first: a long reason gives way, never the state before it.
@@ -70,6 +74,33 @@ function titleParts(header: HeaderView, now: number, theme: Theme): Part[] {
       color: theme.warn,
     });
   return parts;
+}
+
+/**
+ * `hosts 2/3 up` and the ones that are not: `build-2 down`. All up, it is a
+ * quiet part that gives way early; while a host is missing (and its slots
+ * with it), the line keeps it before the plan's name and the green commit.
+ */
+function hostParts(hosts: readonly HostRow[], theme: Theme): Part[] {
+  if (hosts.length === 0) return [];
+  const missing = hosts.filter((host) => host.state !== 'up');
+  const count: Part = {
+    key: 'hosts',
+    text: `hosts ${hosts.length - missing.length}/${hosts.length} up`,
+    priority: missing.length === 0 ? 30 : 60,
+    color: missing.length === 0 ? undefined : theme.warn,
+  };
+  if (missing.length === 0) return [count];
+  return [
+    count,
+    {
+      key: 'hosts-missing',
+      text: missing.map((host) => `${host.name} ${host.state}`).join(', '),
+      priority: 58,
+      minCells: 8,
+      color: missing.some((host) => host.state === 'down') ? theme.bad : theme.warn,
+    },
+  ];
 }
 
 function progressParts(header: HeaderView, now: number, width: number, theme: Theme): Part[] {

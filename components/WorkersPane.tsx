@@ -5,10 +5,14 @@ import { PaneTitle } from './PaneTitle.js';
 import { ScreenLine } from './ScreenLine.js';
 import type { Theme } from './theme.js';
 import { useUi } from './use-ui.js';
-import type { WorkerRow } from './view-model/types.js';
+import { usesWorkerHosts } from './view-model/host-state.js';
+import { cellWidth } from './view-model/screen-text.js';
+import type { HostRow, WorkerRow } from './view-model/types.js';
 
 interface Props {
   workers: readonly WorkerRow[];
+  /** The worker hosts' states: with any (or an attempt placed on one), each row says where it runs. */
+  hosts: readonly HostRow[];
   /** The selected row, or -1 when the other pane has the focus. */
   selected: number;
   focused: boolean;
@@ -18,10 +22,14 @@ interface Props {
   maxAttempts: number | null;
 }
 
-/** A row per slot: unit, attempt k of max, state, elapsed time, what it spent, the newest output line. */
+/**
+ * A row per slot: unit, where it runs (`@build-1`, only on a run with worker
+ * hosts), attempt k of max, state, elapsed time, what it spent, the newest
+ * output line.
+ */
 export const WorkersPane = memo(function WorkersPane(props: Props) {
   const { theme } = useUi();
-  const { workers, selected, focused, height, width, now, maxAttempts } = props;
+  const { workers, hosts, selected, focused, height, width, now, maxAttempts } = props;
   if (height <= 0) return null;
   const rows = height - 1;
   const { start, end } = visibleWindow(workers.length, rows, Math.max(0, selected));
@@ -33,8 +41,10 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
   // A column for cost only once an agent reported usage (the scripted and plain command agents do not).
   const spendWidth = workers.some((worker) => worker.spend !== '') ? SPEND_WIDTH : 0;
   // The fixed columns: marker and slot, unit, title, attempt, state, elapsed, spend; the newest line takes the rest.
-  const lastLineWidth =
+  const restWidth =
     width - (4 + idWidth + (showTitle ? titleWidth + 1 : 0) + 1 + ATTEMPT_WIDTH + 8 + 7 + spendWidth);
+  const hostWidth = usesWorkerHosts(hosts, workers) ? hostColumnWidth(workers, restWidth) : 0;
+  const lastLineWidth = restWidth - hostWidth;
   return (
     <Box flexDirection="column" height={height}>
       <PaneTitle
@@ -61,6 +71,13 @@ export const WorkersPane = memo(function WorkersPane(props: Props) {
                 {worker.unitId ?? '(idle)'}
               </Text>
             </Box>
+            {hostWidth > 0 ? (
+              <Box width={hostWidth - 1} flexShrink={0} marginLeft={1}>
+                <Text wrap="truncate-end" {...hostLook(worker, hosts, theme)}>
+                  {worker.unitId === null ? '' : `@${worker.host}`}
+                </Text>
+              </Box>
+            ) : null}
             {showTitle ? (
               <Box width={titleWidth} flexShrink={0} marginLeft={1}>
                 <Text wrap="truncate-end" dimColor>
@@ -113,6 +130,33 @@ export function columnWidth(min: number, max: number, width: number, from: numbe
   return Math.max(min, Math.min(max, min + Math.floor((width - from) * share)));
 }
 
+/**
+ * The host column, its margin included: as wide as the longest `@name` (up to
+ * HOST_WIDTH), taken from the newest line's room but never below
+ * MIN_LAST_LINE of it; cut on a narrow terminal, and gone when too narrow.
+ */
+function hostColumnWidth(workers: readonly WorkerRow[], restWidth: number): number {
+  const longest = Math.max(0, ...workers.map((worker) => cellWidth(worker.host) + 1));
+  const room = Math.min(Math.min(HOST_WIDTH, longest) + 1, restWidth - MIN_LAST_LINE);
+  return room >= 5 ? room : 0;
+}
+
+/** A slot on a host that is down or reconnecting says so in colour; otherwise the place is quiet. */
+function hostLook(
+  worker: WorkerRow,
+  hosts: readonly HostRow[],
+  theme: Theme,
+): { color?: string; dimColor?: boolean } {
+  const state = hosts.find((host) => host.name === worker.host)?.state;
+  if (state === 'down' && theme.bad) return { color: theme.bad };
+  if (state === 'connecting' && theme.warn) return { color: theme.warn };
+  return { dimColor: true };
+}
+
+/** `@` and the longest host name shown whole. */
+const HOST_WIDTH = 13;
+/** Cells of the newest line the host column leaves on a narrow terminal. */
+const MIN_LAST_LINE = 5;
 /** `$12.34 123.4k tok` and a space. */
 const SPEND_WIDTH = 18;
 /** `#12 2✗/3` and a space. */

@@ -12,6 +12,7 @@ import { countByStatus } from '../../src/machines/unit.js';
 import type { GafferEvent, GafferEvents, Usage as Spend } from '../../src/events/types.js';
 import { addSpend, formatSpend, NO_SPEND } from '../../src/report/cost.js';
 import { HealthState } from './health-state.js';
+import { attemptHost, HostStates, LOCAL_HOST } from './host-state.js';
 import { progressOf, ProgressSamples } from './progress.js';
 import { screenText } from './screen-text.js';
 import {
@@ -27,6 +28,7 @@ import {
 import type {
   HealthView,
   HeaderView,
+  HostRow,
   MergeRow,
   MissionInfo,
   ProposalRow,
@@ -37,7 +39,7 @@ import type {
 } from './types.js';
 
 export type Section =
-  'header' | 'rounds' | 'workers' | 'attention' | 'merges' | 'health' | 'messages' | 'proposals';
+  'header' | 'rounds' | 'workers' | 'hosts' | 'attention' | 'merges' | 'health' | 'messages' | 'proposals';
 
 /** Bounds: the screen never shows more, and memory never holds more. */
 export const MAX_ROUNDS_KEPT = 50;
@@ -61,6 +63,8 @@ interface SlotState {
   logPath: string | null;
   /** The attempt's usage so far (its total once it ended); null until its agent reports some. */
   usage: Spend | null;
+  /** Where the attempt runs: this machine or a worker host. */
+  host: string;
 }
 
 type SnapshotPayload = GafferEvents['health:snapshot'];
@@ -86,6 +90,7 @@ export class MissionState {
   private readonly rounds: RoundRow[] = [];
   private readonly merges = new Map<number, MergeRow>();
   private readonly health = new HealthState();
+  private readonly hosts = new HostStates();
   /** Waiting proposals by id, oldest first. */
   private readonly proposals = new Map<number, ProposalRow>();
   /** Waiting proposals beyond MAX_PROPOSALS_KEPT: counted, not listed. */
@@ -130,6 +135,8 @@ export class MissionState {
     for (const event of history) this.apply(event);
     for (const slot of this.slots) slot.running = false;
     this.slotOf.clear();
+    // The hosts report again as this supervisor connects; an earlier one's "down" would be stale.
+    this.hosts.clear();
     for (const unit of info.units) {
       const state = this.units.get(unit.id);
       if (state && unit.status !== undefined) state.status = unit.status;
@@ -330,8 +337,9 @@ export class MissionState {
       case 'budget:reached':
       case 'supervisor:warning':
       case 'supervisor:command':
-      case 'host:state':
         return NONE; // messages are the store's
+      case 'host:state':
+        return this.hosts.take(event.payload) ? HOSTS : NONE;
       default: {
         const unreachable: never = event;
         return unreachable;
@@ -385,6 +393,7 @@ export class MissionState {
       lines: 0,
       logPath: p.logPath,
       usage: null,
+      host: attemptHost(p.host),
     };
     this.slotOf.set(p.unitId, index);
     return WORKERS_ATTENTION;
@@ -564,8 +573,13 @@ export class MissionState {
         lines: slot.lines,
         logPath: slot.logPath,
         spend: formatSpend(slot.usage),
+        host: slot.host,
       };
     });
+  }
+
+  buildHosts(): HostRow[] {
+    return this.hosts.build();
   }
 
   /** What the run used so far: ended attempts and what running ones reported. */
@@ -613,6 +627,7 @@ function emptySlot(): SlotState {
     lines: 0,
     logPath: null,
     usage: null,
+    host: LOCAL_HOST,
   };
 }
 
@@ -625,6 +640,7 @@ const ROUNDS: readonly Section[] = ['rounds'];
 const MERGES: readonly Section[] = ['merges'];
 const ATTENTION: readonly Section[] = ['attention'];
 const PROPOSALS: readonly Section[] = ['proposals'];
+const HOSTS: readonly Section[] = ['hosts'];
 const HEADER_ROUNDS: readonly Section[] = ['header', 'rounds'];
 const HEADER_WORKERS: readonly Section[] = ['header', 'workers'];
 const HEALTH_ROUNDS: readonly Section[] = ['health', 'rounds'];

@@ -15,7 +15,7 @@
  * Pure TypeScript: no React, no Ink, no git, processes or database.
  */
 import type { EventBus } from '../../src/events/bus.js';
-import type { GafferEvent } from '../../src/events/types.js';
+import type { GafferEvent, GafferEvents } from '../../src/events/types.js';
 import { editRejectionText, ORIGIN_WORDS, planEditText } from '../../src/report/plan-changes.js';
 import { MissionState, WORKERS_ONLY, type Section } from './mission-state.js';
 import { screenText } from './screen-text.js';
@@ -84,6 +84,8 @@ export class ViewModelStore {
   private stopping = false;
   private phase: string | null = null;
   private disposed = false;
+  /** Hosts the message line said were down, with the reason it gave: said again only when that changes. */
+  private readonly saidDown = new Map<string, string>();
 
   constructor(info: MissionInfo, options: ViewModelOptions = {}) {
     this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
@@ -96,6 +98,7 @@ export class ViewModelStore {
       header: this.buildHeader(),
       rounds: this.state.buildRounds(),
       workers,
+      hosts: this.state.buildHosts(),
       attention,
       merges: this.state.buildMerges(),
       health: this.state.buildHealth(),
@@ -146,6 +149,7 @@ export class ViewModelStore {
       );
     else if (event.type === 'run:ended')
       this.pushMessage(`run ${event.payload.status}: ${event.payload.reason}`, 'info');
+    else if (event.type === 'host:state') this.pushHostMessage(event.payload);
     else this.pushPlanMessage(event);
     if (sections.length === 0 && !this.dirty.messages) return;
     for (const section of sections) this.dirty[section] = true;
@@ -342,6 +346,7 @@ export class ViewModelStore {
    */
   restart(info: MissionInfo): void {
     this.state = new MissionState(info, this.now());
+    this.saidDown.clear();
     for (const section of Object.keys(this.dirty) as (keyof Dirty)[]) this.dirty[section] = true;
     this.act();
   }
@@ -371,6 +376,22 @@ export class ViewModelStore {
       { id: this.nextMessageId++, text: clean, kind, at },
     ];
     this.dirty.messages = true;
+  }
+
+  /**
+   * A host that went down, and why (once per reason: a host that stays down
+   * reports again at every reconnection that fails); and when it is back.
+   * Connecting says nothing: the header shows it.
+   */
+  private pushHostMessage(p: GafferEvents['host:state']): void {
+    if (p.state === 'down') {
+      const reason = p.reason ?? 'no reason given';
+      if (this.saidDown.get(p.host) === reason) return;
+      this.saidDown.set(p.host, reason);
+      this.pushMessage(`host ${p.host} down: ${reason}`, 'warning');
+    } else if (p.state === 'up' && this.saidDown.delete(p.host)) {
+      this.pushMessage(`host ${p.host} is up again`, 'ok');
+    }
   }
 
   /** Plan edits, added units and discovery passes: said on the message line, where they stay until the next. */
@@ -429,6 +450,7 @@ export class ViewModelStore {
       header: d.header ? this.buildHeader() : previous.header,
       rounds: d.rounds ? this.state.buildRounds() : previous.rounds,
       workers,
+      hosts: d.hosts ? this.state.buildHosts() : previous.hosts,
       attention,
       merges: d.merges ? this.state.buildMerges() : previous.merges,
       health: d.health ? this.state.buildHealth() : previous.health,
@@ -546,6 +568,7 @@ function clean(): Dirty {
     header: false,
     rounds: false,
     workers: false,
+    hosts: false,
     attention: false,
     merges: false,
     health: false,

@@ -9,6 +9,7 @@
  */
 import type {
   GafferEvent,
+  GafferEvents,
   Usage as Spend,
   AttemptOutcome,
   MergeStatus,
@@ -156,6 +157,16 @@ export interface WorkerRow {
   logPath: string | null;
   /** What this attempt used so far (its end: in total), `$0.42 12.3k tok`; '' when its agent reported nothing. */
   spend: string;
+  /** Where its attempt runs: 'local' (this machine, and every attempt of an older log) or a worker host's name. */
+  host: string;
+}
+
+/** A worker host as its latest host:state left it. */
+export interface HostRow {
+  name: string;
+  state: GafferEvents['host:state']['state'];
+  /** Why it went down, as it said; null while up or connecting. */
+  reason: string | null;
 }
 
 /** One ended attempt of a unit, as the Units view lists it. */
@@ -278,6 +289,8 @@ export interface ViewSnapshot {
   header: HeaderView;
   rounds: readonly RoundRow[];
   workers: readonly WorkerRow[];
+  /** Worker hosts that reported a state, first reported first; none on a single-machine run. */
+  hosts: readonly HostRow[];
   /**
    * Units that want the operator's eye: failed, blocked and killed (the ones `r`
    * can send back), removed ones, and pending ones that joined during the run
