@@ -203,7 +203,9 @@ const hostName = z
   .min(1)
   .max(40)
   .regex(/^[A-Za-z0-9._-]+$/, { error: 'may only contain letters, digits, ".", "_" and "-"' })
-  .refine((name) => name !== 'local', { error: '"local" names this machine\'s own slots: pick another name' });
+  .refine((name) => name !== 'local', {
+    error: '"local" names this machine\'s own slots: pick another name',
+  });
 
 /**
  * A worker host reached over SSH: attempts run there, in a workspace per slot
