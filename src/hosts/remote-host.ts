@@ -89,11 +89,8 @@ export class RemoteHost implements WorkerHost {
     this.slots = config.slots;
     this.labels = [config.name, ...config.labels];
     this.free = Array.from({ length: config.slots }, (_, index) => config.slots - index);
-    const stateKey = createHash('sha256')
-      .update(`${os.hostname()}\0${path.resolve(options.stateDir)}`)
-      .digest('hex')
-      .slice(0, 12);
-    this.markPrefix = `g${stateKey}-`;
+    const stateKey = stateKeyOf(options.stateDir);
+    this.markPrefix = remoteMarkPrefix(options.stateDir);
     const repoName = path.basename(options.source.repo).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo';
     this.root = path.posix.join(config.workdir, `${repoName}-${stateKey}`);
     this.connection = new SshConnection(config, options.stateDir, (reason) => this.lost(reason));
@@ -108,6 +105,8 @@ export class RemoteHost implements WorkerHost {
   }
 
   async start(): Promise<void> {
+    // Said at once: the screen shows the host before its first connection succeeds or fails.
+    this.options.onState(this, this.currentState, undefined);
     await this.connect();
   }
 
@@ -391,6 +390,16 @@ export class RemoteHost implements WorkerHost {
     this.reason = reason;
     if (changed) this.options.onState(this, state, reason);
   }
+}
+
+/** This state folder on this machine, in a name: two supervisors never share a host's folder or marks. */
+function stateKeyOf(stateDir: string): string {
+  return createHash('sha256').update(`${os.hostname()}\0${path.resolve(stateDir)}`).digest('hex').slice(0, 12);
+}
+
+/** The start of the mark every process of this state folder's attempts carries on a host (GAFFER_REMOTE_MARK). */
+export function remoteMarkPrefix(stateDir: string): string {
+  return `g${stateKeyOf(stateDir)}-`;
 }
 
 /** What the probe found missing, with what to do. */
