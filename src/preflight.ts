@@ -107,7 +107,9 @@ export async function preflight(
     }
   }
 
-  for (const agent of agentsOf(config, plan)) {
+  // With no local slot every attempt runs on a worker host: the agent is looked for there (doctor, the host's probe).
+  const attemptsRunHere = (config.local.slots ?? config.concurrency) > 0 || config.hosts.length === 0;
+  for (const agent of attemptsRunHere ? agentsOf(config, plan) : []) {
     const binary = agentExecutable(agent);
     if (!(await which(binary, { nothrow: true }))) {
       throw new PreflightError(

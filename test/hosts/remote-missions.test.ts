@@ -297,6 +297,65 @@ describe.skipIf(!sshd.ok)('a mission across worker hosts', () => {
     }
   }, 120_000);
 
+  it('a quit ends the remote agent and everything it started on the host, not just the local ssh client', async () => {
+    const repo = newRepo();
+    const quit = new AbortController();
+    const { result, config } = await runMission(
+      repo,
+      { units: [{ id: 'long', title: 'long', prompt: '@spawn-orphan 120000\n@hang' }] },
+      { local: { slots: 0 }, hosts: [hostConfig(hostA, 'alpha')], rounds: { max: 1 }, killGraceMs: 300 },
+      {
+        signal: quit.signal,
+        subscribe: (bus) =>
+          bus.onAny((event) => {
+            if (event.type === 'worker:output' && event.payload.line.includes('[agent] hanging'))
+              quit.abort();
+          }),
+      },
+    );
+    try {
+      const [attempt] = result.store.attempts.forRun(result.runId);
+      expect(attempt).toMatchObject({ outcome: 'killed' });
+      const orphan = Number(/ORPHAN_PID (\d+)/.exec(fs.readFileSync(attempt?.log_path ?? '', 'utf8'))?.[1]);
+      expect(orphan).toBeGreaterThan(0);
+      expect(processAlive(orphan)).toBe(false);
+      expect(markedProcesses(config.stateDir)).toEqual([]);
+      // Stopped, not failed: the unit runs again when the run resumes.
+      expect(result.store.units.get(result.runId, 'long')).toMatchObject({ status: 'pending', strikes: 0 });
+    } finally {
+      result.store.close();
+    }
+  }, 120_000);
+
+  it('says once that a unit asks for a host nobody answers to, and runs the rest', async () => {
+    const repo = newRepo();
+    const { result, events } = await runMission(
+      repo,
+      {
+        units: [
+          { id: 'lost', title: 'lost', prompt: writes('lost'), host: 'nowhere' },
+          { id: 'fine', title: 'fine', prompt: writes('fine'), host: 'big' },
+        ],
+      },
+      { local: { slots: 1 }, hosts: [hostConfig(hostA, 'alpha', { labels: ['big'] })], rounds: { max: 2 } },
+    );
+    try {
+      const said = events.filter(
+        (event) => event.type === 'supervisor:warning' && event.payload.message.includes('"nowhere"'),
+      );
+      expect(said).toHaveLength(1);
+      expect((said[0]?.payload as { message: string }).message).toContain(
+        'lost asks for host "nowhere", which no configured host',
+      );
+      expect(startedOn(events).get('fine')).toEqual(['alpha']);
+      expect(startedOn(events).has('lost')).toBe(false);
+      expect(result.store.units.get(result.runId, 'fine')?.status).toBe('done');
+      expect(result.store.units.get(result.runId, 'lost')?.status).toBe('pending');
+    } finally {
+      result.store.close();
+    }
+  }, 120_000);
+
   it.skipIf(!netns.ok)(
     'a dropped link ends the attempt as infrastructure; when the host is back, the agent it orphaned there is found by its mark and ended',
     async () => {
