@@ -318,7 +318,12 @@ export class RemoteHost implements WorkerHost {
         `the connection to ${this.config.ssh} was lost: ${err.join(' ').slice(0, 300) || 'ssh exited 255'}`,
       );
     if (result.outcome !== 'exited' || result.exitCode === 255) {
-      const why = result.outcome === 'exited' ? err.join(' ').slice(0, 300) : result.outcome;
+      const said = err.join(' ');
+      if (/refused by peer|administratively prohibited/i.test(said))
+        throw new Error(
+          `host ${this.name} refused another session over its connection: its sshd's MaxSessions (10 by default) is below what ${this.slots} slot(s) need (one session each while an agent runs, and one more while a workspace is prepared or collected); lower the host's slots or raise MaxSessions`,
+        );
+      const why = result.outcome === 'exited' ? said.slice(0, 300) : result.outcome;
       throw new HostLost(this.name, this.reason ?? `a session failed: ${why || 'ssh exited 255'}`);
     }
     return { ok: result.exitCode === 0, code: result.exitCode, out: out.join('\n'), err: err.join('\n') };
@@ -394,7 +399,10 @@ export class RemoteHost implements WorkerHost {
 
 /** This state folder on this machine, in a name: two supervisors never share a host's folder or marks. */
 function stateKeyOf(stateDir: string): string {
-  return createHash('sha256').update(`${os.hostname()}\0${path.resolve(stateDir)}`).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(`${os.hostname()}\0${path.resolve(stateDir)}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The start of the mark every process of this state folder's attempts carries on a host (GAFFER_REMOTE_MARK). */

@@ -132,7 +132,15 @@ export class SshConnection {
    * at once instead.
    */
   private sessionOptions(): string[] {
-    return ['-S', this.socket, '-o', 'ControlMaster=no', '-o', 'ProxyCommand=false', ...sshOptions(this.host)];
+    return [
+      '-S',
+      this.socket,
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ProxyCommand=false',
+      ...sshOptions(this.host),
+    ];
   }
 
   clientArgs(): string[] {
