@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentConfig, HostConfig } from '../config/schema.js';
@@ -34,6 +35,8 @@ import {
 const MAX_RECHECK_MS = 60_000;
 /** A bookkeeping session (a probe, an end, a file) that takes longer than this counts as a lost host. */
 const SESSION_TIMEOUT_MS = 60_000;
+/** The bound on making a slot's workspace: a checkout of the whole tree. */
+const PREPARE_TIMEOUT_MS = 600_000;
 
 export interface RemoteHostOptions {
   stateDir: string;
@@ -90,7 +93,8 @@ export class RemoteHost implements WorkerHost {
     this.labels = [config.name, ...config.labels];
     this.free = Array.from({ length: config.slots }, (_, index) => config.slots - index);
     const stateKey = stateKeyOf(options.stateDir);
-    this.markPrefix = remoteMarkPrefix(options.stateDir);
+    // The host's name in it too: two hosts may be one machine, and a sweep of one must spare the other's attempts.
+    this.markPrefix = `${remoteMarkPrefix(options.stateDir)}${createHash('sha256').update(config.name).digest('hex').slice(0, 6)}-`;
     const repoName = path.basename(options.source.repo).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo';
     this.root = path.posix.join(config.workdir, `${repoName}-${stateKey}`);
     this.connection = new SshConnection(config, options.stateDir, (reason) => this.lost(reason));
@@ -139,10 +143,12 @@ export class RemoteHost implements WorkerHost {
       workspace,
       environment: (agent, extra) => this.environment(agent, extra),
       run: (spec) => this.run(spec, workspace.path),
-      placePrompt: async (localPath, text) => {
-        const remote = path.posix.join(this.root, 'prompts', path.basename(localPath));
-        await this.writeFile(this.root, path.posix.relative(this.root, remote), text);
-        return remote;
+      // One prompt file per slot, written anew for each attempt: none piles up on the host.
+      placePrompt: async (_localPath, text) => {
+        const prompts = path.posix.join(this.root, 'prompts');
+        const said = await this.writeFile(prompts, `slot-${slot}.md`, text, 0o600);
+        if (!said.ok) this.failed('could not write the prompt', said.err || said.out);
+        return path.posix.join(prompts, `slot-${slot}.md`);
       },
       copyIn: (repo, base, file) => this.copyIn(repo, base, workspace.path, file),
       exclude: async (paths) => {
@@ -164,8 +170,9 @@ export class RemoteHost implements WorkerHost {
   /**
    * The attempt's environment on the host: the host's own base variables
    * (set by the run script), the variables the agent's `passEnv` takes from
-   * gaffer's environment (its keys), then the host's `env`, the agent's
-   * `env` and `extra`. Nothing else of this machine's environment crosses.
+   * gaffer's environment (its keys), then the agent's `env`, the host's
+   * `env` (it knows where that host keeps things) and `extra`. Nothing else
+   * of this machine's environment crosses.
    */
   private environment(
     agent: Pick<AgentConfig, 'passEnv' | 'env'>,
@@ -175,7 +182,7 @@ export class RemoteHost implements WorkerHost {
     for (const [name, value] of Object.entries(process.env)) {
       if (value !== undefined && matchesEnvPattern(name, agent.passEnv)) passed[name] = value;
     }
-    return { ...passed, ...this.config.env, ...agent.env, ...extra };
+    return { ...passed, ...agent.env, ...this.config.env, ...extra };
   }
 
   /** Runs one command on the host through the run script; see RUN_SCRIPT. */
@@ -251,7 +258,13 @@ export class RemoteHost implements WorkerHost {
     const config = this.options.source.workspaceConfig;
     const stdin = `${Buffer.byteLength(config)}\n${config}${this.options.source.exclude}`;
     this.check(
-      await this.session(PREPARE_SCRIPT, [cache, workspace.path, baseCommit, workspace.branch], stdin),
+      // A large repository's first checkout on a slow disk takes minutes; setup has a budget of its own.
+      await this.session(
+        PREPARE_SCRIPT,
+        [cache, workspace.path, baseCommit, workspace.branch],
+        stdin,
+        PREPARE_TIMEOUT_MS,
+      ),
       `could not prepare the workspace of slot ${slot}`,
     );
   }
@@ -278,15 +291,18 @@ export class RemoteHost implements WorkerHost {
     const problem = await copyFileProblem(repo, base, file);
     if (problem !== undefined) return problem;
     let text: string;
+    let mode: number;
     try {
-      const { readFile, lstat } = await import('node:fs/promises');
-      if (!(await lstat(path.join(repo, file))).isFile())
+      // A link in the repository is copied as what it points to, as locally.
+      const stat = await fs.promises.stat(path.join(repo, file));
+      if (!stat.isFile())
         return `${file} is not a regular file: only files are copied to a worker host; not copied`;
-      text = await readFile(path.join(repo, file), 'utf8');
+      mode = stat.mode & 0o777;
+      text = await fs.promises.readFile(path.join(repo, file), 'utf8');
     } catch (error) {
       return `${file} could not be read: ${errorMessage(error)}`;
     }
-    const said = await this.writeFile(workspacePath, file, text).catch((error: unknown) => ({
+    const said = await this.writeFile(workspacePath, file, text, mode).catch((error: unknown) => ({
       ok: false,
       code: null,
       out: '',
@@ -295,12 +311,17 @@ export class RemoteHost implements WorkerHost {
     return said.ok ? undefined : `${file} could not be copied to ${this.name}: ${said.err || said.out}`;
   }
 
-  private writeFile(dir: string, file: string, text: string): Promise<Said> {
-    return this.session(WRITE_FILE_SCRIPT, [file, dir], text);
+  private writeFile(dir: string, file: string, text: string, mode: number): Promise<Said> {
+    return this.session(WRITE_FILE_SCRIPT, [file, dir, mode.toString(8)], text);
   }
 
   /** One short bookkeeping session over the master; throws HostLost when the host is gone. */
-  private async session(script: string, args: readonly string[], stdinText?: string): Promise<Said> {
+  private async session(
+    script: string,
+    args: readonly string[],
+    stdinText?: string,
+    timeoutMs = SESSION_TIMEOUT_MS,
+  ): Promise<Said> {
     const out: string[] = [];
     const err: string[] = [];
     const result = await runSupervised({
@@ -308,7 +329,7 @@ export class RemoteHost implements WorkerHost {
       args: [...this.connection.clientArgs(), remoteCommand(script, args)],
       cwd: os.tmpdir(),
       env: {},
-      timeoutMs: SESSION_TIMEOUT_MS,
+      timeoutMs,
       graceMs: 500,
       ...(stdinText !== undefined ? { stdinText } : {}),
       onLine: (line, stream) => (stream === 'stdout' ? out : err).push(line),
@@ -405,7 +426,7 @@ function stateKeyOf(stateDir: string): string {
     .slice(0, 12);
 }
 
-/** The start of the mark every process of this state folder's attempts carries on a host (GAFFER_REMOTE_MARK). */
+/** The start of the mark every process of this state folder's attempts carries on any host (GAFFER_REMOTE_MARK). */
 export function remoteMarkPrefix(stateDir: string): string {
   return `g${stateKeyOf(stateDir)}-`;
 }

@@ -69,9 +69,8 @@ end_marked "$1" "$2"
  * environment (read byte by byte, so none of the agent's input is taken);
  * the rest of stdin is the command's. The command leads a session of its own
  * (setsid) with only the host's base variables and the given ones; when it
- * ends, whatever it left carrying its mark ends too, and its exit code is
- * written where gaffer reads it when the connection was lost before the code
- * arrived.
+ * ends, whatever it left carrying its mark ends too, and an exit code of
+ * 255 is written where gaffer reads it, to tell it from ssh's own failure.
  */
 export const RUN_SCRIPT = `${END_MARKED}
 mark=$1; dir=$2; records=$3; grace=$4; shift 4
@@ -87,7 +86,8 @@ echo "$pid" > "$records/$mark.pid"
 wait "$pid"
 code=$?
 end_marked "$mark" "$grace" > /dev/null
-echo "$code" > "$records/$mark.exit"
+# Only 255 needs telling apart from ssh's own failure; no other code leaves a record behind.
+[ "$code" -eq 255 ] && echo "$code" > "$records/$mark.exit"
 rm -f "$records/$mark.pid"
 exit "$code"
 `;
@@ -121,9 +121,13 @@ git -c core.hooksPath=/dev/null -c core.fsmonitor=false clean -q -f -d
 /** $1 the cache: made once per host and repository, a bare repository that receives each base commit. */
 export const CACHE_SCRIPT = `[ -d "$1/objects" ] || git init -q --bare "$1"`;
 
-/** $1 the file to write under the workspace $2; stdin its content. Refuses a link on the way. */
+/**
+ * $1 the file to write under the folder $2, $3 its mode (octal); stdin its
+ * content. Refuses a link on the way; never readable by others meanwhile.
+ */
 export const WRITE_FILE_SCRIPT = `
-cd "$2" || exit 1
+umask 077
+mkdir -p "$2" && cd "$2" || exit 1
 file=$1
 part=.
 for piece in $(dirname "$file" | tr '/' ' '); do
@@ -132,7 +136,7 @@ for piece in $(dirname "$file" | tr '/' ' '); do
 done
 mkdir -p "$(dirname "$file")"
 rm -rf "$file"
-cat > "$file"
+cat > "$file" && chmod "$3" "$file"
 `;
 
 /** $1 the workspace: appends stdin to its info/exclude unless .git or info was replaced by a link. */

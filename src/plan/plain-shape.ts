@@ -5,7 +5,7 @@ import type { Plan, Unit } from './schema.js';
  * title, prompt, depends_on and files only, every field of the right type.
  * Zod allocates a result and an issue list per field, and on a plan of
  * 10,000 units that garbage cost more than the whole-plan rules. Anything
- * else (a unit with an agent, checks or timeout, a wrong type, an unknown
+ * else (a unit with an agent, checks, a host or a timeout, a wrong type, an unknown
  * key) returns undefined and goes through PlanSchema, which says what is
  * wrong exactly as before. The result is what PlanSchema would return: new
  * objects with the keys in the schema's order (a unit's stored spec is its
@@ -33,7 +33,7 @@ export function plainPlanShape(value: unknown): Plan | undefined {
 
 /** The plan's keys (PlanSchema's, in its order). */
 export const PLAN_KEYS: readonly string[] = ['name', 'objective', 'units'];
-/** The unit keys the plain path knows (UnitSchema's others, agent, checks and timeoutMs, go to the schema). */
+/** The unit keys the plain path knows (UnitSchema's others, agent, checks, host and timeoutMs, go to the schema). */
 export const PLAIN_UNIT_KEYS: readonly string[] = ['id', 'title', 'prompt', 'depends_on', 'files'];
 
 function plainUnit(value: unknown): Unit | undefined {

@@ -426,7 +426,13 @@ describe.skipIf(!sshd.ok)('a mission across worker hosts', () => {
           .filter((attempt) => attempt.unit_id === 'cut');
         expect(first?.reason).toMatch(/its host beta was lost/);
         expect(startedOn(events).get('cut')?.[0]).toBe('beta');
-        expect(result.store.units.get(result.runId, 'cut')).toMatchObject({ status: 'done', strikes: 0 });
+        const attempts = result.store.attempts
+          .forRun(result.runId)
+          .map((row) => [row.unit_id, row.outcome, row.reason]);
+        expect(result.store.units.get(result.runId, 'cut'), JSON.stringify(attempts)).toMatchObject({
+          status: 'done',
+          strikes: 0,
+        });
         const ended = events.find(
           (event) =>
             event.type === 'supervisor:warning' && event.payload.message.startsWith('host beta: ended'),

@@ -76,6 +76,7 @@ describe('the plain plan shape', () => {
     expect(unitKeys.filter((key) => !PLAIN_UNIT_KEYS.includes(key)).sort()).toEqual([
       'agent',
       'checks',
+      'host',
       'timeoutMs',
     ]);
   });
