@@ -20,6 +20,7 @@ export const ExitCode = {
   tampered: 13,
   gitIdentity: 14,
   agentAuth: 15,
+  hostUnusable: 16,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

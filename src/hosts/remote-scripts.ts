@@ -152,9 +152,9 @@ cat >> .git/info/exclude
  * What a host needs: git and the agent's command on its PATH ($3 when the
  * host's env sets one), and a workdir it can write. Prints one line per
  * finding (`git <version>`, `agent <path>`, `disk <free KiB>`, or
- * `missing ...`); exits 3 when something is missing.
+ * `missing ...`) and leaves `status` 3 when something is missing.
  */
-export const PROBE_SCRIPT = `
+const PROBE_CHECKS = `
 agent=$1; dir=$2
 [ -n "$3" ] && PATH=$3 && export PATH
 status=0
@@ -164,6 +164,39 @@ if mkdir -p "$dir" 2> /dev/null && [ -w "$dir" ]; then
   echo "disk $(df -Pk "$dir" 2> /dev/null | awk 'NR == 2 { print $4 }')"
 else
   echo "missing workdir $dir"; status=3
+fi
+`;
+
+/** $1 the agent's command, $2 the workdir, $3 the host's PATH or empty: exits 3 when something is missing. */
+export const PROBE_SCRIPT = `${PROBE_CHECKS}
+exit $status
+`;
+
+/**
+ * The probe for `gaffer doctor`, which also asks the agent's version when $4
+ * is "yes": `version <exit code> <first 300 bytes of its output>`, or
+ * `version hung` when it did not end within $5 seconds (then it is killed).
+ * Its output goes to a file, not a pipe, so nothing it leaves running holds
+ * the session open.
+ */
+export const DOCTOR_PROBE_SCRIPT = `${PROBE_CHECKS}
+if [ "$4" = yes ] && command -v "$agent" > /dev/null 2>&1; then
+  out=$(mktemp 2> /dev/null || echo "/tmp/gaffer-doctor-$$")
+  "$agent" --version < /dev/null > "$out" 2>&1 &
+  pid=$!
+  waited=0
+  while kill -0 "$pid" 2> /dev/null && [ "$waited" -lt "$(($5 * 10))" ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -KILL "$pid" 2> /dev/null; then
+    wait "$pid"
+    echo "version hung"
+  else
+    wait "$pid"
+    echo "version $? $(head -c 300 "$out" | tr '\\n' ' ')"
+  fi
+  rm -f "$out"
 fi
 exit $status
 `;
