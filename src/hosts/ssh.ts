@@ -72,6 +72,12 @@ export function addHostKeyCommand(host: HostConfig): string {
   return `ssh-keyscan${port} ${sshHostName(host)} >> ${file} (compare its fingerprint, \`ssh-keygen -lf\`, with the host's own first)`;
 }
 
+/** The command that removes the host's old key from the known_hosts file gaffer reads. */
+function removeHostKeyCommand(host: HostConfig): string {
+  const name = host.port === 22 ? sshHostName(host) : `[${sshHostName(host)}]:${host.port}`;
+  return `ssh-keygen -R '${name}'${host.knownHostsFile === undefined ? '' : ` -f ${host.knownHostsFile}`}`;
+}
+
 /** Turns ssh's own words about a failed connection into what is wrong and what to do. */
 export function describeSshFailure(host: HostConfig, stderr: string): string {
   const said = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ').slice(0, 400);
@@ -82,7 +88,7 @@ export function describeSshFailure(host: HostConfig, stderr: string): string {
   ) {
     if (/No .* host key is known|Host key verification failed/i.test(stderr) && !/CHANGED/i.test(stderr))
       return `host ${host.name} (${host.ssh}) is not in known_hosts, and gaffer never accepts a host key on the fly: add it with ${addHostKeyCommand(host)}`;
-    return `host ${host.name} (${host.ssh}) offered a host key that does not match known_hosts: refused; if the host was really reinstalled, remove the old key (ssh-keygen -R) and add the new one with ${addHostKeyCommand(host)}`;
+    return `host ${host.name} (${host.ssh}) offered a host key that does not match known_hosts: refused; if the host was really reinstalled, remove the old key (${removeHostKeyCommand(host)}) and add the new one with ${addHostKeyCommand(host)}`;
   }
   if (/Permission denied/i.test(stderr))
     return `host ${host.name} (${host.ssh}) refused the key: authorize it in the host's ~/.ssh/authorized_keys${host.identityFile ? ` (identityFile ${host.identityFile})` : ' or set identityFile'}; gaffer never uses a password (${said})`;

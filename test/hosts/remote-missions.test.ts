@@ -182,13 +182,14 @@ describe.skipIf(!sshd.ok)('a mission across worker hosts', () => {
     const repo = newRepo();
     const unknown = path.join(hostA.dir, 'empty_known_hosts');
     fs.writeFileSync(unknown, '');
+    const wrong = hostA.wrongKnownHostsFile();
     const { result, events } = await runMission(
       repo,
       { units: [{ id: 'one', title: 'one', prompt: writes('one') }] },
       {
         local: { slots: 1 },
         hosts: [
-          hostConfig(hostA, 'changed', { knownHostsFile: hostA.wrongKnownHostsFile() }),
+          hostConfig(hostA, 'changed', { knownHostsFile: wrong }),
           hostConfig(hostA, 'stranger', { knownHostsFile: unknown }),
         ],
         rounds: { max: 1 },
@@ -203,6 +204,7 @@ describe.skipIf(!sshd.ok)('a mission across worker hosts', () => {
         ),
       );
       expect(down.get('changed')).toMatch(/does not match known_hosts: refused/);
+      expect(down.get('changed')).toContain(`ssh-keygen -R '[${hostA.address}]:${hostA.port}' -f ${wrong}`);
       expect(down.get('stranger')).toMatch(/not in known_hosts/);
       expect(down.get('stranger')).toContain(`ssh-keyscan -p ${hostA.port} ${hostA.address} >> ${unknown}`);
       expect(startedOn(events).get('one')).toEqual(['local']);
