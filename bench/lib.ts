@@ -59,10 +59,22 @@ export function keepTempDirs(): string[] {
   return tempDirs.splice(0);
 }
 
-/** Ends any timed run still going, then deletes every temp folder. */
+/** Other things a benchmark started that cleanup ends (servers), until they are ended another way. */
+const cleanupTasks = new Set<() => Promise<void>>();
+
+/** Has cleanup run `task` too (Ctrl-C, a crash); returns a function that takes it back. */
+export function onCleanup(task: () => Promise<void>): () => void {
+  cleanupTasks.add(task);
+  return () => cleanupTasks.delete(task);
+}
+
+/** Ends any timed run still going and whatever onCleanup registered, then deletes every temp folder. */
 export async function cleanup(): Promise<void> {
   await Promise.all([...liveGroups].map((group) => stopGroup(group)));
   liveGroups.clear();
+  const tasks = [...cleanupTasks];
+  cleanupTasks.clear();
+  await Promise.allSettled(tasks.map((task) => task()));
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 

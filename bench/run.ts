@@ -15,6 +15,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'status-scale': async () => (await import('./status-scale.js')).statusScale,
   'plan-scale': async () => (await import('./plan-scale.js')).planScale,
   'mission-scale': async () => (await import('./mission-scale.js')).missionScale,
+  remote: async () => (await import('./remote.js')).remote,
 };
 
 async function usage(): Promise<string> {

@@ -78,7 +78,8 @@ export class RemoteHost implements WorkerHost {
   private readonly root: string;
   private readonly markPrefix: string;
   private readonly free: number[];
-  private cacheReady = false;
+  /** The cache repository being made or made: the slots' first attempts start together and wait for one. */
+  private cacheReady: Promise<void> | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
@@ -236,9 +237,16 @@ export class RemoteHost implements WorkerHost {
   /** The base commit into the host's cache, then the slot's workspace made anew at it. */
   private async prepare(slot: number, workspace: Workspace, baseCommit: string): Promise<void> {
     const cache = path.posix.join(this.root, 'cache.git');
-    if (!this.cacheReady) {
-      this.check(await this.session(CACHE_SCRIPT, [cache]), 'could not make its cache repository');
-      this.cacheReady = true;
+    this.cacheReady ??= this.session(CACHE_SCRIPT, [cache]).then((said) =>
+      this.check(said, 'could not make its cache repository'),
+    );
+    const making = this.cacheReady;
+    try {
+      await making;
+    } catch (error) {
+      // The next attempt tries again (unless another already did).
+      if (this.cacheReady === making) this.cacheReady = undefined;
+      throw error;
     }
     const pushed = await tryGit(
       this.options.source.repo,

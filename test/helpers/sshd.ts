@@ -84,6 +84,15 @@ export interface SshHostOptions {
   netns?: boolean;
   /** Goes into the temp folder's name, to tell hosts apart when debugging. */
   name?: string;
+  /**
+   * Logins skip root's own shell startup files (~/.bashrc and the like), as
+   * on a host whose rc files return at once for a non-interactive shell:
+   * sshd runs in a mount namespace of its own where each is an empty file.
+   * bash reads ~/.bashrc for every command sshd runs, so a slow one (a
+   * version manager's init) is paid by every session; this machine's files
+   * are left as they are.
+   */
+  bareLogin?: boolean;
 }
 
 export interface SshResult {
@@ -108,7 +117,10 @@ class SshHost {
   private sshd: { process: ResultPromise; exited: boolean } | undefined;
   private stopping: Promise<void> | undefined;
 
-  private constructor(name: string | undefined) {
+  private constructor(
+    name: string | undefined,
+    private readonly bareLogin: boolean,
+  ) {
     // Short: ssh's ControlPath sockets may be put beside it, and socket paths are limited to ~104 bytes.
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), name === undefined ? 'gsh-' : `gsh-${name}-`));
     this.identityFile = path.join(this.dir, 'client_key');
@@ -116,7 +128,7 @@ class SshHost {
   }
 
   static async start(options: SshHostOptions): Promise<SshHost> {
-    const host = new SshHost(options.name);
+    const host = new SshHost(options.name, options.bareLogin === true);
     try {
       await host.boot(options.netns === true);
     } catch (error) {
@@ -292,7 +304,8 @@ class SshHost {
     const log = path.join(this.dir, 'sshd.log');
     fs.writeFileSync(log, '');
     // sshd re-executes itself per connection, so it must be named by its absolute path.
-    const command = [SSHD, '-D', '-f', path.join(this.dir, 'sshd_config'), '-E', log];
+    const sshdCommand = [SSHD, '-D', '-f', path.join(this.dir, 'sshd_config'), '-E', log];
+    const command = this.bareLogin ? withoutStartupFiles(sshdCommand) : sshdCommand;
     const [file, ...args] = this.link?.exec(command) ?? command;
     const sshd = { process: execa(file ?? SSHD, args, { reject: false, stdio: 'ignore' }), exited: false };
     this.sshd = sshd;
@@ -322,6 +335,21 @@ class SshHost {
 }
 
 export type { SshHost };
+
+/** Shell startup files a command run by sshd may read: bash's ~/.bashrc, zsh's ~/.zshenv, and the login ones. */
+const STARTUP_FILES = ['.bashrc', '.zshenv', '.profile', '.bash_profile', '.bash_login'];
+
+/**
+ * `command` run in a mount namespace of its own where root's startup files
+ * are /dev/null (a private namespace: nothing outside it sees the mounts).
+ * unshare and sh exec, so the command keeps the pid killSshd signals.
+ */
+function withoutStartupFiles(command: readonly string[]): string[] {
+  const home = os.userInfo().homedir;
+  const files = STARTUP_FILES.map((file) => path.join(home, file));
+  const script = `for rc in ${files.map((file) => `'${file}'`).join(' ')}; do if [ -f "$rc" ]; then mount --bind /dev/null "$rc" || exit 1; fi; done; exec "$@"`;
+  return ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', script, 'sshd', ...command];
+}
 
 /** The host's name as ssh writes it in known_hosts: bare on port 22, else `[address]:port`. */
 function knownHostsName(address: string, port: number): string {

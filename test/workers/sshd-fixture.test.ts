@@ -1,10 +1,13 @@
 /**
  * The sshd host fixture (test/helpers/sshd.ts) against a real OpenSSH server:
- * strict host key checking, the host going away and coming back, and (in a
- * network namespace) its link being cut and mended.
+ * strict host key checking, the host going away and coming back, (in a
+ * network namespace) its link being cut and mended, and logins that skip
+ * root's shell startup files.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../../src/workers/process-group.js';
@@ -172,6 +175,27 @@ describe.skipIf(!netns.ok)('an sshd host whose link is cut', () => {
       expect(execFileSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' })).not.toContain(
         `${hostSide}/30`,
       );
+    },
+  );
+});
+
+describe.skipIf(!sshd.ok)('an sshd host with bareLogin', () => {
+  it(
+    "runs commands without root's shell startup files, and leaves this machine's as they are",
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const rc = path.join(os.userInfo().homedir, '.bashrc');
+      const before = fs.existsSync(rc) ? fs.readFileSync(rc) : undefined;
+      const bare = await startSshHost({ name: 'bare', bareLogin: true });
+      try {
+        const seen = await bare.run(
+          'if [ -e "$HOME/.bashrc" ]; then wc -c < "$HOME/.bashrc"; else echo none; fi',
+        );
+        expect(seen).toMatchObject({ code: 0, stdout: before === undefined ? 'none' : '0' });
+      } finally {
+        await bare.stop();
+      }
+      expect(fs.existsSync(rc) ? fs.readFileSync(rc) : undefined).toEqual(before);
     },
   );
 });
