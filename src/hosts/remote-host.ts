@@ -13,13 +13,13 @@ import { collectAttempt, type Collected, type Workspace, Workspaces } from '../w
 import {
   CACHE_SCRIPT,
   END_SCRIPT,
-  environmentPayload,
   EXCLUDE_SCRIPT,
   EXIT_CODE_SCRIPT,
   PREPARE_SCRIPT,
   PROBE_SCRIPT,
   remoteCommand,
   RUN_SCRIPT,
+  runInput,
   WRITE_FILE_SCRIPT,
 } from './remote-scripts.js';
 import { SshConnection } from './ssh.js';
@@ -84,6 +84,8 @@ export class RemoteHost implements WorkerHost {
   private failures = 0;
   private closed = false;
   private readonly running = new Set<string>();
+  /** Base commits sent to the cache (or being sent), by commit. */
+  private readonly bases = new Map<string, Promise<void>>();
 
   constructor(
     readonly config: HostConfig,
@@ -127,6 +129,7 @@ export class RemoteHost implements WorkerHost {
     if (slot === undefined) throw new Error(`host ${this.name} has no free slot`);
     const branch = Workspaces.branchName(runId, unitId, attempt);
     const workspace: Workspace = { branch, path: path.posix.join(this.root, `slot-${slot}`) };
+    let pendingFile: { path: string; text: string } | undefined;
     let released = false;
     const release = (): void => {
       if (released) return;
@@ -143,13 +146,17 @@ export class RemoteHost implements WorkerHost {
       host: this.name,
       workspace,
       environment: (agent, extra) => this.environment(agent, extra),
-      run: (spec) => this.run(spec, workspace.path),
-      // One prompt file per slot, written anew for each attempt: none piles up on the host.
-      placePrompt: async (_localPath, text) => {
-        const prompts = path.posix.join(this.root, 'prompts');
-        const said = await this.writeFile(prompts, `slot-${slot}.md`, text, 0o600);
-        if (!said.ok) this.failed('could not write the prompt', said.err || said.out);
-        return path.posix.join(prompts, `slot-${slot}.md`);
+      run: (spec) => {
+        const file = pendingFile;
+        pendingFile = undefined;
+        return this.run(spec, workspace.path, file);
+      },
+      // One prompt file per slot, written by the agent's own session before it starts (no session of
+      // its own): none piles up on the host.
+      placePrompt: (_localPath, text) => {
+        const file = path.posix.join(this.root, 'prompts', `slot-${slot}.md`);
+        pendingFile = { path: file, text };
+        return Promise.resolve(file);
       },
       copyIn: (repo, base, file) => this.copyIn(repo, base, workspace.path, file),
       exclude: async (paths) => {
@@ -187,17 +194,21 @@ export class RemoteHost implements WorkerHost {
   }
 
   /** Runs one command on the host through the run script; see RUN_SCRIPT. */
-  private async run(spec: Parameters<AttemptPlace['run']>[0], workspacePath: string): Promise<PlaceResult> {
+  private async run(
+    spec: Parameters<AttemptPlace['run']>[0],
+    workspacePath: string,
+    file: { path: string; text: string } | undefined,
+  ): Promise<PlaceResult> {
     if (this.currentState !== 'up') throw new HostLost(this.name, this.reason ?? 'it is not connected');
     const mark = `${this.markPrefix}${randomBytes(6).toString('hex')}`;
     const graceSec = String(Math.ceil((spec.graceMs ?? this.options.graceMs) / 1000));
     const records = path.posix.join(this.root, 'run');
-    const payload = environmentPayload(spec.env ?? {});
     const command = remoteCommand(RUN_SCRIPT, [
       mark,
       spec.cwd ?? workspacePath,
       records,
       graceSec,
+      file?.path ?? '',
       spec.command,
       ...spec.args,
     ]);
@@ -210,7 +221,7 @@ export class RemoteHost implements WorkerHost {
         args: [...this.connection.clientArgs(), command],
         cwd: os.tmpdir(),
         env: {},
-        stdinText: `${Buffer.byteLength(payload)}\n${payload}${spec.stdinText ?? ''}`,
+        stdinText: runInput(spec.env ?? {}, file?.text ?? '', spec.stdinText ?? ''),
         stopRemote: () => this.endMarked(mark, Number(graceSec)),
       });
     } finally {
@@ -248,33 +259,50 @@ export class RemoteHost implements WorkerHost {
       if (this.cacheReady === making) this.cacheReady = undefined;
       throw error;
     }
-    const pushed = await tryGit(
-      this.options.source.repo,
-      [
-        'push',
-        '--quiet',
-        '--force',
-        '--no-verify',
-        '--receive-pack=git -c core.hooksPath=/dev/null receive-pack',
-        this.connection.url(cache),
-        `${baseCommit}:refs/gaffer/slot-${slot}`,
-      ],
-      { env: { GIT_SSH_COMMAND: this.connection.gitSshCommand() } },
-    );
-    if (pushed.exitCode !== 0)
-      this.failed(`could not send the base commit ${baseCommit.slice(0, 10)}`, pushed.stderr);
+    await this.sendBase(cache, baseCommit);
     const config = this.options.source.workspaceConfig;
     const stdin = `${Buffer.byteLength(config)}\n${config}${this.options.source.exclude}`;
     this.check(
       // A large repository's first checkout on a slow disk takes minutes; setup has a budget of its own.
       await this.session(
         PREPARE_SCRIPT,
-        [cache, workspace.path, baseCommit, workspace.branch],
+        [cache, workspace.path, baseCommit, workspace.branch, path.posix.join(this.root, 'trash')],
         stdin,
         PREPARE_TIMEOUT_MS,
       ),
       `could not prepare the workspace of slot ${slot}`,
     );
+  }
+
+  /**
+   * The base commit into the host's cache, once per commit: the slots of a
+   * wave start from the same working tip. Each base keeps a ref of its own,
+   * so no later push or gc takes its objects while a slot uses them.
+   */
+  private sendBase(cache: string, baseCommit: string): Promise<void> {
+    let sending = this.bases.get(baseCommit);
+    if (sending === undefined) {
+      sending = tryGit(
+        this.options.source.repo,
+        [
+          'push',
+          '--quiet',
+          '--force',
+          '--no-verify',
+          '--receive-pack=git -c core.hooksPath=/dev/null -c receive.autogc=false receive-pack',
+          this.connection.url(cache),
+          `${baseCommit}:refs/gaffer/bases/${baseCommit}`,
+        ],
+        { env: { GIT_SSH_COMMAND: this.connection.gitSshCommand() } },
+      ).then((pushed) => {
+        if (pushed.exitCode !== 0)
+          this.failed(`could not send the base commit ${baseCommit.slice(0, 10)}`, pushed.stderr);
+      });
+      this.bases.set(baseCommit, sending);
+      // A failed push is tried again by the next attempt.
+      sending.catch(() => this.bases.delete(baseCommit));
+    }
+    return sending;
   }
 
   /** Fetches the attempt's commits by the tip the workspace's HEAD names (see collectAttempt). */
@@ -376,6 +404,9 @@ export class RemoteHost implements WorkerHost {
    */
   private async connect(): Promise<void> {
     this.setState('connecting', undefined);
+    // A host that was away may have lost its folder (a reboot that cleared it): its cache is checked anew.
+    this.cacheReady = undefined;
+    this.bases.clear();
     try {
       await this.connection.connect();
       const probe = await this.session(PROBE_SCRIPT, [

@@ -26,6 +26,16 @@ export function environmentPayload(env: Readonly<Record<string, string | undefin
   return `${lines.join('\n')}\n`;
 }
 
+/** The run script's stdin: the byte counts, the file to write first (the prompt), the environment, then the command's input. */
+export function runInput(
+  env: Readonly<Record<string, string | undefined>>,
+  fileText: string,
+  stdinText: string,
+): string {
+  const payload = environmentPayload(env);
+  return `${Buffer.byteLength(fileText)} ${Buffer.byteLength(payload)}\n${fileText}${payload}${stdinText}`;
+}
+
 /**
  * Ends every process of the host whose environment carries a mark starting
  * with $1 (an attempt's, or every attempt's of this state folder): SIGTERM to
@@ -63,23 +73,39 @@ end_marked "$1" "$2"
 `;
 
 /**
- * Runs one command of an attempt. $1 the mark, $2 the folder it runs in,
- * $3 the folder of run records, $4 the grace in seconds; the command's argv
- * follows. Reads one line with the byte count of the environment, then the
- * environment (read byte by byte, so none of the agent's input is taken);
- * the rest of stdin is the command's. The command leads a session of its own
- * (setsid) with only the host's base variables and the given ones; when it
- * ends, whatever it left carrying its mark ends too, and an exit code of
- * 255 is written where gaffer reads it, to tell it from ssh's own failure.
+ * Reads exactly $1 bytes of stdin to stdout (to $2 when given): dd with
+ * fullblock asks for no more than what is still missing, so nothing after
+ * them (the command's own input) is taken, as a plain read on a pipe would.
  */
-export const RUN_SCRIPT = `${END_MARKED}
-mark=$1; dir=$2; records=$3; grace=$4; shift 4
+const READ_EXACTLY = `
+read_exactly() {
+  if [ "$1" -gt 0 ]; then dd bs="$1" count=1 iflag=fullblock \${2:+of="$2"} 2>/dev/null; elif [ -n "$2" ]; then : > "$2"; fi
+}
+`;
+
+/**
+ * Runs one command of an attempt. $1 the mark, $2 the folder it runs in,
+ * $3 the folder of run records, $4 the grace in seconds, $5 a file to write
+ * first (the prompt) or ''; the command's argv follows. stdin: one line with
+ * the byte counts of that file and of the environment, the file, the
+ * environment, then the command's own input. The command leads a session of
+ * its own (setsid) with only the host's base variables and the given ones;
+ * when it ends, whatever it left carrying its mark ends too, and an exit
+ * code of 255 is written where gaffer reads it, to tell it from ssh's own
+ * failure.
+ */
+export const RUN_SCRIPT = `${END_MARKED}${READ_EXACTLY}
+mark=$1; dir=$2; records=$3; grace=$4; file=$5; shift 5
 umask 077
 mkdir -p "$records" || exit 125
-IFS= read -r count || exit 125
+IFS=' ' read -r file_bytes env_bytes || exit 125
+if [ -n "$file" ]; then
+  mkdir -p "$(dirname "$file")" && read_exactly "$file_bytes" "$file" || exit 125
+fi
 exec 3<&0
 env -i GAFFER_REMOTE_MARK="$mark" PATH="$PATH" HOME="$HOME" USER="\${USER:-$(id -un)}" LOGNAME="\${LOGNAME:-$(id -un)}" SHELL="\${SHELL:-/bin/sh}" LANG="\${LANG:-C.UTF-8}" \\
-  setsid /bin/sh -c 'eval "$(dd bs=1 count="$1" 2>/dev/null)"; cd "$2" || exit 126; shift 2; exec "$@"' gaffer-command "$count" "$dir" "$@" <&3 3<&- &
+  setsid /bin/sh -c '${READ_EXACTLY}
+eval "$(read_exactly "$1")"; cd "$2" || exit 126; shift 2; exec "$@"' gaffer-command "$env_bytes" "$dir" "$@" <&3 3<&- &
 pid=$!
 exec 3<&-
 echo "$pid" > "$records/$mark.pid"
@@ -100,18 +126,25 @@ export const EXIT_CODE_SCRIPT = `cat "$1/$2.exit" 2>/dev/null && rm -f "$1/$2.ex
  * earlier agent wrote into the last one is gone) borrowing the objects of
  * the host's cache, on a new branch at the base commit, tracked files as
  * committed and untracked ones removed; ignored files stay, as they do
- * locally. $1 the cache, $2 the slot, $3 the base, $4 the branch; stdin:
- * the byte count of the git config, the config, then the exclude rules.
+ * locally. $1 the cache, $2 the slot, $3 the base, $4 the branch, $5 a
+ * folder for what is removed in the background; stdin: the byte count of
+ * the git config, the config, then the exclude rules.
  */
-export const PREPARE_SCRIPT = `
+export const PREPARE_SCRIPT = `${READ_EXACTLY}
 set -e
-cache=$1; slot=$2; base=$3; branch=$4
-mkdir -p "$slot"
+cache=$1; slot=$2; base=$3; branch=$4; trash=$5
+mkdir -p "$slot" "$trash"
 cd "$slot"
-rm -rf .git
-git init -q
+# The old git directory is moved out of the workspace and removed in the background.
+if [ -e .git ]; then
+  old=$(mktemp -d "$trash/git-XXXXXX")
+  mv .git "$old/"
+  (rm -rf "$old" > /dev/null 2>&1 &)
+fi
+git init -q --template=
+mkdir -p .git/info .git/objects/info
 IFS= read -r count
-dd bs=1 count="$count" of=.git/config 2>/dev/null
+read_exactly "$count" .git/config
 cat > .git/info/exclude
 echo "$cache/objects" > .git/objects/info/alternates
 git -c core.hooksPath=/dev/null -c core.fsmonitor=false checkout -q -f -B "$branch" "$base"

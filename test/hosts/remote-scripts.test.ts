@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { environmentPayload, remoteCommand, RUN_SCRIPT } from '../../src/hosts/remote-scripts.js';
+import { remoteCommand, RUN_SCRIPT, runInput } from '../../src/hosts/remote-scripts.js';
 
 /** Runs a command line as ssh's remote side would: the login shell reads it. */
 function asRemote(line: string, input = ''): string {
@@ -19,7 +19,6 @@ describe('the scripts sent to a worker host', () => {
 
   it('carry the environment on stdin, byte for byte, and leave the rest of stdin to the command', () => {
     const env = { QUOTED: 'it\'s "here"', DOLLAR: '$PATH `x`', MULTI: 'one\ntwo', EMPTY: '', ÜNICODE: 'x' };
-    const payload = environmentPayload(env);
     const argv = [
       '/bin/sh',
       '-c',
@@ -30,24 +29,25 @@ describe('the scripts sent to a worker host', () => {
       '/tmp',
       `/tmp/gaffer-scripts-${process.pid}`,
       '1',
+      '',
       ...argv,
     ]);
-    const out = asRemote(line, `${Buffer.byteLength(payload)}\n${payload}the agent's own input\n`);
+    const out = asRemote(line, runInput(env, '', "the agent's own input\n"));
     // A name that is not a shell name (ÜNICODE) is left out rather than breaking the script.
     expect(out).toBe(`it's "here"|$PATH \`x\`|one\ntwo||gtest-mark|the agent's own input\n`);
   });
 
   it("give the command none of the caller's environment but the host's base variables", () => {
-    const payload = environmentPayload({ GIVEN: 'yes' });
     const line = remoteCommand(RUN_SCRIPT, [
       'gtest-mark2',
       '/tmp',
       `/tmp/gaffer-scripts-${process.pid}`,
       '1',
+      '',
       '/usr/bin/env',
     ]);
     const out = execFileSync('/bin/sh', ['-c', line], {
-      input: `${Buffer.byteLength(payload)}\n${payload}`,
+      input: runInput({ GIVEN: 'yes' }, '', ''),
       encoding: 'utf8',
       env: { PATH: process.env.PATH, HOME: '/root', SECRET_TOKEN: 'must-not-cross' },
     });
@@ -60,19 +60,40 @@ describe('the scripts sent to a worker host', () => {
     expect(names).toEqual(expect.arrayContaining(['GIVEN', 'GAFFER_REMOTE_MARK', 'PATH', 'HOME']));
   });
 
+  it('write the file (the prompt) first, exactly, however large, and still leave the command its own input', () => {
+    const dir = `/tmp/gaffer-scripts-${process.pid}`;
+    const prompt = `${'a line of the prompt, ünïcode included\n'.repeat(5000)}no newline at the end`;
+    const file = `${dir}/prompts/slot-1.md`;
+    const line = remoteCommand(RUN_SCRIPT, [
+      'gtest-mark4',
+      '/tmp',
+      dir,
+      '1',
+      file,
+      '/bin/sh',
+      '-c',
+      'cat; echo "[$GIVEN]"',
+    ]);
+    const out = asRemote(line, runInput({ GIVEN: 'env' }, prompt, 'input\n'));
+    expect(out).toBe('input\n[env]\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe(prompt);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it("report the command's own exit code, 255 included", () => {
     const line = remoteCommand(RUN_SCRIPT, [
       'gtest-mark3',
       '/tmp',
       `/tmp/gaffer-scripts-${process.pid}`,
       '1',
+      '',
       '/bin/sh',
       '-c',
       'exit 255',
     ]);
     let code = 0;
     try {
-      execFileSync('/bin/sh', ['-c', line], { input: '0\n' });
+      execFileSync('/bin/sh', ['-c', line], { input: runInput({}, '', '') });
     } catch (error) {
       code = (error as { status: number }).status;
     }
