@@ -16,6 +16,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'plan-scale': async () => (await import('./plan-scale.js')).planScale,
   'mission-scale': async () => (await import('./mission-scale.js')).missionScale,
   remote: async () => (await import('./remote.js')).remote,
+  'remote-steps': async () => (await import('./remote-steps.js')).remoteSteps,
 };
 
 async function usage(): Promise<string> {

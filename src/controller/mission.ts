@@ -320,6 +320,11 @@ export class Mission {
     let wakeScheduler = (): void => undefined;
     const pool = this.hostPool(runId, source, workspaces, () => wakeScheduler());
     await pool.start();
+    pool.offerBase(workingTip);
+    // Each new working tip is the next attempts' base: sent to the hosts as it lands, not when they start.
+    const offWorkingMoves = this.options.bus.on('branch:promoted', (event) => {
+      if (event.role === 'working') pool.offerBase(event.to);
+    });
     const scheduler = new WaveScheduler({
       recorder: this.recorder,
       ledger,
@@ -409,6 +414,7 @@ export class Mission {
     } finally {
       offHandoffs();
       await watcher?.close();
+      offWorkingMoves();
       await pool.close();
     }
     await discovery.idle();

@@ -72,6 +72,11 @@ export class HostPool {
     }));
   }
 
+  /** The working branch moved to `commit`: the hosts that want it fetch it ahead of the attempts. */
+  offerBase(commit: string): void {
+    for (const host of this.hosts) host.offerBase(commit);
+  }
+
   async start(): Promise<void> {
     await Promise.all(this.hosts.map((host) => host.start()));
   }

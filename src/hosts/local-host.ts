@@ -19,6 +19,10 @@ export class LocalHost implements WorkerHost {
     readonly slots: number,
   ) {}
 
+  offerBase(): void {
+    // The workspaces borrow the user's objects: every commit is already here.
+  }
+
   async start(): Promise<void> {
     // The workspaces are made anew by the run's reconciliation (Workspaces.reset).
   }

@@ -247,19 +247,8 @@ export class RemoteHost implements WorkerHost {
 
   /** The base commit into the host's cache, then the slot's workspace made anew at it. */
   private async prepare(slot: number, workspace: Workspace, baseCommit: string): Promise<void> {
-    const cache = path.posix.join(this.root, 'cache.git');
-    this.cacheReady ??= this.session(CACHE_SCRIPT, [cache]).then((said) =>
-      this.check(said, 'could not make its cache repository'),
-    );
-    const making = this.cacheReady;
-    try {
-      await making;
-    } catch (error) {
-      // The next attempt tries again (unless another already did).
-      if (this.cacheReady === making) this.cacheReady = undefined;
-      throw error;
-    }
-    await this.sendBase(cache, baseCommit);
+    const cache = this.cache;
+    await this.sendBase(baseCommit);
     const config = this.options.source.workspaceConfig;
     const stdin = `${Buffer.byteLength(config)}\n${config}${this.options.source.exclude}`;
     this.check(
@@ -279,30 +268,62 @@ export class RemoteHost implements WorkerHost {
    * wave start from the same working tip. Each base keeps a ref of its own,
    * so no later push or gc takes its objects while a slot uses them.
    */
-  private sendBase(cache: string, baseCommit: string): Promise<void> {
+  private sendBase(baseCommit: string): Promise<void> {
     let sending = this.bases.get(baseCommit);
     if (sending === undefined) {
-      sending = tryGit(
-        this.options.source.repo,
-        [
-          'push',
-          '--quiet',
-          '--force',
-          '--no-verify',
-          '--receive-pack=git -c core.hooksPath=/dev/null -c receive.autogc=false receive-pack',
-          this.connection.url(cache),
-          `${baseCommit}:refs/gaffer/bases/${baseCommit}`,
-        ],
-        { env: { GIT_SSH_COMMAND: this.connection.gitSshCommand() } },
-      ).then((pushed) => {
-        if (pushed.exitCode !== 0)
-          this.failed(`could not send the base commit ${baseCommit.slice(0, 10)}`, pushed.stderr);
-      });
+      const cache = this.cache;
+      sending = this.cacheMade()
+        .then(() =>
+          tryGit(
+            this.options.source.repo,
+            [
+              'push',
+              '--quiet',
+              '--force',
+              '--no-verify',
+              '--receive-pack=git -c core.hooksPath=/dev/null -c receive.autogc=false receive-pack',
+              this.connection.url(cache),
+              `${baseCommit}:refs/gaffer/bases/${baseCommit}`,
+            ],
+            { env: { GIT_SSH_COMMAND: this.connection.gitSshCommand() } },
+          ),
+        )
+        .then((pushed) => {
+          if (pushed.exitCode !== 0)
+            this.failed(`could not send the base commit ${baseCommit.slice(0, 10)}`, pushed.stderr);
+        });
       this.bases.set(baseCommit, sending);
       // A failed push is tried again by the next attempt.
       sending.catch(() => this.bases.delete(baseCommit));
     }
     return sending;
+  }
+
+  /**
+   * A commit attempts will start from (the working branch moved): sent now,
+   * in the background, so the next attempt here finds it on the host.
+   */
+  offerBase(commit: string): void {
+    if (this.currentState === 'up') this.sendBase(commit).catch(() => undefined);
+  }
+
+  private get cache(): string {
+    return path.posix.join(this.root, 'cache.git');
+  }
+
+  /** The host's cache repository, made once: the slots' first attempts start together and wait for one. */
+  private async cacheMade(): Promise<void> {
+    this.cacheReady ??= this.session(CACHE_SCRIPT, [this.cache]).then((said) =>
+      this.check(said, 'could not make its cache repository'),
+    );
+    const making = this.cacheReady;
+    try {
+      await making;
+    } catch (error) {
+      // The next attempt tries again (unless another already did).
+      if (this.cacheReady === making) this.cacheReady = undefined;
+      throw error;
+    }
   }
 
   /** Fetches the attempt's commits by the tip the workspace's HEAD names (see collectAttempt). */

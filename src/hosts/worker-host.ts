@@ -51,6 +51,8 @@ export interface WorkerHost {
   readonly downReason: string | undefined;
   /** A slot's workspace on a new branch at `baseCommit`. Throws when it cannot be made. */
   acquire(runId: number, unitId: string, attempt: number, baseCommit: string): Promise<AttemptPlace>;
+  /** A commit attempts will start from (the working branch moved): a host may fetch it ahead of them. */
+  offerBase(commit: string): void;
   /** Before the first attempt: connects, and ends what an earlier supervisor left running there. */
   start(): Promise<void>;
   /** Nothing runs any more: connections and slots go. */

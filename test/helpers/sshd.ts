@@ -14,6 +14,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import which from 'which';
+import { processTable } from '../../bench/chaos/processes.js';
 import { processAlive } from '../../src/workers/process-group.js';
 import { NetnsLink } from './netns.js';
 import { waitFor } from './wait.js';
@@ -405,22 +406,13 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-/** Every live process's children, from the parent pid in /proc/<pid>/stat. */
+/** Every live process's children, by parent pid. */
 function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone
-    }
-    // The command name (field 2) is parenthesised and may hold spaces; the parent pid is field 4.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const siblings = children.get(parent);
-    if (siblings === undefined) children.set(parent, [Number(entry)]);
-    else siblings.push(Number(entry));
+  for (const { pid, ppid } of processTable()) {
+    const siblings = children.get(ppid);
+    if (siblings === undefined) children.set(ppid, [pid]);
+    else siblings.push(pid);
   }
   return children;
 }
