@@ -77,21 +77,7 @@ async function run(argv: string[]): Promise<number> {
   const stateDir = path.join(repo, '.gaffer');
   fs.mkdirSync(stateDir, { recursive: true });
   const source = await describeSource(repo);
-  const [hostConfig] = parseConfig(
-    {
-      hosts: [
-        {
-          name: 'steps',
-          ssh: sshHost.destination,
-          port: sshHost.port,
-          identityFile: sshHost.identityFile,
-          knownHostsFile: sshHost.knownHostsFile,
-          workdir: path.join(sshHost.dir, 'work'),
-        },
-      ],
-    },
-    'bench',
-  ).hosts;
+  const [hostConfig] = parseConfig({ hosts: [sshHost.configEntry('steps')] }, 'bench').hosts;
   if (hostConfig === undefined) throw new BenchFailure('no host config');
   const remote = new RemoteHost(hostConfig, {
     stateDir,

@@ -146,12 +146,7 @@ function hostsConfig(hosts: readonly SshHost[], workdir: string): NonNullable<Co
   return hosts.map((host, index) => {
     const name = HOST_NAMES[index] ?? `host-${index}`;
     return {
-      name,
-      ssh: host.destination,
-      port: host.port,
-      identityFile: host.identityFile,
-      knownHostsFile: host.knownHostsFile,
-      workdir: path.join(workdir, name),
+      ...host.configEntry(name, path.join(workdir, name)),
       slots: SLOTS_PER_HOST,
       env,
     };

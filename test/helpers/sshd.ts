@@ -151,6 +151,18 @@ class SshHost {
     return `${this.user}@${this.address}`;
   }
 
+  /** This host as an entry of gaffer's config `hosts` (its workdir under the host's temp folder unless given). */
+  configEntry(name: string, workdir = path.join(this.dir, 'work')) {
+    return {
+      name,
+      ssh: this.destination,
+      port: this.port,
+      identityFile: this.identityFile,
+      knownHostsFile: this.knownHostsFile,
+      workdir,
+    };
+  }
+
   /** Options for `ssh` to reach this host, strictly checking its key and reading no ssh config. */
   sshArgs(): string[] {
     return [

@@ -30,15 +30,7 @@ afterAll(async () => {
 });
 
 function hostConfig(extra: Record<string, unknown> = {}): HostConfig {
-  return HostSchema.parse({
-    name: 'build-1',
-    ssh: host.destination,
-    port: host.port,
-    identityFile: host.identityFile,
-    knownHostsFile: host.knownHostsFile,
-    workdir: path.join(host.dir, 'work'),
-    ...extra,
-  });
+  return HostSchema.parse({ ...host.configEntry('build-1'), ...extra });
 }
 
 const scripted = AgentSchema.parse({ kind: 'scripted' });

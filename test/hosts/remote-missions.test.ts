@@ -38,12 +38,7 @@ afterAll(async () => {
 
 function hostConfig(host: SshHost, name: string, extra: Record<string, unknown> = {}) {
   return {
-    name,
-    ssh: host.destination,
-    port: host.port,
-    identityFile: host.identityFile,
-    knownHostsFile: host.knownHostsFile,
-    workdir: path.join(host.dir, 'work'),
+    ...host.configEntry(name),
     slots: 2,
     aliveIntervalSec: 1,
     aliveCountMax: 2,

@@ -55,16 +55,7 @@ describe.skipIf(!sshd.ok)('a supervisor killed while its attempt runs on a worke
         checks: defaultChecks,
         killGraceMs: 300,
         local: { slots: 0 },
-        hosts: [
-          {
-            name: 'alpha',
-            ssh: alpha.destination,
-            port: alpha.port,
-            identityFile: alpha.identityFile,
-            knownHostsFile: alpha.knownHostsFile,
-            workdir: path.join(alpha.dir, 'work'),
-          },
-        ],
+        hosts: [alpha.configEntry('alpha')],
       }),
     );
     const first = execa(process.execPath, [cli, 'run', '--config', configPath, '--headless'], {
