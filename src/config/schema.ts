@@ -252,101 +252,111 @@ export const HostsSchema = z.array(HostSchema).superRefine((hosts, ctx) => {
   });
 });
 
-export const ConfigSchema = z.strictObject({
-  repo: z.string().min(1).default('.'),
-  plan: z.string().min(1).optional(),
-  branches: BranchesSchema.prefault({}),
-  stateDir: z.string().min(1).default('.gaffer'),
-  concurrency: z.int().min(1).max(64).default(2),
-  // This machine's attempt slots; `concurrency` when not given. 0 runs every attempt on the hosts.
-  local: z.strictObject({ slots: z.int().min(0).max(64).optional() }).prefault({}),
-  // Worker hosts reached over SSH (see HostSchema).
-  hosts: HostsSchema.default([]),
-  maxAttempts: z.int().min(1).max(20).default(3),
-  attemptTimeoutMs: timerMs(1000).default(1_800_000),
-  killGraceMs: timerMs(0).default(2000),
-  agent: AgentSchema.prefault({ kind: 'scripted' }),
-  checks: ChecksSchema.default([]),
-  rounds: z.strictObject({ max: z.int().min(1).max(1000).default(3) }).prefault({}),
-  // An agent that shows only retry or reconnect events this long is ended as infrastructure (no strike).
-  stallMs: timerMs(1000).default(300_000),
-  // An infrastructure failure (rate limit, overload, stall) waits this long before the unit runs again; doubled each time in a row.
-  retryBackoffMs: timerMs(0).default(30_000),
-  // A retry after a rejected merge or a failed check resumes the agent's session where the tool can.
-  warmRetry: z.boolean().default(true),
-  // Cost and token limits; at a limit no new attempt starts, and running ones finish or are ended.
-  budget: z
-    .strictObject({
-      perUnitUsd: z.number().positive().optional(),
-      perRunUsd: z.number().positive().optional(),
-      perUnitTokens: z.int().positive().optional(),
-      perRunTokens: z.int().positive().optional(),
-      onLimit: z.enum(['finish', 'stop']).default('finish'),
-    })
-    .prefault({}),
-  // Commands run in each new workspace before its agent (argv arrays, no shell); a failure is infrastructure.
-  setup: z.array(argvField).default([]),
-  setupTimeoutMs: timerMs(1000).default(600_000),
-  // Untracked files of the repository (such as .env) copied into each workspace, as paths relative to it.
-  copyFiles: z.array(repoRelativePath).default([]),
-  // Commands run on events (argv arrays, the event as JSON on stdin); never awaited by the run.
-  hooks: z
-    .record(z.string(), z.array(argvField))
-    .superRefine((hooks, ctx) => {
-      for (const name of Object.keys(hooks)) {
-        if ((HOOK_EVENT_NAMES as readonly string[]).includes(name)) continue;
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `no event is called ${JSON.stringify(name)}; hooks can run on: ${HOOK_EVENT_NAMES.join(', ')}`,
-        });
-      }
-    })
-    .default({}),
-  hookTimeoutMs: timerMs(100).default(10_000),
-  // A terminal bell and/or an OSC 9 desktop notification when the run ends or a unit needs the operator.
-  notify: z
-    .strictObject({ bell: z.boolean().default(false), desktop: z.boolean().default(false) })
-    .prefault({}),
-  // Candidates verified together (searched on failure); 1 is serial. Verifiers check prefixes of the
-  // stack at once, each in a workspace of its own (speculative: candidate k on top of 1..k-1).
-  merge: z
-    .strictObject({
-      batchSize: z.int().min(1).max(64).default(1),
-      verifiers: z.int().min(1).max(16).default(1),
-      // A lone candidate's failure is run once more before it is called red (flaky checks land, said).
-      confirmFailures: z.boolean().default(true),
-    })
-    .prefault({}),
-  // The agent that writes a plan from an objective (`gaffer plan --objective`); its agent defaults to `agent`.
-  planner: z
-    .strictObject({
-      agent: AgentSchema.optional(),
-      maxUnits: z.int().min(1).max(500).default(100),
-      timeoutMs: timerMs(1000).default(600_000),
-    })
-    .prefault({}),
-  // Proposed units: from health, from handoffs and from an optional discovery agent (none when `agent` is absent).
-  discovery: z
-    .strictObject({
-      mode: z.enum(['auto', 'confirm', 'off']).default('confirm'),
-      maxPerRound: z.int().min(1).max(100).default(5),
-      agent: AgentSchema.optional(),
-      timeoutMs: timerMs(1000).default(600_000),
-      fromHealth: z.boolean().default(true),
-      fromHandoffs: z.boolean().default(true),
-    })
-    .prefault({}),
-  // A unit that repairs a red working branch: proposed, added by itself, or never.
-  fixup: z.enum(['off', 'propose', 'auto']).default('propose'),
-  // Bounds of the per-worker output buffer the screen shows; the log file keeps everything.
-  ring: z
-    .strictObject({
-      lines: z.int().positive().default(500),
-      bytes: z.int().positive().default(262_144),
-    })
-    .prefault({}),
-});
+export const ConfigSchema = z
+  .strictObject({
+    repo: z.string().min(1).default('.'),
+    plan: z.string().min(1).optional(),
+    branches: BranchesSchema.prefault({}),
+    stateDir: z.string().min(1).default('.gaffer'),
+    concurrency: z.int().min(1).max(64).default(2),
+    // This machine's attempt slots; `concurrency` when not given. 0 runs every attempt on the hosts.
+    local: z.strictObject({ slots: z.int().min(0).max(64).optional() }).prefault({}),
+    // Worker hosts reached over SSH (see HostSchema).
+    hosts: HostsSchema.default([]),
+    maxAttempts: z.int().min(1).max(20).default(3),
+    attemptTimeoutMs: timerMs(1000).default(1_800_000),
+    killGraceMs: timerMs(0).default(2000),
+    agent: AgentSchema.prefault({ kind: 'scripted' }),
+    checks: ChecksSchema.default([]),
+    rounds: z.strictObject({ max: z.int().min(1).max(1000).default(3) }).prefault({}),
+    // An agent that shows only retry or reconnect events this long is ended as infrastructure (no strike).
+    stallMs: timerMs(1000).default(300_000),
+    // An infrastructure failure (rate limit, overload, stall) waits this long before the unit runs again; doubled each time in a row.
+    retryBackoffMs: timerMs(0).default(30_000),
+    // A retry after a rejected merge or a failed check resumes the agent's session where the tool can.
+    warmRetry: z.boolean().default(true),
+    // Cost and token limits; at a limit no new attempt starts, and running ones finish or are ended.
+    budget: z
+      .strictObject({
+        perUnitUsd: z.number().positive().optional(),
+        perRunUsd: z.number().positive().optional(),
+        perUnitTokens: z.int().positive().optional(),
+        perRunTokens: z.int().positive().optional(),
+        onLimit: z.enum(['finish', 'stop']).default('finish'),
+      })
+      .prefault({}),
+    // Commands run in each new workspace before its agent (argv arrays, no shell); a failure is infrastructure.
+    setup: z.array(argvField).default([]),
+    setupTimeoutMs: timerMs(1000).default(600_000),
+    // Untracked files of the repository (such as .env) copied into each workspace, as paths relative to it.
+    copyFiles: z.array(repoRelativePath).default([]),
+    // Commands run on events (argv arrays, the event as JSON on stdin); never awaited by the run.
+    hooks: z
+      .record(z.string(), z.array(argvField))
+      .superRefine((hooks, ctx) => {
+        for (const name of Object.keys(hooks)) {
+          if ((HOOK_EVENT_NAMES as readonly string[]).includes(name)) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `no event is called ${JSON.stringify(name)}; hooks can run on: ${HOOK_EVENT_NAMES.join(', ')}`,
+          });
+        }
+      })
+      .default({}),
+    hookTimeoutMs: timerMs(100).default(10_000),
+    // A terminal bell and/or an OSC 9 desktop notification when the run ends or a unit needs the operator.
+    notify: z
+      .strictObject({ bell: z.boolean().default(false), desktop: z.boolean().default(false) })
+      .prefault({}),
+    // Candidates verified together (searched on failure); 1 is serial. Verifiers check prefixes of the
+    // stack at once, each in a workspace of its own (speculative: candidate k on top of 1..k-1).
+    merge: z
+      .strictObject({
+        batchSize: z.int().min(1).max(64).default(1),
+        verifiers: z.int().min(1).max(16).default(1),
+        // A lone candidate's failure is run once more before it is called red (flaky checks land, said).
+        confirmFailures: z.boolean().default(true),
+      })
+      .prefault({}),
+    // The agent that writes a plan from an objective (`gaffer plan --objective`); its agent defaults to `agent`.
+    planner: z
+      .strictObject({
+        agent: AgentSchema.optional(),
+        maxUnits: z.int().min(1).max(500).default(100),
+        timeoutMs: timerMs(1000).default(600_000),
+      })
+      .prefault({}),
+    // Proposed units: from health, from handoffs and from an optional discovery agent (none when `agent` is absent).
+    discovery: z
+      .strictObject({
+        mode: z.enum(['auto', 'confirm', 'off']).default('confirm'),
+        maxPerRound: z.int().min(1).max(100).default(5),
+        agent: AgentSchema.optional(),
+        timeoutMs: timerMs(1000).default(600_000),
+        fromHealth: z.boolean().default(true),
+        fromHandoffs: z.boolean().default(true),
+      })
+      .prefault({}),
+    // A unit that repairs a red working branch: proposed, added by itself, or never.
+    fixup: z.enum(['off', 'propose', 'auto']).default('propose'),
+    // Bounds of the per-worker output buffer the screen shows; the log file keeps everything.
+    ring: z
+      .strictObject({
+        lines: z.int().positive().default(500),
+        bytes: z.int().positive().default(262_144),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.local.slots === 0 && config.hosts.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['local', 'slots'],
+        message:
+          'is 0 and no hosts are configured: no attempt could ever run; give this machine slots or add hosts',
+      });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

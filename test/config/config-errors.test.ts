@@ -35,6 +35,22 @@ function configErrorFrom(load: () => unknown): ConfigError {
 }
 
 describe('config errors', () => {
+  it('worker hosts: no slot anywhere, a relative workdir, a duplicate or reserved name are each named with the fix', () => {
+    expect(configErrorFrom(() => parseConfig({ local: { slots: 0 } }, 'gaffer.json')).message).toMatch(
+      /local\.slots.*is 0 and no hosts are configured: no attempt could ever run/,
+    );
+    const host = { name: 'build-1', ssh: 'dev@build-1', workdir: '/srv/gaffer' };
+    const message = configErrorFrom(() =>
+      parseConfig(
+        { hosts: [host, { ...host, workdir: 'gaffer' }, { ...host, name: 'local' }] },
+        'gaffer.json',
+      ),
+    ).message;
+    expect(message).toMatch(/hosts\.1\.name.*duplicate host name "build-1"/);
+    expect(message).toMatch(/hosts\.1\.workdir.*must be an absolute path on the host/);
+    expect(message).toMatch(/hosts\.2\.name.*"local" names this machine's own slots/);
+  });
+
   it('a missing file says how to create one', () => {
     const missing = path.join(dir, 'nope.json');
     const error = configErrorFrom(() => loadConfig(missing));
