@@ -13,7 +13,14 @@ import type { AgentConfig, HostConfig } from '../config/schema.js';
 import { redact } from '../util/redact.js';
 import { agentExecutable } from '../workers/agents/index.js';
 import { AGENT_CHECK_TIMEOUT_MS, type AgentCheckLine } from '../workers/agents/doctor.js';
-import { DOCTOR_PROBE_SCRIPT, remoteCommand } from './remote-scripts.js';
+import {
+  DOCTOR_PROBE_SCRIPT,
+  readProbe,
+  remoteCommand,
+  toolProblems,
+  workdirProblem,
+  type ProbeFindings,
+} from './remote-scripts.js';
 import { describeSshFailure, sshOptions } from './ssh.js';
 
 /**
@@ -78,45 +85,12 @@ async function probeLines(
             : `${where}: the probe failed (${ran.exitCode === undefined ? 'ssh could not run' : `exit ${ran.exitCode}`}): ${(ran.stderr || ran.stdout).trim().slice(0, 300)}`,
       },
     ];
-  const found = parseProbe(ran.stdout);
+  const found = readProbe(ran.stdout);
   return [
     { level: 'ok', text: `${where}: reachable, key accepted, host key known` },
     ...toolLines(host, command, found, versionTimeoutSec),
     workdirLine(host, found),
   ];
-}
-
-interface ProbeFindings {
-  git: string | undefined;
-  agentPath: string | undefined;
-  /** `<exit code> <output>`, or `hung`; absent when not asked. */
-  version: string | undefined;
-  /** Free KiB in the workdir; NaN when df said nothing readable, absent when the workdir failed. */
-  diskKiB: number | undefined;
-  missingGit: boolean;
-  missingAgent: boolean;
-  missingWorkdir: boolean;
-}
-
-/** Reads DOCTOR_PROBE_SCRIPT's lines (see remote-scripts.ts). */
-function parseProbe(stdout: string): ProbeFindings {
-  const value = (prefix: string) =>
-    stdout
-      .split('\n')
-      .find((line) => line.startsWith(`${prefix} `))
-      ?.slice(prefix.length + 1)
-      .trim();
-  const has = (line: RegExp) => line.test(stdout);
-  const disk = value('disk');
-  return {
-    git: value('git'),
-    agentPath: value('agent'),
-    version: value('version'),
-    diskKiB: disk === undefined ? undefined : Number.parseInt(disk, 10),
-    missingGit: has(/^missing git$/m),
-    missingAgent: has(/^missing agent /m),
-    missingWorkdir: has(/^missing workdir /m),
-  };
 }
 
 function toolLines(
@@ -125,8 +99,6 @@ function toolLines(
   found: ProbeFindings,
   versionTimeoutSec: number,
 ): AgentCheckLine[] {
-  const onPath = host.env.PATH === undefined ? 'its PATH' : `its PATH (${host.env.PATH})`;
-  const fix = "install it there, or set PATH in the host's env";
   const lines: AgentCheckLine[] = [];
   const tools: string[] = [];
   let level: AgentCheckLine['level'] = 'ok';
@@ -137,13 +109,7 @@ function toolLines(
     tools.push(`agent ${found.agentPath}${version.text}`);
   }
   if (tools.length > 0) lines.push({ level, text: `host ${host.name}: ${tools.join('; ')}` });
-  if (found.missingGit)
-    lines.push({ level: 'fail', text: `host ${host.name} has no git on ${onPath}: ${fix}` });
-  if (found.missingAgent)
-    lines.push({
-      level: 'fail',
-      text: `host ${host.name} has no agent command "${command}" on ${onPath}: ${fix}`,
-    });
+  for (const problem of toolProblems(host, command, found)) lines.push({ level: 'fail', text: problem });
   return lines;
 }
 
@@ -163,11 +129,7 @@ function agentVersion(command: string, said: string | undefined, timeoutSec: num
 }
 
 function workdirLine(host: HostConfig, found: ProbeFindings): AgentCheckLine {
-  if (found.missingWorkdir)
-    return {
-      level: 'fail',
-      text: `host ${host.name} cannot make or write its workdir ${host.workdir}: create it writable by the ssh user there, or set another workdir`,
-    };
+  if (found.missingWorkdir) return { level: 'fail', text: workdirProblem(host) };
   const kib = found.diskKiB;
   if (kib === undefined || Number.isNaN(kib))
     return { level: 'warn', text: `host ${host.name}: could not read the free space in ${host.workdir}` };

@@ -28,7 +28,7 @@ export class LocalHost implements WorkerHost {
   }
 
   async close(): Promise<void> {
-    await this.workspaces.reset();
+    // The mission resets the workspaces itself once nothing runs (after its merges too).
   }
 
   async acquire(runId: number, unitId: string, attempt: number, baseCommit: string): Promise<AttemptPlace> {

@@ -8,7 +8,7 @@ import { tryGit } from '../git/git.js';
 import type { SourceRepo } from '../git/source-repo.js';
 import { matchesEnvPattern } from '../workers/agent-env.js';
 import { runSupervised } from '../workers/supervised-process.js';
-import { copyFileProblem, escapePattern } from '../workers/workspace-setup.js';
+import { copyFileProblem, excludeText } from '../workers/workspace-setup.js';
 import { collectAttempt, type Collected, type Workspace, Workspaces } from '../workers/workspaces.js';
 import {
   CACHE_SCRIPT,
@@ -17,8 +17,11 @@ import {
   EXIT_CODE_SCRIPT,
   PREPARE_SCRIPT,
   PROBE_SCRIPT,
+  readProbe,
   remoteCommand,
   RUN_SCRIPT,
+  toolProblems,
+  workdirProblem,
   runInput,
   WRITE_FILE_SCRIPT,
 } from './remote-scripts.js';
@@ -83,7 +86,6 @@ export class RemoteHost implements WorkerHost {
   private recheckTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
-  private readonly running = new Set<string>();
   /** Base commits sent to the cache (or being sent), by commit. */
   private readonly bases = new Map<string, Promise<void>>();
 
@@ -160,12 +162,7 @@ export class RemoteHost implements WorkerHost {
       },
       copyIn: (repo, base, file) => this.copyIn(repo, base, workspace.path, file),
       exclude: async (paths) => {
-        const lines = paths.map((file) => `/${escapePattern(file)}`).join('\n');
-        const said = await this.session(
-          EXCLUDE_SCRIPT,
-          [workspace.path],
-          `\n# gaffer: copied or made by workspace setup, never the agent's work\n${lines}\n`,
-        );
+        const said = await this.session(EXCLUDE_SCRIPT, [workspace.path], excludeText(paths));
         return said.ok
           ? undefined
           : `could not keep ${paths.join(', ')} out of the attempt's commits on ${this.name}: ${said.err || said.out}`;
@@ -212,21 +209,15 @@ export class RemoteHost implements WorkerHost {
       spec.command,
       ...spec.args,
     ]);
-    this.running.add(mark);
-    let result: PlaceResult;
-    try {
-      result = await runSupervised({
-        ...spec,
-        command: 'ssh',
-        args: [...this.connection.clientArgs(), command],
-        cwd: os.tmpdir(),
-        env: {},
-        stdinText: runInput(spec.env ?? {}, file?.text ?? '', spec.stdinText ?? ''),
-        stopRemote: () => this.endMarked(mark, Number(graceSec)),
-      });
-    } finally {
-      this.running.delete(mark);
-    }
+    const result: PlaceResult = await runSupervised({
+      ...spec,
+      command: 'ssh',
+      args: [...this.connection.clientArgs(), command],
+      cwd: os.tmpdir(),
+      env: {},
+      stdinText: runInput(spec.env ?? {}, file?.text ?? '', spec.stdinText ?? ''),
+      stopRemote: () => this.endMarked(mark, Number(graceSec)),
+    });
     if (result.outcome !== 'exited' || result.exitCode !== 255) return result;
     // 255 is ssh's own failure, or the command's code: the run script's record says which.
     if (!(await this.connection.check())) {
@@ -435,7 +426,7 @@ export class RemoteHost implements WorkerHost {
         this.root,
         this.config.env.PATH ?? '',
       ]);
-      if (!probe.ok) throw new Error(probeProblem(this, probe));
+      if (!probe.ok) throw new Error(probeProblem(this.config, this.options.agentCommand, probe));
       const ended = await this.session(END_SCRIPT, [
         this.markPrefix,
         String(Math.ceil(this.options.graceMs / 1000)),
@@ -491,13 +482,12 @@ export function remoteMarkPrefix(stateDir: string): string {
   return `g${stateKeyOf(stateDir)}-`;
 }
 
-/** What the probe found missing, with what to do. */
-function probeProblem(host: RemoteHost, probe: Said): string {
-  const lines = `${probe.out}\n${probe.err}`;
-  if (/^missing git$/m.test(lines))
-    return `host ${host.name} has no git on its PATH: install git there, or set PATH in the host's env`;
-  const agent = /^missing agent (.*)$/m.exec(lines);
-  if (agent)
-    return `host ${host.name} has no agent command "${agent[1] ?? ''}" on its PATH: install it there, or set PATH in the host's env`;
-  return `host ${host.name} failed its probe: ${lines.trim().slice(0, 300)}`;
+/** What the probe found missing, with what to do (the words gaffer doctor uses). */
+function probeProblem(host: HostConfig, agentCommand: string, probe: Said): string {
+  const found = readProbe(probe.out);
+  const [first] = [
+    ...toolProblems(host, agentCommand, found),
+    ...(found.missingWorkdir ? [workdirProblem(host)] : []),
+  ];
+  return first ?? `host ${host.name} failed its probe: ${`${probe.out}\n${probe.err}`.trim().slice(0, 300)}`;
 }

@@ -6,6 +6,8 @@
  * user of the host in `ps`): the agent's environment crosses on stdin.
  */
 
+import type { HostConfig } from '../config/schema.js';
+
 /** A word for /bin/sh, whatever it holds. */
 export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -233,3 +235,51 @@ if [ "$4" = yes ] && command -v "$agent" > /dev/null 2>&1; then
 fi
 exit $status
 `;
+
+export interface ProbeFindings {
+  git: string | undefined;
+  agentPath: string | undefined;
+  /** `<exit code> <output>`, or `hung`; absent when not asked. */
+  version: string | undefined;
+  /** Free KiB in the workdir; NaN when df said nothing readable, absent when the workdir failed. */
+  diskKiB: number | undefined;
+  missingGit: boolean;
+  missingAgent: boolean;
+  missingWorkdir: boolean;
+}
+
+/** Reads the lines of PROBE_SCRIPT and DOCTOR_PROBE_SCRIPT. */
+export function readProbe(stdout: string): ProbeFindings {
+  const value = (prefix: string) =>
+    stdout
+      .split('\n')
+      .find((line) => line.startsWith(`${prefix} `))
+      ?.slice(prefix.length + 1)
+      .trim();
+  const has = (line: RegExp) => line.test(stdout);
+  const disk = value('disk');
+  return {
+    git: value('git'),
+    agentPath: value('agent'),
+    version: value('version'),
+    diskKiB: disk === undefined ? undefined : Number.parseInt(disk, 10),
+    missingGit: has(/^missing git$/m),
+    missingAgent: has(/^missing agent /m),
+    missingWorkdir: has(/^missing workdir /m),
+  };
+}
+
+/** What the probe found missing of the tools, each with its fix. */
+export function toolProblems(host: HostConfig, agentCommand: string, found: ProbeFindings): string[] {
+  const onPath = host.env.PATH === undefined ? 'its PATH' : `its PATH (${host.env.PATH})`;
+  const fix = "install it there, or set PATH in the host's env";
+  const problems: string[] = [];
+  if (found.missingGit) problems.push(`host ${host.name} has no git on ${onPath}: ${fix}`);
+  if (found.missingAgent)
+    problems.push(`host ${host.name} has no agent command "${agentCommand}" on ${onPath}: ${fix}`);
+  return problems;
+}
+
+export function workdirProblem(host: HostConfig): string {
+  return `host ${host.name} cannot make or write its workdir ${host.workdir}: create it writable by the ssh user there, or set another workdir`;
+}

@@ -167,10 +167,6 @@ export class SshConnection {
     return `ssh://${user}${hostPart}:${this.host.port}${remotePath}`;
   }
 
-  get open(): boolean {
-    return this.master !== undefined;
-  }
-
   /** Opens the master; resolves when sessions can use it, or throws why the host cannot be used. */
   async connect(signal?: AbortSignal): Promise<void> {
     if (this.master !== undefined) return;

@@ -241,15 +241,21 @@ function writeExclude(workspace: string, paths: readonly string[], checkLinks: b
     }
   }
   fs.mkdirSync(infoDir, { recursive: true });
-  const lines = paths.map((file) => `/${escapePattern(file)}`).join('\n');
+
   const flags =
     fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
   const fd = fs.openSync(path.join(infoDir, 'exclude'), flags, 0o644);
   try {
-    fs.writeSync(fd, `\n# gaffer: copied or made by workspace setup, never the agent's work\n${lines}\n`);
+    fs.writeSync(fd, excludeText(paths));
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The lines appended to a workspace's info/exclude for paths setup copied or made (here or on a host). */
+export function excludeText(paths: readonly string[]): string {
+  const lines = paths.map((file) => `/${escapePattern(file)}`).join('\n');
+  return `\n# gaffer: copied or made by workspace setup, never the agent's work\n${lines}\n`;
 }
 
 /** A path as a gitignore pattern that matches it literally (folders keep their trailing slash). */
